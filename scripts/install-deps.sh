@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Installs everything colotrace needs to build, run and test on Debian 12.
+# Idempotent: packages already present are left alone. Needs root (apt-get).
+set -euo pipefail
+
+packages=(
+  # build
+  build-essential cmake pkg-config ninja-build
+  libboost1.81-dev libboost-json1.81-dev
+  libcap-dev
+  libgtest-dev libgmock-dev
+  # the lab: namespaces, firewall rules, the NFQUEUE delay program
+  iproute2 nftables iptables libnetfilter-queue-dev iputils-ping
+  # sanitizers
+  clang-14 libclang-rt-14-dev
+  # peers compared against in bench/
+  traceroute mtr-tiny scamper iputils-tracepath
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$p")
+  fi
+done
+
+if ((${#missing[@]})); then
+  if [[ $(id -u) -ne 0 ]]; then
+    echo "install-deps: missing packages: ${missing[*]}; run as root (or with sudo)" >&2
+    exit 1
+  fi
+  echo "install-deps: installing ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+echo "install-deps: all packages present"
