@@ -1,0 +1,282 @@
+// colotrace: the command line. `colotrace trace` runs traceroutes from this machine.
+#include <netdb.h>
+#include <sys/socket.h>
+
+#include <cerrno>
+#include <charconv>
+#include <cstdio>
+#include <cstring>
+#include <future>
+#include <iostream>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "model/limits.h"
+#include "model/result_json.h"
+#include "model/text_report.h"
+#include "model/traceroute.h"
+#include "probe/engine.h"
+#include "probe/system.h"
+
+namespace {
+
+using colotrace::model::ColoError;
+using colotrace::model::ColoResult;
+using colotrace::model::TargetResult;
+using colotrace::model::TraceOptions;
+using colotrace::packet::IpAddress;
+
+constexpr int kExitOk = 0;
+constexpr int kExitFailed = 1;  // could not probe at all
+constexpr int kExitUsage = 2;   // bad input
+
+constexpr const char* kVersion = "0.1.0";
+
+constexpr const char* kTraceUsage = R"(usage: colotrace trace [options] TARGET...
+
+Traces the route to each TARGET (an IPv4 or IPv6 address or a host name) from this machine.
+
+options:
+  --packet-type T      icmp, udp or tcp (default icmp)
+  --max-ttl N          1..64, the last TTL probed (default 15)
+  --packets-per-ttl N  1..10 probes per TTL (default 3)
+  --port N             0..65535: UDP/TCP destination port, ICMP first sequence number;
+                       0 picks the protocol's default (UDP 33434, TCP 80, ICMP 1)
+  --wait-time S        1..5 seconds to wait for each probe's reply (default 1)
+  --netns NAME         send from network namespace NAME (as `ip netns` names it)
+  --json               print the API's result array instead of a table
+  -h, --help           this text
+
+exit status: 0 done, 1 could not probe at all, 2 bad input.
+)";
+
+struct TraceFlags {
+  TraceOptions options;
+  std::string netns;
+  bool json = false;
+  std::vector<std::string> targets;
+};
+
+struct UsageError {
+  std::string message;
+};
+
+// RFC 1123 host name: labels of letters, digits and hyphens, 1..63 each, 253 in all.
+bool IsHostName(std::string_view name) {
+  if (name.empty() || name.size() > 253) return false;
+  if (name.back() == '.') name.remove_suffix(1);
+  size_t label = 0;
+  for (size_t i = 0; i <= name.size(); ++i) {
+    if (i == name.size() || name[i] == '.') {
+      if (label == 0 || label > 63 || name[i - 1] == '-' || name[i - label] == '-') return false;
+      label = 0;
+      continue;
+    }
+    char c = name[i];
+    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+              c == '-';
+    if (!ok) return false;
+    ++label;
+  }
+  return true;
+}
+
+int ParseInt(std::string_view flag, std::string_view text, int min, int max) {
+  int value = 0;
+  auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (ec != std::errc() || ptr != text.data() + text.size() || value < min || value > max) {
+    throw UsageError{std::string(flag) + " wants an integer from " + std::to_string(min) +
+                     " to " + std::to_string(max) + ", not '" + std::string(text) + "'"};
+  }
+  return value;
+}
+
+TraceFlags ParseTraceFlags(const std::vector<std::string_view>& args) {
+  TraceFlags f;
+  for (size_t i = 0; i < args.size(); ++i) {
+    std::string_view arg = args[i];
+    if (arg == "--") {
+      for (++i; i < args.size(); ++i) f.targets.emplace_back(args[i]);
+      break;
+    }
+    if (arg.size() < 2 || arg[0] != '-') {
+      f.targets.emplace_back(arg);
+      continue;
+    }
+    std::string_view name = arg;
+    std::optional<std::string_view> inline_value;
+    if (auto eq = arg.find('='); eq != std::string_view::npos) {
+      name = arg.substr(0, eq);
+      inline_value = arg.substr(eq + 1);
+    }
+    auto value = [&]() -> std::string_view {
+      if (inline_value) return *inline_value;
+      if (i + 1 >= args.size()) throw UsageError{std::string(name) + " needs a value"};
+      return args[++i];
+    };
+    namespace m = colotrace::model;
+    if (name == "--packet-type") {
+      std::string_view v = value();
+      auto type = m::ParsePacketType(v);
+      if (!type || *type == m::PacketType::kGre || *type == m::PacketType::kGreIcmp) {
+        throw UsageError{"--packet-type wants icmp, udp or tcp, not '" + std::string(v) + "'"};
+      }
+      f.options.packet_type = *type;
+    } else if (name == "--max-ttl") {
+      f.options.max_ttl = ParseInt(name, value(), m::kMaxTtlMin, m::kMaxTtlMax);
+    } else if (name == "--packets-per-ttl") {
+      f.options.packets_per_ttl =
+          ParseInt(name, value(), m::kPacketsPerTtlMin, m::kPacketsPerTtlMax);
+    } else if (name == "--port") {
+      f.options.port = ParseInt(name, value(), m::kPortMin, m::kPortMax);
+    } else if (name == "--wait-time") {
+      f.options.wait_time_s = ParseInt(name, value(), m::kWaitTimeMinS, m::kWaitTimeMaxS);
+    } else if (name == "--netns") {
+      f.netns = std::string(value());
+      if (f.netns.empty()) throw UsageError{"--netns needs a name"};
+    } else if (name == "--json" && !inline_value) {
+      f.json = true;
+    } else {
+      throw UsageError{"unknown option '" + std::string(arg) + "'"};
+    }
+  }
+  if (f.targets.empty()) throw UsageError{"no target given"};
+  for (const auto& t : f.targets) {
+    if (!IpAddress::Parse(t) && !IsHostName(t)) {
+      throw UsageError{"'" + t + "' is neither an IP address nor a valid host name"};
+    }
+  }
+  if (f.targets.size() > static_cast<size_t>(colotrace::model::kMaxTargets)) {
+    throw UsageError{"at most " + std::to_string(colotrace::model::kMaxTargets) + " targets at once"};
+  }
+  return f;
+}
+
+}  // namespace
+
+namespace {
+
+// Resolves `name` inside network namespace `netns` (the caller's own when empty): an address
+// literal as it is, else the first address getaddrinfo gives. Error text on failure.
+std::optional<IpAddress> Resolve(const std::string& name, const std::string& netns,
+                                 std::string* error) {
+  if (auto literal = IpAddress::Parse(name)) return literal;
+  if (!IsHostName(name)) {
+    *error = "'" + name + "' is neither an IP address nor a valid host name";
+    return std::nullopt;
+  }
+  std::optional<IpAddress> result;
+  auto status = colotrace::probe::RunInNetns(netns, [&] {
+    addrinfo hints{};
+    hints.ai_family = AF_UNSPEC;
+    hints.ai_socktype = SOCK_DGRAM;
+    addrinfo* res = nullptr;
+    int rc = getaddrinfo(name.c_str(), nullptr, &hints, &res);
+    if (rc != 0) {
+      *error = "cannot resolve '" + name + "': " + gai_strerror(rc);
+      return;
+    }
+    for (addrinfo* ai = res; ai != nullptr && !result; ai = ai->ai_next) {
+      if (ai->ai_family == AF_INET) {
+        result = IpAddress::V4(
+            reinterpret_cast<uint8_t*>(&reinterpret_cast<sockaddr_in*>(ai->ai_addr)->sin_addr));
+      } else if (ai->ai_family == AF_INET6) {
+        result = IpAddress::V6(reinterpret_cast<uint8_t*>(
+            &reinterpret_cast<sockaddr_in6*>(ai->ai_addr)->sin6_addr));
+      }
+    }
+    freeaddrinfo(res);
+    if (!result && error->empty()) *error = "cannot resolve '" + name + "': no address";
+  });
+  if (!status) *error = status.error();
+  return result;
+}
+
+int RunTrace(const TraceFlags& flags) {
+  colotrace::probe::EngineOptions engine_options;
+  engine_options.netns = flags.netns;
+  auto engine = colotrace::probe::Engine::Create(engine_options);
+  if (!engine) {
+    std::cerr << "colotrace: " << engine.error() << "\n";
+    return kExitFailed;
+  }
+  std::vector<IpAddress> addresses;
+  for (const auto& target : flags.targets) {
+    std::string error;
+    auto address = Resolve(target, flags.netns, &error);
+    if (!address) {
+      std::cerr << "colotrace: " << error << "\n";
+      return kExitUsage;
+    }
+    addresses.push_back(*address);
+  }
+  if (auto s = colotrace::probe::DropPrivileges(); !s) {
+    std::cerr << "colotrace: cannot drop privileges: " << s.error() << "\n";
+    return kExitFailed;
+  }
+
+  std::vector<std::promise<ColoResult>> promises(addresses.size());
+  for (size_t i = 0; i < addresses.size(); ++i) {
+    (*engine)->Start({addresses[i], flags.options},
+                     [&promises, i](ColoResult r) { promises[i].set_value(std::move(r)); });
+  }
+  std::vector<TargetResult> results;
+  int cannot_probe = 0;
+  for (size_t i = 0; i < addresses.size(); ++i) {
+    ColoResult r = promises[i].get_future().get();
+    r.colo.name = "local";
+    if (r.error == ColoError::kCannotProbe) {
+      ++cannot_probe;
+      std::cerr << "colotrace: cannot send probes to " << addresses[i].ToString()
+                << " (no route, or this packet type is not available here)\n";
+    }
+    if (!flags.json) {
+      if (i > 0) std::cout << "\n";
+      std::cout << colotrace::model::TextReport(flags.targets[i], flags.options, r);
+    }
+    results.push_back(TargetResult{flags.targets[i], {std::move(r)}});
+  }
+  if (flags.json) std::cout << colotrace::model::ResultArrayJson(results) << "\n";
+  std::cout.flush();
+  return cannot_probe == static_cast<int>(addresses.size()) ? kExitFailed : kExitOk;
+}
+
+constexpr const char* kUsage = R"(usage: colotrace COMMAND [options]
+
+commands:
+  trace TARGET...   run traceroutes from this machine (colotrace trace --help)
+  version           print the version
+)";
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::vector<std::string_view> args(argv + 1, argv + argc);
+  if (args.empty() || args[0] == "-h" || args[0] == "--help" || args[0] == "help") {
+    std::cout << kUsage;
+    return args.empty() ? kExitUsage : kExitOk;
+  }
+  std::string_view command = args[0];
+  args.erase(args.begin());
+  if (command == "version" || command == "--version") {
+    std::cout << "colotrace " << kVersion << "\n";
+    return kExitOk;
+  }
+  if (command != "trace") {
+    std::cerr << "colotrace: unknown command '" << command << "'\n" << kUsage;
+    return kExitUsage;
+  }
+  for (auto a : args) {
+    if (a == "-h" || a == "--help") {
+      std::cout << kTraceUsage;
+      return kExitOk;
+    }
+  }
+  try {
+    return RunTrace(ParseTraceFlags(args));
+  } catch (const UsageError& e) {
+    std::cerr << "colotrace: " << e.message << "\nTry 'colotrace trace --help'.\n";
+    return kExitUsage;
+  }
+}

@@ -1,0 +1,23 @@
+// Ranges and defaults of the traceroute options, as named constants (the API contract).
+#pragma once
+
+namespace colotrace::model {
+
+inline constexpr int kMaxTtlMin = 1;
+inline constexpr int kMaxTtlMax = 64;
+inline constexpr int kMaxTtlDefault = 15;
+inline constexpr int kPacketsPerTtlMin = 1;
+inline constexpr int kPacketsPerTtlMax = 10;
+inline constexpr int kPacketsPerTtlDefault = 3;
+inline constexpr int kPortMin = 0;
+inline constexpr int kPortMax = 65535;
+inline constexpr int kWaitTimeMinS = 1;
+inline constexpr int kWaitTimeMaxS = 5;
+inline constexpr int kWaitTimeDefaultS = 1;
+inline constexpr int kMaxTargets = 10;
+
+inline constexpr int kDefaultUdpPort = 33434;
+inline constexpr int kDefaultTcpPort = 80;
+inline constexpr int kDefaultIcmpSequence = 1;
+
+}  // namespace colotrace::model

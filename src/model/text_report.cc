@@ -1,0 +1,93 @@
+#include "model/text_report.h"
+
+#include <cstdio>
+
+namespace colotrace::model {
+
+namespace {
+
+constexpr int kHostWidth = 30;
+
+std::string Format(const char* fmt, auto... args) {
+  char buf[256];
+  std::snprintf(buf, sizeof buf, fmt, args...);
+  return buf;
+}
+
+std::string Stats(const RttStats& s) {
+  if (s.count == 0) return "";
+  return Format("%7.2f%7.2f%7.2f%7.2f", s.min_ms, s.mean_ms, s.max_ms, s.std_dev_ms);
+}
+
+std::string HostText(const Node& node) {
+  if (node.name.empty() || node.name == node.ip) return node.ip;
+  return node.name + " (" + node.ip + ")";
+}
+
+// One row: the TTL and hop columns are blank on continuation rows (ttl == 0).
+void Row(std::string& out, int ttl, const std::string& host, const Hop* hop, const Node* node) {
+  std::string ttl_col = ttl > 0 ? Format("%3d", ttl) : std::string("   ");
+  std::string host_col = host;
+  if (static_cast<int>(host_col.size()) > kHostWidth) {
+    out += ttl_col + " " + host_col + "\n";
+    ttl_col = "   ";
+    host_col.clear();
+  }
+  std::string loss_col = "      ";
+  std::string sent_col = "     ";
+  if (hop != nullptr) {
+    double loss = hop->packets_sent > 0 ? 100.0 * hop->packets_lost / hop->packets_sent : 0.0;
+    loss_col = Format("%5.1f%%", loss);
+    sent_col = Format("%5d", hop->packets_sent);
+  }
+  std::string recv_col = node != nullptr ? Format("%5d", node->rtt.count) : std::string("    0");
+  out += Format("%s %-*s%s%s%s%s\n", ttl_col.c_str(), kHostWidth, host_col.c_str(),
+                loss_col.c_str(), sent_col.c_str(), recv_col.c_str(),
+                node != nullptr ? Stats(node->rtt).c_str() : "");
+  if (node != nullptr && !node->labels.empty()) {
+    std::string labels;
+    for (const auto& l : node->labels) labels += (labels.empty() ? "" : " ") + l;
+    out += "     " + labels + "\n";
+  }
+}
+
+}  // namespace
+
+std::string TextReport(const std::string& target, const TraceOptions& options,
+                       const ColoResult& result) {
+  std::string out;
+  std::string address = result.target_summary.ip.empty() ? target : result.target_summary.ip;
+  out += "traceroute to " + target;
+  if (address != target) out += " (" + address + ")";
+  out += Format(" from %s: %s, %d hops max, %d packets per hop, wait %d s\n",
+                result.colo.name.c_str(), std::string(PacketTypeName(options.packet_type)).c_str(),
+                options.max_ttl, options.packets_per_ttl, options.wait_time_s);
+  if (result.error != ColoError::kNone) {
+    out += ColoErrorText(result.error) + "\n";
+    return out;
+  }
+  out += Format("%s %-*s%s%s%s%7s%7s%7s%7s\n", "TTL", kHostWidth, "Host", " Loss%", " Sent",
+                " Recv", "Min", "Mean", "Max", "StDev");
+  for (const auto& hop : result.hops) {
+    if (hop.nodes.empty()) {
+      Row(out, hop.packets_ttl, "*", &hop, nullptr);
+      continue;
+    }
+    for (size_t i = 0; i < hop.nodes.size(); ++i) {
+      Row(out, i == 0 ? hop.packets_ttl : 0, HostText(hop.nodes[i]), i == 0 ? &hop : nullptr,
+          &hop.nodes[i]);
+    }
+  }
+  const auto& s = result.target_summary.latency;
+  if (s.count > 0) {
+    out += Format("reached %s at TTL %zu: %d replies, rtt min/mean/max/sd %.3f/%.3f/%.3f/%.3f ms",
+                  result.target_summary.ip.c_str(), result.hops.size(), s.count, s.min_ms,
+                  s.mean_ms, s.max_ms, s.std_dev_ms);
+  } else {
+    out += Format("%s did not answer up to TTL %zu", address.c_str(), result.hops.size());
+  }
+  out += Format("; %lld ms\n", static_cast<long long>(result.traceroute_time_ms));
+  return out;
+}
+
+}  // namespace colotrace::model

@@ -1,0 +1,48 @@
+#include "model/traceroute.h"
+
+#include "model/limits.h"
+
+namespace colotrace::model {
+
+std::string_view PacketTypeName(PacketType type) {
+  switch (type) {
+    case PacketType::kIcmp:
+      return "icmp";
+    case PacketType::kTcp:
+      return "tcp";
+    case PacketType::kUdp:
+      return "udp";
+    case PacketType::kGre:
+      return "gre";
+    case PacketType::kGreIcmp:
+      return "gre+icmp";
+  }
+  return "icmp";
+}
+
+std::optional<PacketType> ParsePacketType(std::string_view name) {
+  for (PacketType t : {PacketType::kIcmp, PacketType::kTcp, PacketType::kUdp, PacketType::kGre,
+                       PacketType::kGreIcmp}) {
+    if (PacketTypeName(t) == name) return t;
+  }
+  return std::nullopt;
+}
+
+int EffectivePort(const TraceOptions& options) {
+  if (options.port != 0) return options.port;
+  switch (options.packet_type) {
+    case PacketType::kUdp:
+      return kDefaultUdpPort;
+    case PacketType::kTcp:
+      return kDefaultTcpPort;
+    default:
+      return kDefaultIcmpSequence;
+  }
+}
+
+std::string ColoErrorText(ColoError error) {
+  if (error == ColoError::kNone) return "";
+  return "Could not gather traceroute data: Code " + std::to_string(static_cast<int>(error));
+}
+
+}  // namespace colotrace::model

@@ -1,0 +1,95 @@
+// Request options and result types of a traceroute, in the shape of the API contract
+// (docs/api.md). Plain values: no I/O, no threads, copyable.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace colotrace::model {
+
+enum class PacketType { kIcmp, kTcp, kUdp, kGre, kGreIcmp };
+
+// "icmp", "tcp", "udp", "gre", "gre+icmp".
+std::string_view PacketTypeName(PacketType type);
+// Inverse of PacketTypeName; nullopt for any other spelling (case-sensitive, as the API).
+std::optional<PacketType> ParsePacketType(std::string_view name);
+
+// Options of one traceroute, after defaults were applied (see limits.h for ranges).
+struct TraceOptions {
+  int max_ttl = 15;
+  PacketType packet_type = PacketType::kIcmp;
+  int packets_per_ttl = 3;
+  // UDP/TCP: destination port; ICMP: first echo sequence number. 0 = the protocol's default
+  // (see DefaultPort).
+  int port = 0;
+  int wait_time_s = 1;
+};
+
+// The port a probe uses when `options.port` is 0: UDP 33434, TCP 80, ICMP sequence 1.
+int EffectivePort(const TraceOptions& options);
+
+// Statistics of a set of round-trip times, in milliseconds. std_dev is the population
+// standard deviation (divide by n); all zero when count is 0.
+struct RttStats {
+  int count = 0;
+  double min_ms = 0;
+  double mean_ms = 0;
+  double max_ms = 0;
+  double std_dev_ms = 0;
+};
+
+// One address that answered at a TTL.
+struct Node {
+  std::string asn;  // "AS<number>" or ""
+  std::string ip;
+  std::string name;                 // reverse-DNS name, else the IP address as text
+  std::vector<std::string> labels;  // "!H", "MPLS ...", "gre", ... (docs/api.md)
+  RttStats rtt;
+};
+
+struct Hop {
+  int packets_ttl = 0;
+  int packets_sent = 0;
+  int packets_lost = 0;
+  std::vector<Node> nodes;
+};
+
+struct TargetSummary {
+  std::string asn;
+  std::string ip;
+  std::string name;
+  RttStats latency;
+};
+
+struct Colo {
+  std::string name;
+  std::string city;
+};
+
+// Per-colo error codes, rendered "Could not gather traceroute data: Code N".
+enum class ColoError {
+  kNone = 0,
+  kTargetRefused = 1,  // the target could not be resolved or is refused at the colo
+  kCannotProbe = 2,    // the colo could not send probes
+  kTimeout = 3,        // the colo did not answer in time
+  kInternal = 4,       // any other failure inside the colo
+};
+std::string ColoErrorText(ColoError error);  // "" for kNone
+
+struct ColoResult {
+  Colo colo;
+  ColoError error = ColoError::kNone;
+  std::vector<Hop> hops;
+  TargetSummary target_summary;
+  int64_t traceroute_time_ms = 0;
+};
+
+struct TargetResult {
+  std::string target;  // as requested
+  std::vector<ColoResult> colos;
+};
+
+}  // namespace colotrace::model

@@ -1,0 +1,91 @@
+// Where a probe carries its identity, and how a reply is traced back to the probe it answers.
+// Pure: no sockets, no clocks.
+//
+// Paris traceroute flow stability: every probe of one trace keeps the fields that load
+// balancers hash constant (addresses, protocol, ports, ICMP type/code/id and checksum). The
+// probe's index travels where hashes do not look:
+//   ICMP  echo sequence = first sequence + index; the first payload word is the complement of
+//         the sequence, so the checksum does not change.
+//   UDP   checksum = index + 1, made so by the first payload word (source port = wire id).
+//   TCP   sequence number = per-trace base + index; replies acknowledge it + 1.
+//   IPv4  IP ID = index + 1 as a second copy (routers may rewrite or byte-swap it).
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "model/traceroute.h"
+#include "probe/packet/address.h"
+#include "probe/packet/icmp_message.h"
+
+namespace colotrace::probe {
+
+inline constexpr size_t kMaxProbeSize = 128;
+inline constexpr size_t kProbePayloadSize = 32;
+// max_ttl (64) x packets_per_ttl (10).
+inline constexpr int kMaxProbesPerTrace = 640;
+
+// The constant part of every probe of one trace.
+struct Flow {
+  model::PacketType type = model::PacketType::kIcmp;  // kIcmp, kUdp or kTcp
+  packet::IpAddress src;  // the source address the route to `dst` uses
+  packet::IpAddress dst;
+  uint16_t wire_id = 0;  // ICMP echo identifier, or UDP/TCP source port
+  uint16_t port = 0;     // UDP/TCP destination port; ICMP first sequence number
+  uint32_t tcp_seq_base = 0;
+};
+
+// Writes probe `index` (0 <= index < kMaxProbesPerTrace) into `out` and returns its size.
+// IPv4: a whole IP packet with TTL `ttl`, for a header-including raw socket. IPv6: the
+// transport header and payload only (the kernel adds the IPv6 header; the caller sets the hop
+// limit and source address). Returns 0 for a packet type this codec does not build.
+size_t BuildProbe(const Flow& flow, int index, uint8_t ttl, std::span<uint8_t> out);
+
+enum class ReplyKind {
+  kTimeExceeded,  // a router on the way
+  kEchoReply,     // the target (ICMP probes)
+  kTcpReply,      // the target (SYN-ACK or RST, TCP probes)
+  kUnreachable,   // ICMP destination unreachable and other errors (see UnreachableLabel)
+};
+
+// A received packet, decoded enough to find its probe.
+struct ReplyInfo {
+  ReplyKind kind = ReplyKind::kTimeExceeded;
+  packet::IpAddress from;  // who sent the reply
+  uint8_t icmp_type = 0;
+  uint8_t icmp_code = 0;
+  bool v6 = false;
+  // The probe it answers:
+  model::PacketType probe_type = model::PacketType::kIcmp;
+  uint16_t wire_id = 0;
+  std::optional<packet::IpAddress> quoted_dst;  // ICMP errors: the probe's destination
+  uint16_t dst_port = 0;                        // the probe's UDP/TCP destination port
+  uint32_t identity = 0;  // ICMP sequence, UDP checksum, TCP sequence (ack - 1 for replies)
+  std::optional<uint16_t> quoted_ip_id;  // IPv4 errors
+  std::vector<packet::MplsLabel> mpls;
+};
+
+// Decodes a packet read from a raw ICMP socket (IPv4: starts with the IP header) or ICMPv6
+// socket (starts with the ICMPv6 header); `from` is the sender for IPv6 (IPv4 reads it from the
+// header). nullopt for packets that cannot answer a probe (echo requests, foreign protocols,
+// truncated quotes).
+std::optional<ReplyInfo> DecodeIcmpPacket(std::span<const uint8_t> bytes, bool v6,
+                                          const packet::IpAddress& from);
+// Decodes a packet read from a raw TCP socket (IPv4: with IP header; IPv6: without). Only
+// SYN-ACK and RST-ACK segments qualify.
+std::optional<ReplyInfo> DecodeTcpPacket(std::span<const uint8_t> bytes, bool v6,
+                                         const packet::IpAddress& from);
+
+// The index of the probe of `flow` that `reply` answers, or nullopt if it answers none of the
+// first `probe_count` probes. Checks the protocol, wire id, ports and, for ICMP errors, that the
+// quoted destination is the flow's target.
+std::optional<int> MatchProbe(const Flow& flow, const ReplyInfo& reply, int probe_count);
+
+// The label of an unreachable or other ICMP error ("!N", "!H", "!P", "!X", ...), or nullopt
+// when the error means the target was reached (port unreachable). docs/api.md lists them.
+std::optional<std::string> UnreachableLabel(bool v6, uint8_t type, uint8_t code);
+
+}  // namespace colotrace::probe

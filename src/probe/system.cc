@@ -1,0 +1,80 @@
+#include "probe/system.h"
+
+#include <fcntl.h>
+#include <grp.h>
+#include <linux/capability.h>
+#include <pwd.h>
+#include <sched.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <thread>
+
+namespace colotrace::probe {
+
+using model::Status;
+
+Status EnterNetns(const std::string& name) {
+  if (name.empty() || name.find('/') != std::string::npos || name == "." || name == "..") {
+    return Status::Error("invalid network namespace name '" + name + "'");
+  }
+  std::string path = "/run/netns/" + name;
+  int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    return Status::Error("network namespace '" + name + "': " + std::strerror(errno) +
+                         (errno == ENOENT ? " (see `ip netns list`)" : ""));
+  }
+  int rc = setns(fd, CLONE_NEWNET);
+  int err = errno;
+  close(fd);
+  if (rc != 0) {
+    return Status::Error("cannot enter network namespace '" + name + "': " + std::strerror(err) +
+                         (err == EPERM ? " (needs CAP_SYS_ADMIN, e.g. run as root)" : ""));
+  }
+  return Status::Ok();
+}
+
+Status RunInNetns(const std::string& name, const std::function<void()>& fn) {
+  if (name.empty()) {
+    fn();
+    return Status::Ok();
+  }
+  Status status = Status::Ok();
+  std::thread t([&] {
+    status = EnterNetns(name);
+    if (status) fn();
+  });
+  t.join();
+  return status;
+}
+
+Status DropThreadCapabilities() {
+  __user_cap_header_struct header{_LINUX_CAPABILITY_VERSION_3, 0};
+  __user_cap_data_struct data[_LINUX_CAPABILITY_U32S_3] = {};
+  prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0);
+  if (syscall(SYS_capset, &header, data) != 0) {
+    return Status::Error(std::string("capset: ") + std::strerror(errno));
+  }
+  return Status::Ok();
+}
+
+Status DropPrivileges(const std::string& user) {
+  if (getuid() == 0 || geteuid() == 0) {
+    errno = 0;
+    struct passwd* pw = getpwnam(user.c_str());
+    if (pw == nullptr) return Status::Error("no such user '" + user + "' to run as");
+    if (setgroups(0, nullptr) != 0 || setgid(pw->pw_gid) != 0 || setuid(pw->pw_uid) != 0) {
+      return Status::Error("cannot switch to user '" + user + "': " + std::strerror(errno));
+    }
+    if (setuid(0) == 0) return Status::Error("privileges could be regained after dropping them");
+  } else if (Status s = DropThreadCapabilities(); !s) {
+    return s;
+  }
+  prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
+  return Status::Ok();
+}
+
+}  // namespace colotrace::probe

@@ -1,0 +1,28 @@
+// Process set-up that probing needs: network namespaces and privileges. Linux only.
+#pragma once
+
+#include <functional>
+#include <string>
+
+#include "model/result.h"
+
+namespace colotrace::probe {
+
+// Moves the calling thread into network namespace `name` (/run/netns/NAME, as `ip netns`
+// names it). Needs CAP_SYS_ADMIN. Sockets the thread opens afterwards live in that namespace.
+model::Status EnterNetns(const std::string& name);
+
+// Runs `fn` on a new thread that first enters namespace `name` (nothing if empty), and waits
+// for it. The caller's own thread stays where it is.
+model::Status RunInNetns(const std::string& name, const std::function<void()>& fn);
+
+// Clears every capability of the calling thread (effective, permitted, inheritable, ambient).
+model::Status DropThreadCapabilities();
+
+// Gives up privileges once sockets are open: as root, the whole process becomes `user`
+// (supplementary groups dropped, gid and uid of that user; the kernel then clears every
+// capability of every thread); otherwise the calling thread's capabilities are cleared. Also
+// sets no_new_privs.
+model::Status DropPrivileges(const std::string& user = "nobody");
+
+}  // namespace colotrace::probe

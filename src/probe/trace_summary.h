@@ -1,0 +1,46 @@
+// Turns the outcome of every probe of one trace into the API's hops and target summary.
+// Pure.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "model/traceroute.h"
+#include "probe/packet/address.h"
+
+namespace colotrace::probe {
+
+struct ProbeOutcome {
+  int ttl = 0;
+  bool sent = false;
+  bool answered = false;
+  packet::IpAddress from;
+  double rtt_ms = 0;
+  // Replies that came from the target itself: echo reply, port unreachable, SYN-ACK/RST (from
+  // any address), or anything whose source is the target's address.
+  bool from_target = false;
+  std::vector<std::string> labels;
+};
+
+// Accumulates round-trip times; population standard deviation (Welford's method).
+class RttAccumulator {
+ public:
+  void Add(double rtt_ms);
+  model::RttStats Stats() const;
+
+ private:
+  int count_ = 0;
+  double min_ = 0;
+  double max_ = 0;
+  double mean_ = 0;
+  double m2_ = 0;
+};
+
+// Hops 1..last_ttl from `probes` (any order). A hop lists one node per answering address in
+// the order of its first answered probe (by probe order); a node's labels are the union of
+// its replies' labels, first seen first. The target summary covers the from_target replies
+// of those hops.
+void Summarize(const std::vector<ProbeOutcome>& probes, int last_ttl,
+               const packet::IpAddress& target, model::ColoResult* result);
+
+}  // namespace colotrace::probe
