@@ -59,7 +59,9 @@ class Fd {
   int fd_ = -1;
 };
 
-std::string Errno(const std::string& what) { return what + ": " + std::strerror(errno); }
+std::string Errno(const std::string& what) {
+  return what + ": " + std::strerror(errno);
+}
 
 std::string JoinArgv(const std::vector<std::string>& argv) {
   std::string s;
@@ -260,8 +262,7 @@ ExecResult RunCommand(const std::vector<std::string>& argv, const ExecOptions& o
   }
   in_w.Reset();
   bool killed = false;
-  result.status =
-      WaitUntil(pid, timed_out ? std::chrono::steady_clock::now() : deadline, &killed);
+  result.status = WaitUntil(pid, timed_out ? std::chrono::steady_clock::now() : deadline, &killed);
   if (timed_out || killed) {
     throw std::runtime_error("`" + JoinArgv(argv) + "` timed out after " +
                              std::to_string(opts.timeout.count()) + " ms; stderr: " + result.err);
@@ -318,7 +319,9 @@ bool Lab::CanRun(std::string* reason) {
   return ok;
 }
 
-std::string Lab::ProcessPrefix() { return "ct" + std::to_string(getpid()) + "-"; }
+std::string Lab::ProcessPrefix() {
+  return "ct" + std::to_string(getpid()) + "-";
+}
 
 void Lab::RemoveStale() {
   try {
@@ -379,7 +382,8 @@ std::string Lab::AddNode(const std::string& short_name, NodeOptions opts) {
 void Lab::Link(const std::string& a, const std::string& a_if,
                const std::vector<std::string>& a_addrs, const std::string& b,
                const std::string& b_if, const std::vector<std::string>& b_addrs) {
-  RunCommand({"ip", "-n", a, "link", "add", a_if, "type", "veth", "peer", "name", b_if, "netns", b});
+  RunCommand(
+      {"ip", "-n", a, "link", "add", a_if, "type", "veth", "peer", "name", b_if, "netns", b});
   // Up before addressing: IPv6 addresses added to a down link answer neighbour solicitations
   // only about a second after the link comes up.
   Ip(a, "link set " + a_if + " up");
@@ -426,7 +430,8 @@ std::string Lab::ReadSysctl(const std::string& ns, const std::string& key) {
     if (fd.get() < 0) throw std::runtime_error(Errno("sysctl " + key));
     char buf[512];
     ssize_t n = 0;
-    while ((n = read(fd.get(), buf, sizeof buf)) > 0) value.append(buf, static_cast<std::size_t>(n));
+    while ((n = read(fd.get(), buf, sizeof buf)) > 0)
+      value.append(buf, static_cast<std::size_t>(n));
     if (n < 0) throw std::runtime_error(Errno("sysctl " + key));
   });
   while (!value.empty() && (value.back() == '\n' || value.back() == ' ')) value.pop_back();
@@ -515,10 +520,9 @@ void Lab::StartDelay(const std::string& ns, int delay_ms, const std::string& cha
       bool killed = false;
       const int status = WaitUntil(pid, std::chrono::steady_clock::now(), &killed);
       children_.pop_back();
-      throw std::runtime_error("`" + JoinArgv(argv) + "` did not report ready (" +
-                               (killed ? std::string("timed out") :
-                                         "exit status " + std::to_string(status)) +
-                               ")");
+      throw std::runtime_error(
+          "`" + JoinArgv(argv) + "` did not report ready (" +
+          (killed ? std::string("timed out") : "exit status " + std::to_string(status)) + ")");
     }
     said.append(buf, static_cast<std::size_t>(n));
   }

@@ -30,8 +30,8 @@ struct ExecResult {
 };
 
 struct ExecOptions {
-  bool check = true;       // throw std::runtime_error when the status is not 0
-  std::string stdin_text;  // written to the command's stdin (then closed)
+  bool check = true;                         // throw std::runtime_error when the status is not 0
+  std::string stdin_text;                    // written to the command's stdin (then closed)
   std::chrono::milliseconds timeout{30000};  // the command is killed (SIGKILL) after this
 };
 
@@ -74,8 +74,7 @@ class Lab {
   // Creates a veth pair a_if (in namespace a) <-> b_if (in namespace b), brings both ends up
   // and adds the addresses ("198.51.100.1/30", "2001:db8:0:1::1/64"; IPv6 without DAD).
   void Link(const std::string& a, const std::string& a_if, const std::vector<std::string>& a_addrs,
-            const std::string& b, const std::string& b_if,
-            const std::vector<std::string>& b_addrs);
+            const std::string& b, const std::string& b_if, const std::vector<std::string>& b_addrs);
 
   // Adds cidr to interface ifname ("lo" included) of namespace ns. IPv6 addresses get nodad.
   void AddAddress(const std::string& ns, const std::string& ifname, const std::string& cidr);

@@ -22,8 +22,8 @@
 #include <unistd.h>
 
 #include <arpa/inet.h>
-#include <linux/netfilter.h>
 #include <libnetfilter_queue/libnetfilter_queue.h>
+#include <linux/netfilter.h>
 
 #include <cerrno>
 #include <cstdint>
@@ -57,8 +57,7 @@ std::int64_t MonotonicNs() {
 
 void Accept(State& st, std::uint32_t id) {
   if (nfq_set_verdict(st.queue, id, NF_ACCEPT, 0, nullptr) < 0) {
-    std::fprintf(stderr, "lab_delay: verdict for packet %u failed: %s\n", id,
-                 std::strerror(errno));
+    std::fprintf(stderr, "lab_delay: verdict for packet %u failed: %s\n", id, std::strerror(errno));
   }
 }
 
@@ -153,8 +152,7 @@ int main(int argc, char** argv) {
   }
   st.queue = nfq_create_queue(h, static_cast<std::uint16_t>(queue_num), &OnPacket, &st);
   if (st.queue == nullptr) {
-    std::fprintf(stderr, "lab_delay: cannot bind queue %ld: %s\n", queue_num,
-                 std::strerror(errno));
+    std::fprintf(stderr, "lab_delay: cannot bind queue %ld: %s\n", queue_num, std::strerror(errno));
     nfq_close(h);
     return 1;
   }

@@ -1,0 +1,331 @@
+#include "topologies.h"
+
+#include <cstdio>
+#include <stdexcept>
+#include <string>
+
+namespace colotrace::lab {
+namespace {
+
+constexpr const char* kTargetV4 = "203.0.113.1";
+constexpr const char* kTargetV6 = "2001:db8:ff::1";
+constexpr const char* kAliasV4 = "203.0.113.2";
+constexpr const char* kAliasV6 = "2001:db8:ff::2";
+// Everything routed toward the target side.
+constexpr const char* kTargetPrefixesV4[] = {"203.0.113.0/24", "192.0.2.0/24"};
+constexpr const char* kTargetPrefixV6 = "2001:db8:ff::/48";
+
+// Address of side 1 (left) or 2 (right) of link `link` (1-based).
+std::string V4(int link, int side) {
+  return "198.51.100." + std::to_string(4 * (link - 1) + side);
+}
+std::string V4Net(int link) {
+  return "198.51.100." + std::to_string(4 * (link - 1)) + "/30";
+}
+std::string V6(int link, int side) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "2001:db8:0:%x::%d", link, side);
+  return buf;
+}
+std::string V6Net(int link) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "2001:db8:0:%x::/64", link);
+  return buf;
+}
+
+// Joins node `left` and node `right` with link number `link`.
+void LinkNodes(Lab& lab, int link, const std::string& left, const std::string& left_short,
+               const std::string& right, const std::string& right_short) {
+  lab.Link(left, "to-" + right_short, {V4(link, 1) + "/30", V6(link, 1) + "/64"}, right,
+           "to-" + left_short, {V4(link, 2) + "/30", V6(link, 2) + "/64"});
+}
+
+// Routes the target prefixes of both families via the given next hops ("via X" or
+// "nexthop via X nexthop via Y").
+void RouteTargets(Lab& lab, const std::string& ns, const std::string& via_v4,
+                  const std::string& via_v6) {
+  for (const char* prefix : kTargetPrefixesV4) lab.Route(ns, prefix, via_v4);
+  lab.Route(ns, kTargetPrefixV6, via_v6);
+}
+
+void DefaultRoutes(Lab& lab, const std::string& ns, const std::string& gw_v4,
+                   const std::string& gw_v6) {
+  lab.Route(ns, "default", "via " + gw_v4);
+  lab.Route(ns, "default", "via " + gw_v6);
+}
+
+void AddTargetAddresses(Lab& lab, const std::string& ns, bool alias) {
+  lab.AddAddress(ns, "lo", std::string(kTargetV4) + "/32");
+  lab.AddAddress(ns, "lo", std::string(kTargetV6) + "/128");
+  if (alias) {
+    lab.AddAddress(ns, "lo", std::string(kAliasV4) + "/32");
+    lab.AddAddress(ns, "lo", std::string(kAliasV6) + "/128");
+  }
+}
+
+void InstallSilent(Lab& lab, const std::string& ns) {
+  lab.Nft(ns, R"(
+table inet lab_silent {
+  chain silent {
+    type filter hook output priority 0; policy accept;
+    icmp type time-exceeded drop
+    icmpv6 type time-exceeded drop
+  }
+}
+)");
+}
+
+void InstallLossy(Lab& lab, const std::string& ns, const std::string& toward_target_if,
+                  int percent) {
+  lab.Nft(ns, R"(
+table inet lab_loss {
+  counter dropped { }
+  chain lossy {
+    type filter hook forward priority 0; policy accept;
+    oifname ")" + toward_target_if +
+                  R"(" numgen random mod 100 < )" + std::to_string(percent) +
+                  R"( counter name "dropped" drop
+  }
+}
+)");
+}
+
+void InstallUnreachable(Lab& lab, const std::string& ns, Unreachable kind) {
+  const char* v4 = "host-unreachable";
+  const char* v6 = "addr-unreachable";
+  switch (kind) {
+    case Unreachable::kHost:
+      break;
+    case Unreachable::kProhibit:
+      v4 = "admin-prohibited";
+      v6 = "admin-prohibited";
+      break;
+    case Unreachable::kNet:
+      v4 = "net-unreachable";
+      v6 = "no-route";
+      break;
+  }
+  // Prerouting, so the error comes at TTL k (a forward-hook reject would come only after the
+  // TTL check, one hop later). The error goes through icmp_send, whose rate limit is off.
+  lab.Nft(ns, std::string(R"(
+table inet lab_unreach {
+  chain unreach {
+    type filter hook prerouting priority 0; policy accept;
+    ip daddr { 203.0.113.0/24, 192.0.2.0/24 } reject with icmp type )") +
+                  v4 + R"(
+    ip6 daddr 2001:db8:ff::/48 reject with icmpv6 type )" +
+                  v6 + R"(
+  }
+}
+)");
+}
+
+void InstallAlias(Lab& lab, const std::string& ns) {
+  lab.Nft(ns, std::string(R"(
+table ip lab_alias {
+  chain alias {
+    type filter hook postrouting priority 0; policy accept;
+    ip saddr )") + kTargetV4 +
+                  " ip saddr set " + kAliasV4 + R"(
+  }
+}
+table ip6 lab_alias {
+  chain alias {
+    type filter hook postrouting priority 0; policy accept;
+    ip6 saddr )" + kTargetV6 +
+                  " ip6 saddr set " + kAliasV6 + R"(
+  }
+}
+)");
+}
+
+void CheckRouterIndex(const char* what, int index, int n_routers) {
+  if (index < 0 || index > n_routers) {
+    throw std::invalid_argument(std::string("Chain: ") + what + " " + std::to_string(index) +
+                                " is not a router index (1.." + std::to_string(n_routers) + ")");
+  }
+}
+
+void FillChoices(Topology& t) {
+  t.hop_choices_v4.clear();
+  t.hop_choices_v6.clear();
+  for (const std::string& h : t.hop_v4) t.hop_choices_v4.push_back({h});
+  for (const std::string& h : t.hop_v6) t.hop_choices_v6.push_back({h});
+}
+
+void ListenTcp(Lab& lab, Topology& t, std::uint16_t port) {
+  if (port == 0) return;
+  if (port == 65535) throw std::invalid_argument("tcp_open_port must leave room for port + 1");
+  lab.TcpListen(t.target, port);
+  t.tcp_open_port = port;
+  t.tcp_closed_port = static_cast<std::uint16_t>(port + 1);
+}
+
+}  // namespace
+
+Topology Chain(Lab& lab, int n_routers, const ChainOptions& opts) {
+  if (n_routers < 1 || n_routers > 63) {
+    throw std::invalid_argument("Chain: n_routers must be 1..63");
+  }
+  CheckRouterIndex("silent_router", opts.silent_router, n_routers);
+  CheckRouterIndex("lossy_router", opts.lossy_router, n_routers);
+  CheckRouterIndex("delay_router", opts.delay_router, n_routers);
+  CheckRouterIndex("ratelimited_router", opts.ratelimited_router, n_routers);
+  CheckRouterIndex("unreachable_router", opts.unreachable_router, n_routers);
+  if (opts.loss_percent < 0 || opts.loss_percent > 100) {
+    throw std::invalid_argument("Chain: loss_percent must be 0..100");
+  }
+
+  // Node i: 0 is the colo, 1..n the routers, n+1 the target.
+  const int n = n_routers;
+  std::vector<std::string> shorts = {"colo"};
+  for (int k = 1; k <= n; ++k) shorts.push_back("r" + std::to_string(k));
+  shorts.push_back("tgt");
+
+  Topology t;
+  std::vector<std::string> ns;
+  ns.push_back(lab.AddNode("colo"));
+  for (int k = 1; k <= n; ++k) {
+    NodeOptions node;
+    node.router = true;
+    node.keep_icmp_ratelimit = (k == opts.ratelimited_router);
+    ns.push_back(lab.AddNode(shorts[k], node));
+  }
+  NodeOptions target_node;
+  target_node.keep_icmp_ratelimit = opts.target_keeps_ratelimit;
+  ns.push_back(lab.AddNode("tgt", target_node));
+
+  for (int link = 1; link <= n + 1; ++link) {
+    LinkNodes(lab, link, ns[link - 1], shorts[link - 1], ns[link], shorts[link]);
+  }
+  AddTargetAddresses(lab, ns[n + 1], opts.target_alias);
+
+  // Routes: the colo and the target point at their only neighbour; router k sends the target
+  // prefixes and the links beyond its right neighbour to the right, everything else left.
+  DefaultRoutes(lab, ns[0], V4(1, 2), V6(1, 2));
+  for (int k = 1; k <= n; ++k) {
+    DefaultRoutes(lab, ns[k], V4(k, 1), V6(k, 1));
+    RouteTargets(lab, ns[k], "via " + V4(k + 1, 2), "via " + V6(k + 1, 2));
+    for (int link = k + 2; link <= n + 1; ++link) {
+      lab.Route(ns[k], V4Net(link), "via " + V4(k + 1, 2));
+      lab.Route(ns[k], V6Net(link), "via " + V6(k + 1, 2));
+    }
+  }
+  DefaultRoutes(lab, ns[n + 1], V4(n + 1, 1), V6(n + 1, 1));
+
+  if (opts.silent_router != 0) InstallSilent(lab, ns[opts.silent_router]);
+  if (opts.lossy_router != 0) {
+    const int k = opts.lossy_router;
+    InstallLossy(lab, ns[k], "to-" + shorts[k + 1], opts.loss_percent);
+    t.lossy_ns = ns[k];
+    t.lossy_table = "inet lab_loss";
+    t.lossy_counter = "dropped";
+  }
+  if (opts.unreachable_router != 0) {
+    InstallUnreachable(lab, ns[opts.unreachable_router], opts.unreachable_kind);
+  }
+  if (opts.target_alias) InstallAlias(lab, ns[n + 1]);
+
+  t.colo = ns[0];
+  t.target = ns[n + 1];
+  t.routers.assign(ns.begin() + 1, ns.begin() + 1 + n);
+  t.colo_v4 = V4(1, 1);
+  t.colo_v6 = V6(1, 1);
+  t.target_v4 = kTargetV4;
+  t.target_v6 = kTargetV6;
+  if (opts.target_alias) {
+    t.alias_v4 = kAliasV4;
+    t.alias_v6 = kAliasV6;
+  }
+  for (int k = 1; k <= n; ++k) {
+    const bool answers = k != opts.silent_router || k == opts.unreachable_router;
+    t.hop_v4.push_back(answers ? V4(k, 2) : kNoReply);
+    t.hop_v6.push_back(answers ? V6(k, 2) : kNoReply);
+    if (k == opts.unreachable_router) {
+      t.unreachable_ttl = k;
+      break;
+    }
+  }
+  if (opts.unreachable_router == 0) {
+    t.hop_v4.push_back(opts.target_alias ? kAliasV4 : kTargetV4);
+    t.hop_v6.push_back(opts.target_alias ? kAliasV6 : kTargetV6);
+  }
+  FillChoices(t);
+
+  ListenTcp(lab, t, opts.tcp_open_port);
+  // Last, so that nothing is held while the lab is being built.
+  if (opts.delay_router != 0) lab.StartDelay(ns[opts.delay_router], opts.delay_ms, "FORWARD");
+  return t;
+}
+
+Topology EcmpDiamond(Lab& lab, const EcmpOptions& opts) {
+  Topology t;
+  const std::string colo = lab.AddNode("colo");
+  NodeOptions router;
+  router.router = true;
+  const std::string r1 = lab.AddNode("r1", router);
+  const std::string r2a = lab.AddNode("r2a", router);
+  const std::string r2b = lab.AddNode("r2b", router);
+  const std::string r3 = lab.AddNode("r3", router);
+  const std::string tgt = lab.AddNode("tgt");
+
+  // Links: 1 colo-r1, 2 r1-r2a, 3 r1-r2b, 4 r2a-r3, 5 r2b-r3, 6 r3-tgt.
+  LinkNodes(lab, 1, colo, "colo", r1, "r1");
+  LinkNodes(lab, 2, r1, "r1", r2a, "r2a");
+  LinkNodes(lab, 3, r1, "r1", r2b, "r2b");
+  LinkNodes(lab, 4, r2a, "r2a", r3, "r3");
+  LinkNodes(lab, 5, r2b, "r2b", r3, "r3");
+  LinkNodes(lab, 6, r3, "r3", tgt, "tgt");
+  AddTargetAddresses(lab, tgt, false);
+
+  lab.Sysctl(r1, "net.ipv4.fib_multipath_hash_policy", "1");
+  lab.Sysctl(r1, "net.ipv6.fib_multipath_hash_policy", "1");
+
+  DefaultRoutes(lab, colo, V4(1, 2), V6(1, 2));
+
+  DefaultRoutes(lab, r1, V4(1, 1), V6(1, 1));
+  RouteTargets(lab, r1, "nexthop via " + V4(2, 2) + " nexthop via " + V4(3, 2),
+               "nexthop via " + V6(2, 2) + " nexthop via " + V6(3, 2));
+  lab.Route(r1, V4Net(4), "via " + V4(2, 2));
+  lab.Route(r1, V6Net(4), "via " + V6(2, 2));
+  lab.Route(r1, V4Net(5), "via " + V4(3, 2));
+  lab.Route(r1, V6Net(5), "via " + V6(3, 2));
+  lab.Route(r1, V4Net(6), "nexthop via " + V4(2, 2) + " nexthop via " + V4(3, 2));
+  lab.Route(r1, V6Net(6), "nexthop via " + V6(2, 2) + " nexthop via " + V6(3, 2));
+
+  DefaultRoutes(lab, r2a, V4(2, 1), V6(2, 1));
+  RouteTargets(lab, r2a, "via " + V4(4, 2), "via " + V6(4, 2));
+  lab.Route(r2a, V4Net(6), "via " + V4(4, 2));
+  lab.Route(r2a, V6Net(6), "via " + V6(4, 2));
+
+  DefaultRoutes(lab, r2b, V4(3, 1), V6(3, 1));
+  RouteTargets(lab, r2b, "via " + V4(5, 2), "via " + V6(5, 2));
+  lab.Route(r2b, V4Net(6), "via " + V4(5, 2));
+  lab.Route(r2b, V6Net(6), "via " + V6(5, 2));
+
+  // r3 answers and returns everything through r2a.
+  DefaultRoutes(lab, r3, V4(4, 1), V6(4, 1));
+  RouteTargets(lab, r3, "via " + V4(6, 2), "via " + V6(6, 2));
+
+  DefaultRoutes(lab, tgt, V4(6, 1), V6(6, 1));
+
+  t.colo = colo;
+  t.target = tgt;
+  t.routers = {r1, r2a, r2b, r3};
+  t.ecmp_routers = {r2a, r2b};
+  t.colo_v4 = V4(1, 1);
+  t.colo_v6 = V6(1, 1);
+  t.target_v4 = kTargetV4;
+  t.target_v6 = kTargetV6;
+  t.hop_v4 = {V4(1, 2), V4(2, 2), V4(4, 2), kTargetV4};
+  t.hop_v6 = {V6(1, 2), V6(2, 2), V6(4, 2), kTargetV6};
+  // IPv4 errors leave from the inbound interface; IPv6 errors from the interface of the route
+  // back to the colo, which for r3 is always the one toward r2a.
+  t.hop_choices_v4 = {{V4(1, 2)}, {V4(2, 2), V4(3, 2)}, {V4(4, 2), V4(5, 2)}, {kTargetV4}};
+  t.hop_choices_v6 = {{V6(1, 2)}, {V6(2, 2), V6(3, 2)}, {V6(4, 2)}, {kTargetV6}};
+
+  ListenTcp(lab, t, opts.tcp_open_port);
+  return t;
+}
+
+}  // namespace colotrace::lab

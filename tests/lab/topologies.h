@@ -1,0 +1,103 @@
+// Ready-made lab networks with exactly known traceroute results.
+//
+// Address plan. Link L (1-based, in the order the builder creates links) uses
+// 198.51.100.<4(L-1)>/30 (left node .1 of the /30, right node .2) and 2001:db8:0:<L in hex>::/64
+// (left ::1, right ::2). The target answers on its lo: 203.0.113.1 and 2001:db8:ff::1 (alias
+// 203.0.113.2 and 2001:db8:ff::2). Routers send ICMP errors from the address of the interface
+// the probe came in on, so hop k of a chain is router k's address on link k.
+//
+// Every node routes only inside the lab: the colo's default route points at r1, routers send
+// the target prefixes (203.0.113.0/24, 192.0.2.0/24, 2001:db8:ff::/48) right and everything
+// else left, the target's default route points back at the last router.
+//
+// Errors: the builders throw std::runtime_error (from the Lab) when a step fails; whatever was
+// created is still owned, and removed, by the Lab.
+
+#ifndef COLOTRACE_TESTS_LAB_TOPOLOGIES_H_
+#define COLOTRACE_TESTS_LAB_TOPOLOGIES_H_
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "lab.h"
+
+namespace colotrace::lab {
+
+// Expected responder for a TTL at which nothing answers (traceroute prints "*").
+inline constexpr const char* kNoReply = "*";
+
+struct Topology {
+  std::string colo;                  // netns the probes are sent from
+  std::string target;                // netns of the target
+  std::vector<std::string> routers;  // netns of the routers; routers[0] is r1 (TTL 1)
+  std::string colo_v4, colo_v6;      // the colo's own addresses (sources of the probes)
+  std::string target_v4, target_v6;  // addresses to trace
+  // Expected responder per TTL 1..N (index 0 is TTL 1); kNoReply where nothing answers. The last
+  // entry is the target (its alias with target_alias), or the router that answers with an
+  // unreachable error when unreachable_router is set.
+  std::vector<std::string> hop_v4, hop_v6;
+  // Every possible responder per TTL (one choice per TTL on a chain, two behind an ECMP fork).
+  std::vector<std::vector<std::string>> hop_choices_v4, hop_choices_v6;
+
+  std::string alias_v4, alias_v6;     // the target's reply source with target_alias, else empty
+  std::uint16_t tcp_open_port = 0;    // listened on by the target; 0 when nothing listens
+  std::uint16_t tcp_closed_port = 0;  // not listened on: the target answers with RST
+  int unreachable_ttl = 0;            // TTL answered with an unreachable error, 0: none
+  // The lossy router's drop counter: lab.ReadNftCounter(lossy_ns, lossy_table, lossy_counter).
+  std::string lossy_ns, lossy_table, lossy_counter;
+  // ECMP diamond only: the two routers behind the fork (r2a, r2b).
+  std::vector<std::string> ecmp_routers;
+};
+
+// What a chain router answers instead of forwarding traffic for the target.
+enum class Unreachable {
+  kHost,      // ICMP host unreachable / ICMPv6 address unreachable (traceroute: !H)
+  kProhibit,  // ICMP admin prohibited / ICMPv6 administratively prohibited (!X)
+  kNet,       // ICMP net unreachable / ICMPv6 no route (!N)
+};
+
+// Router indexes are 1-based (router k answers at TTL k); 0 means "no such router".
+struct ChainOptions {
+  // Router k forwards but never sends time-exceeded (v4 and v6): nft drop in its output hook.
+  int silent_router = 0;
+  // Router k drops loss_percent % of the packets it forwards toward the target, at random
+  // (nft numgen), counting them in a named counter; traffic toward the colo is never dropped.
+  int lossy_router = 0;
+  int loss_percent = 50;
+  // Router k holds every packet it forwards (both directions) delay_ms, via lab_delay, so
+  // hops behind it see their RTT grow by 2 * delay_ms.
+  int delay_router = 0;
+  int delay_ms = 100;
+  // Router k keeps Linux's default ICMP rate limits; so does the target with the flag.
+  int ratelimited_router = 0;
+  bool target_keeps_ratelimit = false;
+  // Router k answers every packet for the target prefixes with an ICMP unreachable error of
+  // the given kind (nft reject in its prerouting hook, so at TTL k already).
+  int unreachable_router = 0;
+  Unreachable unreachable_kind = Unreachable::kHost;
+  // The target rewrites the source of everything it sends from 203.0.113.1 / 2001:db8:ff::1
+  // to 203.0.113.2 / 2001:db8:ff::2 (stateless nft payload mangling in postrouting).
+  bool target_alias = false;
+  // The target listens on this TCP port (dual stack); tcp_open_port + 1 is closed (RST).
+  std::uint16_t tcp_open_port = 80;
+};
+
+// colo - r1 - ... - r<n_routers> - target, IPv4 and IPv6. 1 <= n_routers <= 63.
+// Link k (k = 1..n+1) joins node k-1 and node k, counting the colo as node 0.
+Topology Chain(Lab& lab, int n_routers, const ChainOptions& opts = {});
+
+struct EcmpOptions {
+  std::uint16_t tcp_open_port = 80;  // as in ChainOptions
+};
+
+// colo - r1 - {r2a, r2b} - r3 - target. r1 spreads traffic for the target over r2a and r2b with
+// a multipath route and layer-4 hashing (fib_multipath_hash_policy=1, v4 and v6); r3 sends
+// everything back through r2a. hop_v4/hop_v6 give the path through r2a; hop_choices_* list
+// both responders at TTL 2 (and, for IPv4, at TTL 3, since r3 answers from the interface the
+// probe came in on).
+Topology EcmpDiamond(Lab& lab, const EcmpOptions& opts = {});
+
+}  // namespace colotrace::lab
+
+#endif  // COLOTRACE_TESTS_LAB_TOPOLOGIES_H_
