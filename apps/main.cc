@@ -264,7 +264,7 @@ int main(int argc, char** argv) {
     return kExitOk;
   }
   if (command != "trace") {
-    std::cerr << "colotrace: unknown command '" << command << "'\n" << kUsage;
+    std::cerr << "colotrace: unknown command '" << command << "'\nTry 'colotrace --help'.\n";
     return kExitUsage;
   }
   for (auto a : args) {

@@ -120,7 +120,7 @@ JsonWriter& JsonWriter::Int(int64_t value) {
 JsonWriter& JsonWriter::Double(double value, int decimals) {
   Separate();
   if (!std::isfinite(value)) value = 0;
-  char buf[64];
+  char buf[512];  // DBL_MAX with %.3f needs 314 bytes
   std::snprintf(buf, sizeof buf, "%.*f", decimals, value);
   std::string s = buf;
   if (s.find('.') != std::string::npos) {

@@ -59,9 +59,10 @@ std::string TextReport(const std::string& target, const TraceOptions& options,
   std::string address = result.target_summary.ip.empty() ? target : result.target_summary.ip;
   out += "traceroute to " + target;
   if (address != target) out += " (" + address + ")";
-  out += Format(" from %s: %s, %d hops max, %d packets per hop, wait %d s\n",
-                result.colo.name.c_str(), std::string(PacketTypeName(options.packet_type)).c_str(),
-                options.max_ttl, options.packets_per_ttl, options.wait_time_s);
+  out += " from " + result.colo.name + "\n";
+  out += Format("%s, max TTL %d, %d packets per TTL, wait %d s\n",
+                std::string(PacketTypeName(options.packet_type)).c_str(), options.max_ttl,
+                options.packets_per_ttl, options.wait_time_s);
   if (result.error != ColoError::kNone) {
     out += ColoErrorText(result.error) + "\n";
     return out;
@@ -80,13 +81,14 @@ std::string TextReport(const std::string& target, const TraceOptions& options,
   }
   const auto& s = result.target_summary.latency;
   if (s.count > 0) {
-    out += Format("reached %s at TTL %zu: %d replies, rtt min/mean/max/sd %.3f/%.3f/%.3f/%.3f ms",
-                  result.target_summary.ip.c_str(), result.hops.size(), s.count, s.min_ms,
-                  s.mean_ms, s.max_ms, s.std_dev_ms);
+    out += Format("reached %s at TTL %zu in %lld ms\n", result.target_summary.ip.c_str(),
+                  result.hops.size(), static_cast<long long>(result.traceroute_time_ms));
+    out += Format("target rtt ms: min %.3f, mean %.3f, max %.3f, sd %.3f (%d replies)\n",
+                  s.min_ms, s.mean_ms, s.max_ms, s.std_dev_ms, s.count);
   } else {
-    out += Format("%s did not answer up to TTL %zu", address.c_str(), result.hops.size());
+    out += Format("%s did not answer up to TTL %zu; %lld ms\n", address.c_str(),
+                  result.hops.size(), static_cast<long long>(result.traceroute_time_ms));
   }
-  out += Format("; %lld ms\n", static_cast<long long>(result.traceroute_time_ms));
   return out;
 }
 

@@ -319,10 +319,10 @@ Topology EcmpDiamond(Lab& lab, const EcmpOptions& opts) {
   t.target_v6 = kTargetV6;
   t.hop_v4 = {V4(1, 2), V4(2, 2), V4(4, 2), kTargetV4};
   t.hop_v6 = {V6(1, 2), V6(2, 2), V6(4, 2), kTargetV6};
-  // IPv4 errors leave from the inbound interface; IPv6 errors from the interface of the route
-  // back to the colo, which for r3 is always the one toward r2a.
+  // Errors (v4 and v6) come from the address of the interface the probe came in on, so r3
+  // answers from its link to whichever of r2a/r2b the probe took.
   t.hop_choices_v4 = {{V4(1, 2)}, {V4(2, 2), V4(3, 2)}, {V4(4, 2), V4(5, 2)}, {kTargetV4}};
-  t.hop_choices_v6 = {{V6(1, 2)}, {V6(2, 2), V6(3, 2)}, {V6(4, 2)}, {kTargetV6}};
+  t.hop_choices_v6 = {{V6(1, 2)}, {V6(2, 2), V6(3, 2)}, {V6(4, 2), V6(5, 2)}, {kTargetV6}};
 
   ListenTcp(lab, t, opts.tcp_open_port);
   return t;

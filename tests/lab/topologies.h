@@ -94,8 +94,8 @@ struct EcmpOptions {
 // colo - r1 - {r2a, r2b} - r3 - target. r1 spreads traffic for the target over r2a and r2b with
 // a multipath route and layer-4 hashing (fib_multipath_hash_policy=1, v4 and v6); r3 sends
 // everything back through r2a. hop_v4/hop_v6 give the path through r2a; hop_choices_* list
-// both responders at TTL 2 (and, for IPv4, at TTL 3, since r3 answers from the interface the
-// probe came in on).
+// both responders at TTL 2, and both addresses of r3 at TTL 3 (r3 answers from the interface
+// the probe came in on, so from its link to r2a or to r2b).
 Topology EcmpDiamond(Lab& lab, const EcmpOptions& opts = {});
 
 }  // namespace colotrace::lab

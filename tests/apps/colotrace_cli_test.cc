@@ -1,0 +1,178 @@
+// `colotrace trace` as a user runs it: flags, exit statuses, text and JSON output. The probing
+// cases run inside lab namespaces (root); the usage cases run anywhere.
+#include <gtest/gtest.h>
+
+#include <boost/json.hpp>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "lab/lab.h"
+#include "lab/topologies.h"
+
+namespace {
+
+using colotrace::lab::ExecOptions;
+using colotrace::lab::ExecResult;
+using colotrace::lab::RunCommand;
+
+ExecResult Colotrace(const std::vector<std::string>& args) {
+  std::vector<std::string> argv = {COLOTRACE_BIN};
+  argv.insert(argv.end(), args.begin(), args.end());
+  ExecOptions opts;
+  opts.check = false;
+  return RunCommand(argv, opts);
+}
+
+int CountLines(const std::string& s) {
+  int n = 0;
+  for (char c : s) n += c == '\n';
+  return n;
+}
+
+TEST(ColotraceCliTest, BadInputIsOneLineAndStatus2) {
+  const std::vector<std::vector<std::string>> cases = {
+      {"trace"},
+      {"trace", "--max-ttl", "0", "192.0.2.1"},
+      {"trace", "--max-ttl", "65", "192.0.2.1"},
+      {"trace", "--max-ttl", "12abc", "192.0.2.1"},
+      {"trace", "--packets-per-ttl", "11", "192.0.2.1"},
+      {"trace", "--wait-time", "6", "192.0.2.1"},
+      {"trace", "--wait-time=0", "192.0.2.1"},
+      {"trace", "--port", "65536", "192.0.2.1"},
+      {"trace", "--port", "-1", "192.0.2.1"},
+      {"trace", "--packet-type", "sctp", "192.0.2.1"},
+      {"trace", "--packet-type", "gre", "192.0.2.1"},
+      {"trace", "--frobnicate", "192.0.2.1"},
+      {"trace", "--max-ttl"},
+      {"trace", "256.1.1.1"},
+      {"trace", "bad_name!"},
+      {"trace", "2001:db8::g"},
+      {"trace", "-bad.example"},
+      {"trace", "1", "2", "3", "4", "5", "6", "7", "8", "9", "10", "11"},
+      {"frobnicate"},
+  };
+  for (const auto& args : cases) {
+    std::string line;
+    for (const auto& a : args) line += a + " ";
+    SCOPED_TRACE(line);
+    ExecResult r = Colotrace(args);
+    EXPECT_EQ(r.status, 2) << r.err;
+    EXPECT_TRUE(r.out.empty()) << r.out;
+    EXPECT_EQ(r.err.rfind("colotrace: ", 0), 0u) << r.err;
+    EXPECT_LE(CountLines(r.err), 2) << r.err;  // the error, and where help is
+  }
+}
+
+TEST(ColotraceCliTest, HelpAndVersion) {
+  ExecResult help = Colotrace({"trace", "--help"});
+  EXPECT_EQ(help.status, 0);
+  EXPECT_NE(help.out.find("--packet-type"), std::string::npos);
+  EXPECT_NE(help.out.find("exit status"), std::string::npos);
+  ExecResult version = Colotrace({"version"});
+  EXPECT_EQ(version.status, 0);
+  EXPECT_EQ(version.out.rfind("colotrace ", 0), 0u);
+}
+
+class ColotraceCliLabTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    std::string reason;
+    if (!colotrace::lab::Lab::CanRun(&reason)) GTEST_SKIP() << "lab unavailable: " << reason;
+    lab_ = std::make_unique<colotrace::lab::Lab>("cli");
+  }
+  std::unique_ptr<colotrace::lab::Lab> lab_;
+};
+
+TEST_F(ColotraceCliLabTest, JsonIsTheApiResultArray) {
+  auto topo = colotrace::lab::Chain(*lab_, 2);
+  ExecResult r = Colotrace({"trace", "--netns", topo.colo, "--json", "--packet-type", "udp",
+                            "--max-ttl", "8", "--packets-per-ttl", "2", topo.target_v4,
+                            topo.target_v6});
+  ASSERT_EQ(r.status, 0) << r.err;
+  boost::json::value doc = boost::json::parse(r.out);
+  const auto& targets = doc.as_array();
+  ASSERT_EQ(targets.size(), 2u);
+  for (size_t t = 0; t < 2; ++t) {
+    const auto& target = targets[t].as_object();
+    EXPECT_EQ(target.at("target").as_string(), t == 0 ? topo.target_v4 : topo.target_v6);
+    const auto& colos = target.at("colos").as_array();
+    ASSERT_EQ(colos.size(), 1u);
+    const auto& colo = colos[0].as_object();
+    EXPECT_EQ(colo.at("colo").at("name").as_string(), "local");
+    EXPECT_EQ(colo.at("colo").at("city").as_string(), "");
+    EXPECT_EQ(colo.at("error").as_string(), "");
+    EXPECT_TRUE(colo.at("traceroute_time_ms").is_int64());
+    const auto& hops = colo.at("hops").as_array();
+    const auto& expected = t == 0 ? topo.hop_v4 : topo.hop_v6;
+    ASSERT_EQ(hops.size(), expected.size());
+    for (size_t h = 0; h < hops.size(); ++h) {
+      const auto& hop = hops[h].as_object();
+      EXPECT_EQ(hop.at("packets_ttl").as_int64(), static_cast<int64_t>(h + 1));
+      EXPECT_EQ(hop.at("packets_sent").as_int64(), 2);
+      EXPECT_EQ(hop.at("packets_lost").as_int64(), 0);
+      const auto& node = hop.at("nodes").as_array().at(0).as_object();
+      EXPECT_EQ(node.at("ip").as_string(), expected[h]);
+      EXPECT_EQ(node.at("name").as_string(), expected[h]);
+      EXPECT_EQ(node.at("asn").as_string(), "");
+      EXPECT_TRUE(node.at("labels").as_array().empty());
+      EXPECT_EQ(node.at("packet_count").as_int64(), 2);
+      for (const char* key : {"min_rtt_ms", "mean_rtt_ms", "max_rtt_ms", "std_dev_rtt_ms"}) {
+        EXPECT_TRUE(node.at(key).is_number()) << key;
+      }
+    }
+    const auto& summary = colo.at("target_summary").as_object();
+    EXPECT_EQ(summary.at("packet_count").as_int64(), 2);
+    EXPECT_EQ(summary.at("ip").as_string(), t == 0 ? topo.target_v4 : topo.target_v6);
+    EXPECT_EQ(summary.at("min_latency_ms"), summary.at("min_rtt_ms"));
+    EXPECT_EQ(summary.at("std_dev_latency_ms"), summary.at("std_dev_rtt_ms"));
+  }
+}
+
+TEST_F(ColotraceCliLabTest, TextTableFitsEightyColumns) {
+  colotrace::lab::ChainOptions opts;
+  opts.silent_router = 2;
+  auto topo = colotrace::lab::Chain(*lab_, 3, opts);
+  ExecResult r = Colotrace({"trace", "--netns", topo.colo, "--packet-type", "tcp",
+                            topo.target_v4, topo.target_v6});
+  ASSERT_EQ(r.status, 0) << r.err;
+  std::istringstream lines(r.out);
+  std::string line;
+  while (std::getline(lines, line)) EXPECT_LE(line.size(), 80u) << line;
+  for (const auto& addr : {topo.hop_v4[0], topo.hop_v4[2], topo.target_v4, topo.hop_v6[0]}) {
+    EXPECT_NE(r.out.find(addr), std::string::npos) << addr << " missing in\n" << r.out;
+  }
+  EXPECT_NE(r.out.find("  2 *"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("100.0%"), std::string::npos) << r.out;
+}
+
+TEST_F(ColotraceCliLabTest, NoRouteExits1AndUnresolvableExits2) {
+  std::string bare = lab_->AddNode("bare");  // only lo: nothing is reachable, no DNS either
+  ExecResult no_route = Colotrace({"trace", "--netns", bare, "203.0.113.1"});
+  EXPECT_EQ(no_route.status, 1) << no_route.out << no_route.err;
+  EXPECT_NE(no_route.err.find("cannot send probes"), std::string::npos) << no_route.err;
+  ExecResult unresolvable = Colotrace({"trace", "--netns", bare, "no-such-host.invalid"});
+  EXPECT_EQ(unresolvable.status, 2) << unresolvable.err;
+  EXPECT_NE(unresolvable.err.find("cannot resolve"), std::string::npos) << unresolvable.err;
+  ExecResult missing_ns = Colotrace({"trace", "--netns", "ct-no-such-ns", "203.0.113.1"});
+  EXPECT_EQ(missing_ns.status, 1);
+  EXPECT_NE(missing_ns.err.find("ip netns list"), std::string::npos) << missing_ns.err;
+}
+
+TEST_F(ColotraceCliLabTest, DropsPrivilegesAfterOpeningSockets) {
+  // A trace long enough to look at the running process: a silent target with 2 s waits.
+  colotrace::lab::ChainOptions opts;
+  auto topo = colotrace::lab::Chain(*lab_, 1, opts);
+  ExecResult r = RunCommand(
+      {"/bin/sh", "-c",
+       std::string(COLOTRACE_BIN) + " trace --netns " + topo.colo +
+           " --wait-time 2 --max-ttl 3 192.0.2.200 >/dev/null & pid=$!; sleep 0.5; "
+           "grep -E '^(Uid|CapEff|CapPrm):' /proc/$pid/status; wait $pid"},
+      ExecOptions{false, "", std::chrono::milliseconds(10000)});
+  // 192.0.2.200 is routed towards the target namespace, which does not have it: silent.
+  EXPECT_NE(r.out.find("CapEff:\t0000000000000000"), std::string::npos) << r.out << r.err;
+  EXPECT_NE(r.out.find("CapPrm:\t0000000000000000"), std::string::npos) << r.out;
+  EXPECT_EQ(r.out.find("Uid:\t0\t"), std::string::npos) << "still root: " << r.out;
+}
+
+}  // namespace
