@@ -42,7 +42,7 @@ constexpr int kRecvBufferBytes = 4 << 20;
 constexpr int kMaxReadsPerWake = 512;  // per socket, so that sending is not starved
 // Probes expire this long after wait_time, so that a reply the kernel stamped in time but we
 // had not yet read is still counted (sockets are drained before expiring).
-constexpr int64_t kExpiryGraceNs = 2'000'000;
+constexpr int64_t kExpiryGraceNs = 500'000;
 
 int64_t NowNs(clockid_t clock) {
   timespec ts;

@@ -21,7 +21,7 @@ struct EngineOptions {
   // Engine-wide send budget, shared by all traces (token bucket, 10 ms of burst).
   int max_packets_per_second = 20000;
   // Spacing of consecutive probes of one trace, so that a TTL's probes do not leave at once.
-  int probe_gap_us = 100;
+  int probe_gap_us = 20;
   // Traces in flight at once; Start() fails the trace with kInternal beyond it.
   int max_traces = 20000;
 };

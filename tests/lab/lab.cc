@@ -1,16 +1,21 @@
 #include "lab.h"
 
 #include <fcntl.h>
+#include <linux/ethtool.h>
+#include <linux/sockios.h>
+#include <net/if.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
 #include <spawn.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 #include <exception>
 #include <filesystem>
@@ -183,6 +188,23 @@ void WriteSysctlsHere(const std::vector<std::pair<std::string, std::string>>& va
   }
 }
 
+// True when pid names a process that has not exited (zombies count as gone).
+bool ProcessAlive(long pid) {
+  if (kill(static_cast<pid_t>(pid), 0) != 0 && errno == ESRCH) return false;
+  const std::string path = "/proc/" + std::to_string(pid) + "/stat";
+  Fd fd(open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (fd.get() < 0) return errno != ENOENT;
+  char buf[512];
+  const ssize_t n = read(fd.get(), buf, sizeof buf - 1);
+  if (n <= 0) return true;
+  const std::string stat(buf, static_cast<std::size_t>(n));
+  // "pid (comm) S ...": the state follows the last ')'.
+  const std::size_t paren = stat.rfind(')');
+  if (paren == std::string::npos || paren + 2 >= stat.size()) return true;
+  const char state = stat[paren + 2];
+  return state != 'Z' && state != 'X';
+}
+
 // Kills (SIGKILL) every process inside the named namespace. Best effort.
 void KillProcessesIn(const std::string& ns) {
   ExecOptions opts;
@@ -336,7 +358,7 @@ void Lab::RemoveStale() {
       if (digits.find_first_not_of("0123456789") != std::string::npos) continue;
       const long pid = std::stol(digits);
       if (pid <= 0) continue;
-      if (kill(static_cast<pid_t>(pid), 0) == 0 || errno != ESRCH) continue;  // still alive
+      if (ProcessAlive(pid)) continue;
       stale.push_back(name);
     }
     for (const std::string& name : stale) DeleteNetns(name);
@@ -533,6 +555,30 @@ void Lab::StartDelay(const std::string& ns, int delay_ms, const std::string& cha
     Exec(ns, {tool, "-w", "-I", chain, "-j", "NFQUEUE", "--queue-num", std::to_string(queue),
               "--queue-bypass"});
   }
+}
+
+void Lab::DisableTxChecksumOffload(const std::string& ns) {
+  OnThreadInNetns(ns, [&] {
+    Fd s(socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0));
+    if (s.get() < 0) throw std::runtime_error(Errno("socket"));
+    struct if_nameindex* names = if_nameindex();
+    if (names == nullptr) throw std::runtime_error(Errno("if_nameindex in " + ns));
+    std::vector<std::string> ifnames;
+    for (struct if_nameindex* p = names; p->if_index != 0; ++p) ifnames.emplace_back(p->if_name);
+    if_freenameindex(names);
+    for (const std::string& name : ifnames) {
+      if (name == "lo") continue;
+      ethtool_value value{};
+      value.cmd = ETHTOOL_STXCSUM;
+      value.data = 0;
+      ifreq ifr{};
+      std::snprintf(ifr.ifr_name, sizeof ifr.ifr_name, "%s", name.c_str());
+      ifr.ifr_data = reinterpret_cast<char*>(&value);
+      if (ioctl(s.get(), SIOCETHTOOL, &ifr) != 0) {
+        throw std::runtime_error(Errno("ETHTOOL_STXCSUM off on " + name + " in " + ns));
+      }
+    }
+  });
 }
 
 void Lab::RunInNetns(const std::string& ns, const std::function<void()>& fn) {

@@ -49,7 +49,8 @@ class Lab {
  public:
   // tag becomes part of every namespace name; keep it short ([a-z0-9]). Creates nothing yet.
   explicit Lab(std::string tag);
-  // Kills the processes it started, closes its sockets and deletes its namespaces. Never throws.
+  // Kills the processes it started (SIGTERM, SIGKILL after 2 s), closes its sockets, kills any
+  // other process still inside its namespaces and deletes the namespaces. Never throws.
   ~Lab();
   Lab(const Lab&) = delete;
   Lab& operator=(const Lab&) = delete;
@@ -114,6 +115,11 @@ class Lab {
   // --queue-bypass` so it sees every packet of that chain (FORWARD: forwarded packets, both
   // directions). The Lab owns the process: SIGTERM, then SIGKILL, on destruction.
   void StartDelay(const std::string& ns, int delay_ms, const std::string& chain = "FORWARD");
+
+  // Turns transmit checksum offload off on every interface of ns (ETHTOOL_STXCSUM), so packets
+  // leave with complete checksums that receivers verify in software (veth otherwise passes
+  // packets with checksum "to be completed" and nobody ever checks).
+  void DisableTxChecksumOffload(const std::string& ns);
 
   // Runs fn on a new thread that has joined namespace ns, and waits for it. Exceptions thrown
   // by fn are rethrown here.

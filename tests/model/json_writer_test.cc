@@ -191,11 +191,11 @@ TEST(JsonWriterTest, InvalidBytesBecomeReplacementCharacters) {
   EXPECT_EQ(Str("a\xFE"
                 "b"),
             "\"a" + R + "b\"");
-  EXPECT_EQ(Str("\x80"), "\"" + R + "\"");                     // lone continuation byte
-  EXPECT_EQ(Str("\xC3"), "\"" + R + "\"");                     // truncated at the end
-  EXPECT_EQ(Str("\xC3("), "\"" + R + "(\"");                   // continuation missing
-  EXPECT_EQ(Str("\xE2\x82"), "\"" + R + R + "\"");             // truncated 3-byte
-  EXPECT_EQ(Str("\xF0\x9F\x98"), "\"" + R + R + R + "\"");     // truncated 4-byte
+  EXPECT_EQ(Str("\x80"), "\"" + R + "\"");                  // lone continuation byte
+  EXPECT_EQ(Str("\xC3"), "\"" + R + "\"");                  // truncated at the end
+  EXPECT_EQ(Str("\xC3("), "\"" + R + "(\"");                // continuation missing
+  EXPECT_EQ(Str("\xE2\x82"), "\"" + R + R + "\"");          // truncated 3-byte
+  EXPECT_EQ(Str("\xF0\x9F\x98"), "\"" + R + R + R + "\"");  // truncated 4-byte
   EXPECT_EQ(Str("\xF8\x88\x80\x80\x80"), "\"" + R + R + R + R + R + "\"");  // 5-byte form
   // The replacement is followed by correct decoding of what comes next.
   EXPECT_EQ(Str("\xFF\xC3\xA9"), "\"" + R + "\xC3\xA9\"");
@@ -204,11 +204,11 @@ TEST(JsonWriterTest, InvalidBytesBecomeReplacementCharacters) {
 
 TEST(JsonWriterTest, OverlongEncodingsAreRejected) {
   const std::string& R = kReplacement;
-  EXPECT_EQ(Str("\xC0\xAF"), "\"" + R + R + "\"");              // '/' in 2 bytes
-  EXPECT_EQ(Str("\xC1\xBF"), "\"" + R + R + "\"");              // U+007F in 2 bytes
-  EXPECT_EQ(Str("\xC0\x80"), "\"" + R + R + "\"");              // NUL in 2 bytes
-  EXPECT_EQ(Str("\xE0\x80\xAF"), "\"" + R + R + R + "\"");      // '/' in 3 bytes
-  EXPECT_EQ(Str("\xE0\x9F\xBF"), "\"" + R + R + R + "\"");      // U+07FF in 3 bytes
+  EXPECT_EQ(Str("\xC0\xAF"), "\"" + R + R + "\"");                  // '/' in 2 bytes
+  EXPECT_EQ(Str("\xC1\xBF"), "\"" + R + R + "\"");                  // U+007F in 2 bytes
+  EXPECT_EQ(Str("\xC0\x80"), "\"" + R + R + "\"");                  // NUL in 2 bytes
+  EXPECT_EQ(Str("\xE0\x80\xAF"), "\"" + R + R + R + "\"");          // '/' in 3 bytes
+  EXPECT_EQ(Str("\xE0\x9F\xBF"), "\"" + R + R + R + "\"");          // U+07FF in 3 bytes
   EXPECT_EQ(Str("\xF0\x80\x80\xAF"), "\"" + R + R + R + R + "\"");  // '/' in 4 bytes
   EXPECT_EQ(Str("\xF0\x8F\xBF\xBF"), "\"" + R + R + R + R + "\"");  // U+FFFF in 4 bytes
 }

@@ -97,8 +97,8 @@ TEST(ResultJsonTest, TargetResultExactly) {
   t.colos = {ReachedColo(), TimedOutColo()};
   JsonWriter w;
   WriteTargetResult(w, t);
-  EXPECT_EQ(w.str(), std::string(R"({"target":"example.com","colos":[)") + kReachedColoJson +
-                         "," + kTimedOutColoJson + "]}");
+  EXPECT_EQ(w.str(), std::string(R"({"target":"example.com","colos":[)") + kReachedColoJson + "," +
+                         kTimedOutColoJson + "]}");
 }
 
 TEST(ResultJsonTest, ResultArray) {
@@ -119,16 +119,16 @@ TEST(ResultJsonTest, ResultArray) {
 }
 
 TEST(ResultJsonTest, EveryErrorCodeIsSpelled) {
-  for (auto [error, text] : {std::pair{ColoError::kTargetRefused, "Code 1"},
-                             std::pair{ColoError::kCannotProbe, "Code 2"},
-                             std::pair{ColoError::kInternal, "Code 4"}}) {
+  for (auto [error, text] :
+       {std::pair{ColoError::kTargetRefused, "Code 1"},
+        std::pair{ColoError::kCannotProbe, "Code 2"}, std::pair{ColoError::kInternal, "Code 4"}}) {
     ColoResult c;
     c.error = error;
     JsonWriter w;
     WriteColoResult(w, c);
-    EXPECT_NE(w.str().find(std::string(R"("error":"Could not gather traceroute data: )") + text +
-                           "\""),
-              std::string::npos)
+    EXPECT_NE(
+        w.str().find(std::string(R"("error":"Could not gather traceroute data: )") + text + "\""),
+        std::string::npos)
         << w.str();
   }
 }

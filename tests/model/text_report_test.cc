@@ -23,7 +23,18 @@ std::vector<std::string> Words(const std::string& line) {
   return words;
 }
 
-Node MakeNode(std::string ip, std::string name, RttStats rtt, std::vector<std::string> labels = {}) {
+// The lines after the table's heading row, summary included.
+std::vector<std::string> TableRows(const std::string& text) {
+  std::vector<std::string> lines = Lines(text);
+  for (size_t i = 0; i < lines.size(); ++i) {
+    if (lines[i].rfind("TTL Host", 0) == 0)
+      return {lines.begin() + static_cast<long>(i) + 1, lines.end()};
+  }
+  return {};
+}
+
+Node MakeNode(std::string ip, std::string name, RttStats rtt,
+              std::vector<std::string> labels = {}) {
   Node n;
   n.ip = std::move(ip);
   n.name = std::move(name);
@@ -50,11 +61,11 @@ ColoResult SampleColo() {
                            {MakeNode("192.0.2.1", "r1.example.net", {3, 1.25, 1.5, 1.75, 0.204},
                                      {"MPLS L=24001 TC=0 S=1 TTL=1", "!H"})}));
   c.hops.push_back(MakeHop(2, 3, 3, {}));
-  c.hops.push_back(MakeHop(
-      3, 3, 1,
-      {MakeNode("2001:db8:ffff:ffff:ffff:ffff:ffff:1", "2001:db8:ffff:ffff:ffff:ffff:ffff:1",
-                {1, 20.5, 20.5, 20.5, 0}),
-       MakeNode("198.51.100.7", "198.51.100.7", {1, 21.25, 21.25, 21.25, 0})}));
+  c.hops.push_back(
+      MakeHop(3, 3, 1,
+              {MakeNode("2001:db8:ffff:ffff:ffff:ffff:ffff:1",
+                        "2001:db8:ffff:ffff:ffff:ffff:ffff:1", {1, 20.5, 20.5, 20.5, 0}),
+               MakeNode("198.51.100.7", "198.51.100.7", {1, 21.25, 21.25, 21.25, 0})}));
   c.target_summary.ip = "198.51.100.7";
   c.target_summary.name = "198.51.100.7";
   c.target_summary.latency = {1, 21.25, 21.25, 21.25, 0};
@@ -69,34 +80,39 @@ TEST(TextReportTest, HeadingNamesTargetAddressColoAndOptions) {
   o.packets_per_ttl = 2;
   o.wait_time_s = 4;
   std::vector<std::string> lines = Lines(TextReport("example.com", o, SampleColo()));
-  ASSERT_FALSE(lines.empty());
-  EXPECT_EQ(lines[0],
-            "traceroute to example.com (198.51.100.7) from ams: udp, 20 hops max, 2 packets per "
-            "hop, wait 4 s");
+  ASSERT_GE(lines.size(), 2u);
+  EXPECT_EQ(lines[0], "traceroute to example.com (198.51.100.7) from ams");
+  EXPECT_EQ(lines[1], "udp, max TTL 20, 2 packets per TTL, wait 4 s");
   // When the target is given as its address, the address is not repeated.
   lines = Lines(TextReport("198.51.100.7", o, SampleColo()));
-  EXPECT_EQ(lines[0].rfind("traceroute to 198.51.100.7 from ams: udp,", 0), 0u) << lines[0];
+  EXPECT_EQ(lines[0], "traceroute to 198.51.100.7 from ams");
+  // Without a target address (nothing resolved), the target text stands alone too.
+  ColoResult c;
+  c.colo.name = "sin";
+  lines = Lines(TextReport("example.com", TraceOptions{}, c));
+  ASSERT_GE(lines.size(), 2u);
+  EXPECT_EQ(lines[0], "traceroute to example.com from sin");
+  EXPECT_EQ(lines[1], "icmp, max TTL 15, 3 packets per TTL, wait 1 s");
 }
 
 TEST(TextReportTest, TableLayout) {
   std::vector<std::string> lines = Lines(TextReport("example.com", TraceOptions{}, SampleColo()));
-  ASSERT_EQ(lines.size(), 9u);
-  EXPECT_EQ(lines[1],
-            "TTL Host                           Loss% Sent Recv    Min   Mean    Max  StDev");
+  ASSERT_EQ(lines.size(), 11u);
   EXPECT_EQ(lines[2],
+            "TTL Host                           Loss% Sent Recv    Min   Mean    Max  StDev");
+  EXPECT_EQ(lines[3],
             "  1 r1.example.net (192.0.2.1)      0.0%    3    3   1.25   1.50   1.75   0.20");
-  EXPECT_EQ(lines[3], "     MPLS L=24001 TC=0 S=1 TTL=1 !H");
-  EXPECT_EQ(lines[4], "  2 *                             100.0%    3    0");
-  EXPECT_EQ(lines[5], "  3 2001:db8:ffff:ffff:ffff:ffff:ffff:1");
-  EXPECT_EQ(lines[6],
-            "                                   33.3%    3    1  20.50  20.50  20.50   0.00");
+  EXPECT_EQ(lines[4], "     MPLS L=24001 TC=0 S=1 TTL=1 !H");
+  EXPECT_EQ(lines[5], "  2 *                             100.0%    3    0");
+  EXPECT_EQ(lines[6], "  3 2001:db8:ffff:ffff:ffff:ffff:ffff:1");
   EXPECT_EQ(lines[7],
+            "                                   33.3%    3    1  20.50  20.50  20.50   0.00");
+  EXPECT_EQ(lines[8],
             "    198.51.100.7                                 1  21.25  21.25  21.25   0.00");
   // Every row of the table ends at the same column.
-  for (size_t i : {1u, 2u, 6u, 7u}) EXPECT_EQ(lines[i].size(), 78u) << lines[i];
-  EXPECT_EQ(lines[8],
-            "reached 198.51.100.7 at TTL 3: 1 replies, rtt min/mean/max/sd "
-            "21.250/21.250/21.250/0.000 ms; 1234 ms");
+  for (size_t i : {2u, 3u, 7u, 8u}) EXPECT_EQ(lines[i].size(), 78u) << lines[i];
+  EXPECT_EQ(lines[9], "reached 198.51.100.7 at TTL 3 in 1234 ms");
+  EXPECT_EQ(lines[10], "target rtt ms: min 21.250, mean 21.250, max 21.250, sd 0.000 (1 replies)");
 }
 
 TEST(TextReportTest, SilentHopPrintsStar) {
@@ -104,57 +120,57 @@ TEST(TextReportTest, SilentHopPrintsStar) {
   c.colo.name = "ams";
   c.hops.push_back(MakeHop(1, 2, 2, {}));
   std::vector<std::string> lines = Lines(TextReport("192.0.2.9", TraceOptions{}, c));
-  ASSERT_EQ(lines.size(), 4u);
-  EXPECT_EQ(Words(lines[2]), (std::vector<std::string>{"1", "*", "100.0%", "2", "0"}));
-  EXPECT_EQ(lines[3], "192.0.2.9 did not answer up to TTL 1; 0 ms");
+  ASSERT_EQ(lines.size(), 5u);
+  EXPECT_EQ(Words(lines[3]), (std::vector<std::string>{"1", "*", "100.0%", "2", "0"}));
+  EXPECT_EQ(lines[4], "192.0.2.9 did not answer up to TTL 1; 0 ms");
 }
 
 TEST(TextReportTest, LongIpv6AddressWrapsOntoItsOwnLine) {
   const std::string ip = "2001:db8:1234:5678:9abc:def0:1234:5678";  // 38 characters
   ColoResult c;
   c.hops.push_back(MakeHop(7, 3, 0, {MakeNode(ip, ip, {3, 1, 2, 3, 0.816})}));
-  std::vector<std::string> lines = Lines(TextReport("x", TraceOptions{}, c));
-  ASSERT_EQ(lines.size(), 5u);
-  EXPECT_EQ(lines[2], "  7 " + ip);
-  EXPECT_EQ(Words(lines[3]),
+  std::vector<std::string> rows = TableRows(TextReport("x", TraceOptions{}, c));
+  ASSERT_EQ(rows.size(), 3u);
+  EXPECT_EQ(rows[0], "  7 " + ip);
+  EXPECT_EQ(Words(rows[1]),
             (std::vector<std::string>{"0.0%", "3", "3", "1.00", "2.00", "3.00", "0.82"}));
   // The TTL and host columns stay blank; the other columns keep their place.
-  EXPECT_EQ(lines[3].substr(0, 34), std::string(34, ' ')) << lines[3];
-  EXPECT_EQ(lines[3].size(), 78u) << lines[3];
+  EXPECT_EQ(rows[1].substr(0, 34), std::string(34, ' ')) << rows[1];
+  EXPECT_EQ(rows[1].size(), 78u) << rows[1];
 }
 
 TEST(TextReportTest, NamedHostWithAddressThatIsTooLongWraps) {
   ColoResult c;
   c.hops.push_back(
       MakeHop(1, 1, 0, {MakeNode("192.0.2.1", "core1.frankfurt.example.net", {1, 1, 1, 1, 0})}));
-  std::vector<std::string> lines = Lines(TextReport("x", TraceOptions{}, c));
-  ASSERT_GE(lines.size(), 4u);
-  EXPECT_EQ(lines[2], "  1 core1.frankfurt.example.net (192.0.2.1)");
-  EXPECT_EQ(Words(lines[3]),
+  std::vector<std::string> rows = TableRows(TextReport("x", TraceOptions{}, c));
+  ASSERT_EQ(rows.size(), 3u);
+  EXPECT_EQ(rows[0], "  1 core1.frankfurt.example.net (192.0.2.1)");
+  EXPECT_EQ(Words(rows[1]),
             (std::vector<std::string>{"0.0%", "1", "1", "1.00", "1.00", "1.00", "0.00"}));
 }
 
 TEST(TextReportTest, NodeWithoutNameShowsItsAddress) {
   ColoResult c;
   c.hops.push_back(MakeHop(1, 1, 0, {MakeNode("192.0.2.1", "", {1, 1, 1, 1, 0})}));
-  std::vector<std::string> lines = Lines(TextReport("x", TraceOptions{}, c));
-  ASSERT_GE(lines.size(), 3u);
-  EXPECT_EQ(Words(lines[2])[1], "192.0.2.1");
-  EXPECT_EQ(lines[2].find('('), std::string::npos);
+  std::vector<std::string> rows = TableRows(TextReport("x", TraceOptions{}, c));
+  ASSERT_EQ(rows.size(), 2u);
+  EXPECT_EQ(Words(rows[0]), (std::vector<std::string>{"1", "192.0.2.1", "0.0%", "1", "1", "1.00",
+                                                      "1.00", "1.00", "0.00"}));
 }
 
 TEST(TextReportTest, LabelsFollowTheirNode) {
   ColoResult c;
-  c.hops.push_back(MakeHop(
-      1, 3, 0,
-      {MakeNode("192.0.2.1", "192.0.2.1", {2, 1, 1, 1, 0}, {"!N"}),
-       MakeNode("192.0.2.2", "192.0.2.2", {1, 2, 2, 2, 0}, {"MPLS L=16 TC=7 S=1 TTL=255", "gre"})}));
-  std::vector<std::string> lines = Lines(TextReport("x", TraceOptions{}, c));
-  ASSERT_EQ(lines.size(), 7u);
-  EXPECT_EQ(Words(lines[2])[1], "192.0.2.1");
-  EXPECT_EQ(lines[3], "     !N");
-  EXPECT_EQ(Words(lines[4])[0], "192.0.2.2");
-  EXPECT_EQ(lines[5], "     MPLS L=16 TC=7 S=1 TTL=255 gre");
+  c.hops.push_back(MakeHop(1, 3, 0,
+                           {MakeNode("192.0.2.1", "192.0.2.1", {2, 1, 1, 1, 0}, {"!N"}),
+                            MakeNode("192.0.2.2", "192.0.2.2", {1, 2, 2, 2, 0},
+                                     {"MPLS L=16 TC=7 S=1 TTL=255", "gre"})}));
+  std::vector<std::string> rows = TableRows(TextReport("x", TraceOptions{}, c));
+  ASSERT_EQ(rows.size(), 5u);
+  EXPECT_EQ(Words(rows[0])[1], "192.0.2.1");
+  EXPECT_EQ(rows[1], "     !N");
+  EXPECT_EQ(Words(rows[2])[0], "192.0.2.2");
+  EXPECT_EQ(rows[3], "     MPLS L=16 TC=7 S=1 TTL=255 gre");
 }
 
 TEST(TextReportTest, MultipleNodesShareOneTtlAndLossColumn) {
@@ -163,21 +179,21 @@ TEST(TextReportTest, MultipleNodesShareOneTtlAndLossColumn) {
                            {MakeNode("192.0.2.1", "192.0.2.1", {2, 1, 1.5, 2, 0.5}),
                             MakeNode("192.0.2.2", "192.0.2.2", {2, 3, 3, 3, 0}),
                             MakeNode("192.0.2.3", "192.0.2.3", {1, 4, 4, 4, 0})}));
-  std::vector<std::string> lines = Lines(TextReport("x", TraceOptions{}, c));
-  ASSERT_EQ(lines.size(), 6u);
-  EXPECT_EQ(Words(lines[2]), (std::vector<std::string>{"4", "192.0.2.1", "16.7%", "6", "2", "1.00",
-                                                       "1.50", "2.00", "0.50"}));
-  EXPECT_EQ(Words(lines[3]),
+  std::vector<std::string> rows = TableRows(TextReport("x", TraceOptions{}, c));
+  ASSERT_EQ(rows.size(), 4u);
+  EXPECT_EQ(Words(rows[0]), (std::vector<std::string>{"4", "192.0.2.1", "16.7%", "6", "2", "1.00",
+                                                      "1.50", "2.00", "0.50"}));
+  EXPECT_EQ(Words(rows[1]),
             (std::vector<std::string>{"192.0.2.2", "2", "3.00", "3.00", "3.00", "0.00"}));
-  EXPECT_EQ(Words(lines[4]),
+  EXPECT_EQ(Words(rows[2]),
             (std::vector<std::string>{"192.0.2.3", "1", "4.00", "4.00", "4.00", "0.00"}));
   // Continuation rows keep the columns of the first row.
-  EXPECT_EQ(lines[3].substr(0, 4), "    ");
-  EXPECT_EQ(lines[2].size(), lines[3].size());
-  EXPECT_EQ(lines[3].find("192.0.2.2"), lines[2].find("192.0.2.1"));
+  EXPECT_EQ(rows[1].substr(0, 4), "    ");
+  EXPECT_EQ(rows[0].size(), rows[1].size());
+  EXPECT_EQ(rows[1].find("192.0.2.2"), rows[0].find("192.0.2.1"));
 }
 
-TEST(TextReportTest, TableRowsFitIn80ColumnsForIpv4Hosts) {
+TEST(TextReportTest, EveryLineFitsIn80ColumnsForIpv4Hosts) {
   ColoResult c;
   c.colo.name = "ams";
   for (int ttl = 1; ttl <= 64; ++ttl) {
@@ -191,9 +207,16 @@ TEST(TextReportTest, TableRowsFitIn80ColumnsForIpv4Hosts) {
                  MakeNode("192.168.100.200", "", {3, 0.01, 500, 999.99, 499.99})}));
   }
   c.target_summary.ip = "255.255.255.255";
-  std::vector<std::string> lines = Lines(TextReport("255.255.255.255", TraceOptions{}, c));
-  ASSERT_EQ(lines.size(), 2 + 12 + 2 * 52 + 1u);  // 12 silent hops, 52 with two nodes
-  for (size_t i = 1; i + 1 < lines.size(); ++i) {
+  c.target_summary.latency = {10, 999.999, 999.999, 999.999, 999.999};
+  c.traceroute_time_ms = 99999;
+  TraceOptions o;
+  o.max_ttl = 64;
+  o.packets_per_ttl = 10;
+  o.wait_time_s = 5;
+  o.packet_type = PacketType::kUdp;
+  std::vector<std::string> lines = Lines(TextReport("example.com", o, c));
+  ASSERT_EQ(lines.size(), 3 + 12 + 2 * 52 + 2u);  // 12 silent hops, 52 with two nodes
+  for (size_t i = 0; i < lines.size(); ++i) {
     EXPECT_LE(lines[i].size(), 80u) << "line " << i << ": " << lines[i];
   }
 }
@@ -202,42 +225,35 @@ TEST(TextReportTest, TableRowsFitIn80ColumnsForIpv4Hosts) {
 // columns must still be told apart.
 TEST(TextReportTest, LongRoundTripTimesStaySeparateColumns) {
   ColoResult c;
-  c.hops.push_back(
-      MakeHop(1, 3, 0, {MakeNode("192.0.2.1", "192.0.2.1", {3, 1234.5, 2345.6, 4999.99, 1000.25})}));
-  std::vector<std::string> lines = Lines(TextReport("x", TraceOptions{}, c));
-  ASSERT_GE(lines.size(), 3u);
-  EXPECT_EQ(Words(lines[2]), (std::vector<std::string>{"1", "192.0.2.1", "0.0%", "3", "3",
-                                                       "1234.50", "2345.60", "4999.99", "1000.25"}))
-      << lines[2];
-}
-
-// The report is meant for 80-column terminals: a typical IPv4 trace should not wrap there,
-// heading and closing line included.
-TEST(TextReportTest, HeadingAndSummaryFitIn80Columns) {
-  ColoResult c;
-  c.colo.name = "ams";
-  c.hops.push_back(MakeHop(1, 3, 0, {MakeNode("93.184.216.34", "", {3, 10.123, 10.456, 10.789, 0.271})}));
-  c.target_summary.ip = "93.184.216.34";
-  c.target_summary.latency = {3, 10.123, 10.456, 10.789, 0.271};
-  c.traceroute_time_ms = 1234;
-  std::vector<std::string> lines = Lines(TextReport("example.com", TraceOptions{}, c));
-  ASSERT_EQ(lines.size(), 4u);
-  EXPECT_LE(lines.front().size(), 80u) << lines.front();
-  EXPECT_LE(lines.back().size(), 80u) << lines.back();
+  c.hops.push_back(MakeHop(
+      1, 3, 0, {MakeNode("192.0.2.1", "192.0.2.1", {3, 1234.5, 2345.6, 4999.99, 1000.25})}));
+  std::vector<std::string> rows = TableRows(TextReport("x", TraceOptions{}, c));
+  ASSERT_GE(rows.size(), 1u);
+  EXPECT_EQ(Words(rows[0]), (std::vector<std::string>{"1", "192.0.2.1", "0.0%", "3", "3", "1234.50",
+                                                      "2345.60", "4999.99", "1000.25"}))
+      << rows[0];
 }
 
 TEST(TextReportTest, ErrorReplacesTheTable) {
   ColoResult c = SampleColo();
   c.error = ColoError::kTimeout;
   std::vector<std::string> lines = Lines(TextReport("example.com", TraceOptions{}, c));
-  ASSERT_EQ(lines.size(), 2u);
-  EXPECT_EQ(lines[1], "Could not gather traceroute data: Code 3");
+  ASSERT_EQ(lines.size(), 3u);
+  EXPECT_EQ(lines[2], "Could not gather traceroute data: Code 3");
+  c.error = ColoError::kTargetRefused;
+  lines = Lines(TextReport("example.com", TraceOptions{}, c));
+  ASSERT_EQ(lines.size(), 3u);
+  EXPECT_EQ(lines[2], "Could not gather traceroute data: Code 1");
 }
 
 TEST(TextReportTest, EndsWithNewline) {
-  std::string report = TextReport("example.com", TraceOptions{}, SampleColo());
-  ASSERT_FALSE(report.empty());
-  EXPECT_EQ(report.back(), '\n');
+  for (bool reached : {true, false}) {
+    ColoResult c = SampleColo();
+    if (!reached) c.target_summary.latency = {};
+    std::string report = TextReport("example.com", TraceOptions{}, c);
+    ASSERT_FALSE(report.empty());
+    EXPECT_EQ(report.back(), '\n');
+  }
 }
 
 }  // namespace

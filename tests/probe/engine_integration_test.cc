@@ -5,9 +5,9 @@
 #include <algorithm>
 #include <chrono>
 #include <future>
-#include <thread>
 #include <set>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "lab/lab.h"
@@ -83,7 +83,9 @@ std::string Describe(const ColoResult& r) {
   return s;
 }
 
-const char* Name(PacketType t) { return std::string_view(model::PacketTypeName(t)).data(); }
+const char* Name(PacketType t) {
+  return std::string_view(model::PacketTypeName(t)).data();
+}
 
 TEST_F(EngineLabTest, ChainEveryTypeBothFamilies) {
   auto topo = lab::Chain(*lab_, 3);
@@ -251,7 +253,8 @@ TEST_F(EngineLabTest, TcpOpenAndClosedPortsBothReachTheTarget) {
   auto topo = lab::Chain(*lab_, 2);
   StartEngine(topo);
   for (bool v6 : {false, true}) {
-    for (int port : {static_cast<int>(topo.tcp_open_port), static_cast<int>(topo.tcp_closed_port)}) {
+    for (int port :
+         {static_cast<int>(topo.tcp_open_port), static_cast<int>(topo.tcp_closed_port)}) {
       SCOPED_TRACE(std::to_string(port) + (v6 ? " IPv6" : " IPv4"));
       ColoResult r = Trace(v6 ? topo.target_v6 : topo.target_v4, PacketType::kTcp, 3, 10, 1, port);
       EXPECT_EQ(HopAddresses(r), v6 ? topo.hop_v6 : topo.hop_v4) << Describe(r);
@@ -332,7 +335,8 @@ TEST_F(EngineLabTest, FiftyConcurrentTracesMatchOneAtATime) {
   StartEngine(topo);
   std::vector<ColoResult> alone;
   for (bool v6 : {false, true}) {
-    for (PacketType type : kTypes) alone.push_back(Trace(v6 ? topo.target_v6 : topo.target_v4, type));
+    for (PacketType type : kTypes)
+      alone.push_back(Trace(v6 ? topo.target_v6 : topo.target_v4, type));
   }
   constexpr int kTraces = 50;
   std::vector<std::promise<ColoResult>> promises(kTraces);

@@ -21,7 +21,9 @@ IpAddress IpAddress::V6(const uint8_t* sixteen_bytes) {
 }
 
 std::optional<IpAddress> IpAddress::Parse(std::string_view text) {
-  if (text.empty() || text.size() > INET6_ADDRSTRLEN) return std::nullopt;
+  if (text.empty() || text.size() > INET6_ADDRSTRLEN || text.find('\0') != text.npos) {
+    return std::nullopt;  // inet_pton would stop at an embedded NUL
+  }
   std::string s(text);
   uint8_t buf[16];
   if (inet_pton(AF_INET, s.c_str(), buf) == 1) return V4(buf);
