@@ -3,6 +3,7 @@
 // error against the configured delay, peak memory. Needs root (network namespaces).
 //
 //   peers_bench [--runs N] [--only TOPOLOGY] [--hold] [--colotrace PATH]
+#include <signal.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <arpa/inet.h>
@@ -292,6 +293,11 @@ int main(int argc, char** argv) {
     Lab lab("bench");
     Topology topo = colotrace::lab::Chain(lab, sc.routers, sc.opts);
     if (hold) {
+      // SIGINT/SIGTERM end the wait (read fails with EINTR) so the Lab is torn down.
+      struct sigaction sa {};
+      sa.sa_handler = [](int) {};
+      sigaction(SIGINT, &sa, nullptr);
+      sigaction(SIGTERM, &sa, nullptr);
       std::printf("colo %s target %s %s\n", topo.colo.c_str(), topo.target_v4.c_str(),
                   topo.target_v6.c_str());
       std::fflush(stdout);

@@ -2,6 +2,8 @@
 // cases run inside lab namespaces (root); the usage cases run anywhere.
 #include <gtest/gtest.h>
 
+#include <unistd.h>
+
 #include <boost/json.hpp>
 #include <sstream>
 #include <string>
@@ -173,6 +175,23 @@ TEST_F(ColotraceCliLabTest, DropsPrivilegesAfterOpeningSockets) {
   EXPECT_NE(r.out.find("CapEff:\t0000000000000000"), std::string::npos) << r.out << r.err;
   EXPECT_NE(r.out.find("CapPrm:\t0000000000000000"), std::string::npos) << r.out;
   EXPECT_EQ(r.out.find("Uid:\t0\t"), std::string::npos) << "still root: " << r.out;
+}
+
+}  // namespace
+
+namespace {
+
+TEST(ColotraceCliPrivilegeTest, WithoutCapNetRawSaysHowToGrantIt) {
+  if (geteuid() != 0) GTEST_SKIP() << "needs root to switch to an unprivileged user";
+  // As nobody, with no capabilities: raw sockets are refused before any packet is sent.
+  ExecResult r = RunCommand({"setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups",
+                             "--inh-caps=-all", "--bounding-set=-all", COLOTRACE_BIN, "trace",
+                             "127.0.0.1"},
+                            ExecOptions{false, "", std::chrono::milliseconds(10000)});
+  EXPECT_EQ(r.status, 1) << r.out << r.err;
+  EXPECT_NE(r.err.find("CAP_NET_RAW"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("setcap cap_net_raw+ep"), std::string::npos) << r.err;
+  EXPECT_TRUE(r.out.empty());
 }
 
 }  // namespace
