@@ -74,8 +74,8 @@ bool IsHostName(std::string_view name) {
       continue;
     }
     char c = name[i];
-    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-              c == '-';
+    bool ok =
+        (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-';
     if (!ok) return false;
     ++label;
   }
@@ -86,8 +86,8 @@ int ParseInt(std::string_view flag, std::string_view text, int min, int max) {
   int value = 0;
   auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
   if (ec != std::errc() || ptr != text.data() + text.size() || value < min || value > max) {
-    throw UsageError{std::string(flag) + " wants an integer from " + std::to_string(min) +
-                     " to " + std::to_string(max) + ", not '" + std::string(text) + "'"};
+    throw UsageError{std::string(flag) + " wants an integer from " + std::to_string(min) + " to " +
+                     std::to_string(max) + ", not '" + std::string(text) + "'"};
   }
   return value;
 }
@@ -148,7 +148,8 @@ TraceFlags ParseTraceFlags(const std::vector<std::string_view>& args) {
     }
   }
   if (f.targets.size() > static_cast<size_t>(colotrace::model::kMaxTargets)) {
-    throw UsageError{"at most " + std::to_string(colotrace::model::kMaxTargets) + " targets at once"};
+    throw UsageError{"at most " + std::to_string(colotrace::model::kMaxTargets) +
+                     " targets at once"};
   }
   return f;
 }
@@ -182,8 +183,8 @@ std::optional<IpAddress> Resolve(const std::string& name, const std::string& net
         result = IpAddress::V4(
             reinterpret_cast<uint8_t*>(&reinterpret_cast<sockaddr_in*>(ai->ai_addr)->sin_addr));
       } else if (ai->ai_family == AF_INET6) {
-        result = IpAddress::V6(reinterpret_cast<uint8_t*>(
-            &reinterpret_cast<sockaddr_in6*>(ai->ai_addr)->sin6_addr));
+        result = IpAddress::V6(
+            reinterpret_cast<uint8_t*>(&reinterpret_cast<sockaddr_in6*>(ai->ai_addr)->sin6_addr));
       }
     }
     freeaddrinfo(res);

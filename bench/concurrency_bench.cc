@@ -74,15 +74,14 @@ int main(int argc, char** argv) {
   int lost = 0;
   for (auto& p : promises) {
     auto r = p.get_future().get();
-    if (r.error == colotrace::model::ColoError::kNone &&
-        r.hops.size() == topo.hop_v4.size() && r.target_summary.latency.count == 3) {
+    if (r.error == colotrace::model::ColoError::kNone && r.hops.size() == topo.hop_v4.size() &&
+        r.target_summary.latency.count == 3) {
       ++complete;
     }
     for (const auto& h : r.hops) lost += h.packets_lost;
     max_time_ms = std::max(max_time_ms, r.traceroute_time_ms);
   }
-  double wall_s =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  double wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   auto counters = (*engine)->counters();
   std::printf("traces %d, complete %d, probes lost %d\n", traces, complete, lost);
   std::printf("wall %.3f s, slowest trace %lld ms, probes sent %llu (%.0f/s), replies %llu\n",

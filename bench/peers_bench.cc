@@ -3,11 +3,11 @@
 // error against the configured delay, peak memory. Needs root (network namespaces).
 //
 //   peers_bench [--runs N] [--only TOPOLOGY] [--hold] [--colotrace PATH]
+#include <arpa/inet.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
-#include <arpa/inet.h>
-#include <fcntl.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -72,8 +72,8 @@ RunResult Run(const std::string& ns, const std::vector<std::string>& argv) {
   int status = 0;
   rusage usage{};
   wait4(pid, &status, 0, &usage);
-  r.wall_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start)
-                  .count();
+  r.wall_ms =
+      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
   r.max_rss_kb = usage.ru_maxrss;
   r.status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
   return r;
@@ -193,18 +193,27 @@ std::vector<Tool> Tools(const std::string& type, const std::string& colotrace) {
   std::vector<std::string> ct = {colotrace, "trace", "--json", "--packet-type", type};
   tools.push_back({"colotrace", ct, ParseColotrace});
   if (type == "icmp") {
-    tools.push_back({"traceroute -I", {"traceroute", "-n", "-q", "3", "-w", "1", "-I"}, ParseTraceroute});
+    tools.push_back(
+        {"traceroute -I", {"traceroute", "-n", "-q", "3", "-w", "1", "-I"}, ParseTraceroute});
     tools.push_back({"mtr", {"mtr", "-n", "-r", "-c", "3"}, ParseMtr});
-    tools.push_back({"scamper icmp-paris", {"scamper", "-O", "text", "-c", "trace -P icmp-paris -q 3 -w 1", "-i"}, ParseTraceroute});
+    tools.push_back({"scamper icmp-paris",
+                     {"scamper", "-O", "text", "-c", "trace -P icmp-paris -q 3 -w 1", "-i"},
+                     ParseTraceroute});
   } else if (type == "udp") {
     tools.push_back({"traceroute", {"traceroute", "-n", "-q", "3", "-w", "1"}, ParseTraceroute});
     tools.push_back({"mtr -u", {"mtr", "-n", "-r", "-c", "3", "-u"}, ParseMtr});
-    tools.push_back({"scamper udp-paris", {"scamper", "-O", "text", "-c", "trace -P udp-paris -q 3 -w 1", "-i"}, ParseTraceroute});
+    tools.push_back({"scamper udp-paris",
+                     {"scamper", "-O", "text", "-c", "trace -P udp-paris -q 3 -w 1", "-i"},
+                     ParseTraceroute});
     tools.push_back({"tracepath", {"tracepath", "-n"}, ParseTracepath});
   } else {
-    tools.push_back({"traceroute -T", {"traceroute", "-n", "-q", "3", "-w", "1", "-T", "-p", "80"}, ParseTraceroute});
+    tools.push_back({"traceroute -T",
+                     {"traceroute", "-n", "-q", "3", "-w", "1", "-T", "-p", "80"},
+                     ParseTraceroute});
     tools.push_back({"mtr -T", {"mtr", "-n", "-r", "-c", "3", "-T", "-P", "80"}, ParseMtr});
-    tools.push_back({"scamper tcp", {"scamper", "-O", "text", "-c", "trace -P tcp -d 80 -q 3 -w 1", "-i"}, ParseTraceroute});
+    tools.push_back({"scamper tcp",
+                     {"scamper", "-O", "text", "-c", "trace -P tcp -d 80 -q 3 -w 1", "-i"},
+                     ParseTraceroute});
   }
   return tools;
 }
@@ -219,13 +228,14 @@ struct Scenario {
 };
 
 struct Score {
-  int hops_found = 0;   // TTLs up to the target's with a reply
+  int hops_found = 0;  // TTLs up to the target's with a reply
   bool reached = false;
-  int false_loss = 0;   // probes lost at TTLs that do answer (no loss is configured)
+  int false_loss = 0;  // probes lost at TTLs that do answer (no loss is configured)
   double rtt_error_ms = 0;
 };
 
-Score Evaluate(const std::vector<HopObs>& hops, const Topology& topo, bool v6, double delay_rtt_ms) {
+Score Evaluate(const std::vector<HopObs>& hops, const Topology& topo, bool v6,
+               double delay_rtt_ms) {
   const auto& expected = v6 ? topo.hop_v6 : topo.hop_v4;
   const std::string& target = v6 ? topo.target_v6 : topo.target_v4;
   Score s;
@@ -251,12 +261,17 @@ int main(int argc, char** argv) {
   std::string colotrace = COLOTRACE_BIN;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
-    if (a == "--runs" && i + 1 < argc) runs = std::atoi(argv[++i]);
-    else if (a == "--colotrace" && i + 1 < argc) colotrace = argv[++i];
-    else if (a == "--only" && i + 1 < argc) only = argv[++i];
-    else if (a == "--hold") hold = true;
+    if (a == "--runs" && i + 1 < argc)
+      runs = std::atoi(argv[++i]);
+    else if (a == "--colotrace" && i + 1 < argc)
+      colotrace = argv[++i];
+    else if (a == "--only" && i + 1 < argc)
+      only = argv[++i];
+    else if (a == "--hold")
+      hold = true;
     else {
-      std::fprintf(stderr, "usage: peers_bench [--runs N] [--only TOPOLOGY] [--hold] [--colotrace PATH]\n");
+      std::fprintf(stderr,
+                   "usage: peers_bench [--runs N] [--only TOPOLOGY] [--hold] [--colotrace PATH]\n");
       return 2;
     }
   }
@@ -286,7 +301,10 @@ int main(int argc, char** argv) {
     s.opts.target_keeps_ratelimit = true;
     scenarios.push_back(s);
   }
-  std::printf("| topology | type | tool | wall ms (median of %d) | hops found | reached | false loss | RTT error ms | peak RSS MB |\n", runs);
+  std::printf(
+      "| topology | type | tool | wall ms (median of %d) | hops found | reached | false loss | RTT "
+      "error ms | peak RSS MB |\n",
+      runs);
   std::printf("|---|---|---|---:|---:|---|---:|---:|---:|\n");
   for (const auto& sc : scenarios) {
     if (!only.empty() && sc.name != only) continue;

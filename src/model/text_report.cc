@@ -41,9 +41,9 @@ void Row(std::string& out, int ttl, const std::string& host, const Hop* hop, con
     sent_col = Format("%5d", hop->packets_sent);
   }
   std::string recv_col = node != nullptr ? Format("%5d", node->rtt.count) : std::string("    0");
-  out += Format("%s %-*s%s%s%s%s\n", ttl_col.c_str(), kHostWidth, host_col.c_str(),
-                loss_col.c_str(), sent_col.c_str(), recv_col.c_str(),
-                node != nullptr ? Stats(node->rtt).c_str() : "");
+  out +=
+      Format("%s %-*s%s%s%s%s\n", ttl_col.c_str(), kHostWidth, host_col.c_str(), loss_col.c_str(),
+             sent_col.c_str(), recv_col.c_str(), node != nullptr ? Stats(node->rtt).c_str() : "");
   if (node != nullptr && !node->labels.empty()) {
     std::string labels;
     for (const auto& l : node->labels) labels += (labels.empty() ? "" : " ") + l;
@@ -83,11 +83,11 @@ std::string TextReport(const std::string& target, const TraceOptions& options,
   if (s.count > 0) {
     out += Format("reached %s at TTL %zu in %lld ms\n", result.target_summary.ip.c_str(),
                   result.hops.size(), static_cast<long long>(result.traceroute_time_ms));
-    out += Format("target rtt ms: min %.3f, mean %.3f, max %.3f, sd %.3f (%d replies)\n",
-                  s.min_ms, s.mean_ms, s.max_ms, s.std_dev_ms, s.count);
+    out += Format("target rtt ms: min %.3f, mean %.3f, max %.3f, sd %.3f (%d replies)\n", s.min_ms,
+                  s.mean_ms, s.max_ms, s.std_dev_ms, s.count);
   } else {
-    out += Format("%s did not answer up to TTL %zu; %lld ms\n", address.c_str(),
-                  result.hops.size(), static_cast<long long>(result.traceroute_time_ms));
+    out += Format("%s did not answer up to TTL %zu; %lld ms\n", address.c_str(), result.hops.size(),
+                  static_cast<long long>(result.traceroute_time_ms));
   }
   return out;
 }

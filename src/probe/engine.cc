@@ -49,8 +49,12 @@ int64_t NowNs(clockid_t clock) {
   clock_gettime(clock, &ts);
   return static_cast<int64_t>(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;
 }
-int64_t MonoNs() { return NowNs(CLOCK_MONOTONIC); }
-int64_t RealNs() { return NowNs(CLOCK_REALTIME); }
+int64_t MonoNs() {
+  return NowNs(CLOCK_MONOTONIC);
+}
+int64_t RealNs() {
+  return NowNs(CLOCK_REALTIME);
+}
 
 class Fd {
  public:
@@ -105,7 +109,8 @@ std::optional<IpAddress> SourceFor(const IpAddress& dst, std::string* error) {
   len = sizeof ss;
   getsockname(fd.get(), reinterpret_cast<sockaddr*>(&ss), &len);
   if (dst.is_v4()) {
-    return IpAddress::V4(reinterpret_cast<uint8_t*>(&reinterpret_cast<sockaddr_in*>(&ss)->sin_addr));
+    return IpAddress::V4(
+        reinterpret_cast<uint8_t*>(&reinterpret_cast<sockaddr_in*>(&ss)->sin_addr));
   }
   return IpAddress::V6(
       reinterpret_cast<uint8_t*>(&reinterpret_cast<sockaddr_in6*>(&ss)->sin6_addr));
@@ -184,8 +189,7 @@ class EngineImpl final : public Engine {
     tcp6_ = OpenReceiver(AF_INET6, IPPROTO_TCP);
     udp6_ = Fd(socket(AF_INET6, SOCK_RAW | SOCK_CLOEXEC | SOCK_NONBLOCK, IPPROTO_UDP));
     if (!icmp4_.valid() || !tcp4_.valid()) {
-      return model::Status::Error(std::string("cannot open raw sockets: ") +
-                                  std::strerror(errno));
+      return model::Status::Error(std::string("cannot open raw sockets: ") + std::strerror(errno));
     }
     if (icmp6_.valid()) {
       icmp6_filter filter;
@@ -548,7 +552,7 @@ class EngineImpl final : public Engine {
     int64_t elapsed = MonoNs() - timing.tx_mono_ns;
     int64_t rtt = rx_real_ns > 0 ? rx_real_ns - timing.tx_real_ns : elapsed;
     rtt = std::clamp<int64_t>(rtt, 0, elapsed);  // a clock step must not produce nonsense
-    if (rtt > t->wait_ns) return;  // too late: it expires as lost
+    if (rtt > t->wait_ns) return;                // too late: it expires as lost
     replies_matched_++;
     probe.answered = true;
     probe.from = reply.from;
@@ -622,7 +626,8 @@ class EngineImpl final : public Engine {
     std::unique_ptr<Trace> owned = std::move(slots_[t.slot]);
     --active_;
     ColoResult result;
-    if (error == ColoError::kNone) Summarize(owned->probes, owned->end_ttl, owned->flow.dst, &result);
+    if (error == ColoError::kNone)
+      Summarize(owned->probes, owned->end_ttl, owned->flow.dst, &result);
     result.error = error;
     result.target_summary.ip = owned->flow.dst.ToString();
     result.target_summary.name = result.target_summary.ip;
@@ -634,7 +639,7 @@ class EngineImpl final : public Engine {
   EngineOptions options_;
   std::thread thread_;
   std::mutex mu_;
-  bool stop_ = false;             // guarded by mu_
+  bool stop_ = false;              // guarded by mu_
   std::vector<Pending> incoming_;  // guarded by mu_
 
   // Engine thread only:
@@ -650,8 +655,7 @@ class EngineImpl final : public Engine {
   double tokens_ = 0;
   int64_t last_refill_ns_ = 0;
 
-  std::atomic<uint64_t> probes_sent_{0}, replies_matched_{0}, packets_received_{0},
-      traces_done_{0};
+  std::atomic<uint64_t> probes_sent_{0}, replies_matched_{0}, packets_received_{0}, traces_done_{0};
 };
 
 }  // namespace

@@ -31,9 +31,9 @@ size_t BuildIcmp(const Flow& flow, int index, std::span<uint8_t> out) {
   auto seq = static_cast<uint16_t>(flow.port + index);
   // seq + ~seq is the same for every seq: the checksum stays constant across the trace.
   packet::Write16(payload.data(), static_cast<uint16_t>(~seq));
-  packet::IcmpHeader h{static_cast<uint8_t>(v6 ? packet::kIcmpV6EchoRequest
-                                               : packet::kIcmpEchoRequest),
-                       0, 0, flow.wire_id, seq};
+  packet::IcmpHeader h{
+      static_cast<uint8_t>(v6 ? packet::kIcmpV6EchoRequest : packet::kIcmpEchoRequest), 0, 0,
+      flow.wire_id, seq};
   packet::WriteIcmpHeader(h, out);
   uint32_t sum = v6 ? packet::PseudoHeaderSum(flow.src, flow.dst, packet::kProtoIcmpV6,
                                               static_cast<uint32_t>(size))
@@ -189,8 +189,8 @@ std::optional<ReplyInfo> DecodeIcmpPacket(std::span<const uint8_t> bytes, bool v
     auto quoted = packet::ParseIpv6(msg->quoted);
     if (!quoted) return std::nullopt;
     info.quoted_dst = quoted->dst;
-    if (!DecodeQuotedTransport(quoted->next_header,
-                               msg->quoted.subspan(packet::kIpv6HeaderSize), true, &info)) {
+    if (!DecodeQuotedTransport(quoted->next_header, msg->quoted.subspan(packet::kIpv6HeaderSize),
+                               true, &info)) {
       return std::nullopt;
     }
     return info;

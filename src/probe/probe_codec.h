@@ -31,7 +31,7 @@ inline constexpr int kMaxProbesPerTrace = 640;
 // The constant part of every probe of one trace.
 struct Flow {
   model::PacketType type = model::PacketType::kIcmp;  // kIcmp, kUdp or kTcp
-  packet::IpAddress src;  // the source address the route to `dst` uses
+  packet::IpAddress src;                              // the source address the route to `dst` uses
   packet::IpAddress dst;
   uint16_t wire_id = 0;  // ICMP echo identifier, or UDP/TCP source port
   uint16_t port = 0;     // UDP/TCP destination port; ICMP first sequence number

@@ -88,9 +88,9 @@ class ColotraceCliLabTest : public ::testing::Test {
 
 TEST_F(ColotraceCliLabTest, JsonIsTheApiResultArray) {
   auto topo = colotrace::lab::Chain(*lab_, 2);
-  ExecResult r = Colotrace({"trace", "--netns", topo.colo, "--json", "--packet-type", "udp",
-                            "--max-ttl", "8", "--packets-per-ttl", "2", topo.target_v4,
-                            topo.target_v6});
+  ExecResult r =
+      Colotrace({"trace", "--netns", topo.colo, "--json", "--packet-type", "udp", "--max-ttl", "8",
+                 "--packets-per-ttl", "2", topo.target_v4, topo.target_v6});
   ASSERT_EQ(r.status, 0) << r.err;
   boost::json::value doc = boost::json::parse(r.out);
   const auto& targets = doc.as_array();
@@ -135,8 +135,8 @@ TEST_F(ColotraceCliLabTest, TextTableFitsEightyColumns) {
   colotrace::lab::ChainOptions opts;
   opts.silent_router = 2;
   auto topo = colotrace::lab::Chain(*lab_, 3, opts);
-  ExecResult r = Colotrace({"trace", "--netns", topo.colo, "--packet-type", "tcp",
-                            topo.target_v4, topo.target_v6});
+  ExecResult r = Colotrace(
+      {"trace", "--netns", topo.colo, "--packet-type", "tcp", topo.target_v4, topo.target_v6});
   ASSERT_EQ(r.status, 0) << r.err;
   std::istringstream lines(r.out);
   std::string line;
@@ -165,12 +165,12 @@ TEST_F(ColotraceCliLabTest, DropsPrivilegesAfterOpeningSockets) {
   // A trace long enough to look at the running process: a silent target with 2 s waits.
   colotrace::lab::ChainOptions opts;
   auto topo = colotrace::lab::Chain(*lab_, 1, opts);
-  ExecResult r = RunCommand(
-      {"/bin/sh", "-c",
-       std::string(COLOTRACE_BIN) + " trace --netns " + topo.colo +
-           " --wait-time 2 --max-ttl 3 192.0.2.200 >/dev/null & pid=$!; sleep 0.5; "
-           "grep -E '^(Uid|CapEff|CapPrm):' /proc/$pid/status; wait $pid"},
-      ExecOptions{false, "", std::chrono::milliseconds(10000)});
+  ExecResult r =
+      RunCommand({"/bin/sh", "-c",
+                  std::string(COLOTRACE_BIN) + " trace --netns " + topo.colo +
+                      " --wait-time 2 --max-ttl 3 192.0.2.200 >/dev/null & pid=$!; sleep 0.5; "
+                      "grep -E '^(Uid|CapEff|CapPrm):' /proc/$pid/status; wait $pid"},
+                 ExecOptions{false, "", std::chrono::milliseconds(10000)});
   // 192.0.2.200 is routed towards the target namespace, which does not have it: silent.
   EXPECT_NE(r.out.find("CapEff:\t0000000000000000"), std::string::npos) << r.out << r.err;
   EXPECT_NE(r.out.find("CapPrm:\t0000000000000000"), std::string::npos) << r.out;
@@ -184,10 +184,10 @@ namespace {
 TEST(ColotraceCliPrivilegeTest, WithoutCapNetRawSaysHowToGrantIt) {
   if (geteuid() != 0) GTEST_SKIP() << "needs root to switch to an unprivileged user";
   // As nobody, with no capabilities: raw sockets are refused before any packet is sent.
-  ExecResult r = RunCommand({"setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups",
-                             "--inh-caps=-all", "--bounding-set=-all", COLOTRACE_BIN, "trace",
-                             "127.0.0.1"},
-                            ExecOptions{false, "", std::chrono::milliseconds(10000)});
+  ExecResult r =
+      RunCommand({"setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups",
+                  "--inh-caps=-all", "--bounding-set=-all", COLOTRACE_BIN, "trace", "127.0.0.1"},
+                 ExecOptions{false, "", std::chrono::milliseconds(10000)});
   EXPECT_EQ(r.status, 1) << r.out << r.err;
   EXPECT_NE(r.err.find("CAP_NET_RAW"), std::string::npos) << r.err;
   EXPECT_NE(r.err.find("setcap cap_net_raw+ep"), std::string::npos) << r.err;

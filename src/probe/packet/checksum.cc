@@ -25,7 +25,9 @@ uint16_t Fold(uint32_t sum) {
 }
 }  // namespace
 
-uint16_t ChecksumFinish(uint32_t sum) { return static_cast<uint16_t>(~Fold(sum)); }
+uint16_t ChecksumFinish(uint32_t sum) {
+  return static_cast<uint16_t>(~Fold(sum));
+}
 
 uint32_t PseudoHeaderSum(const IpAddress& src, const IpAddress& dst, uint8_t protocol,
                          uint32_t length) {

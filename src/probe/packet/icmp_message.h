@@ -13,8 +13,8 @@
 namespace colotrace::packet {
 
 struct MplsLabel {
-  uint32_t label = 0;  // 20 bits
-  uint8_t tc = 0;      // traffic class (formerly EXP), 3 bits
+  uint32_t label = 0;   // 20 bits
+  uint8_t tc = 0;       // traffic class (formerly EXP), 3 bits
   bool bottom = false;  // S bit
   uint8_t ttl = 0;
 };
