@@ -6,7 +6,8 @@ namespace colotrace::model {
 
 namespace {
 
-constexpr int kHostWidth = 30;
+constexpr int kHostWidth = 28;
+constexpr size_t kLineWidth = 80;
 
 std::string Format(const char* fmt, auto... args) {
   char buf[256];
@@ -16,7 +17,7 @@ std::string Format(const char* fmt, auto... args) {
 
 std::string Stats(const RttStats& s) {
   if (s.count == 0) return "";
-  return Format("%7.2f%7.2f%7.2f%7.2f", s.min_ms, s.mean_ms, s.max_ms, s.std_dev_ms);
+  return Format("%8.2f%8.2f%8.2f%8.2f", s.min_ms, s.mean_ms, s.max_ms, s.std_dev_ms);
 }
 
 std::string HostText(const Node& node) {
@@ -45,9 +46,16 @@ void Row(std::string& out, int ttl, const std::string& host, const Hop* hop, con
       Format("%s %-*s%s%s%s%s\n", ttl_col.c_str(), kHostWidth, host_col.c_str(), loss_col.c_str(),
              sent_col.c_str(), recv_col.c_str(), node != nullptr ? Stats(node->rtt).c_str() : "");
   if (node != nullptr && !node->labels.empty()) {
-    std::string labels;
-    for (const auto& l : node->labels) labels += (labels.empty() ? "" : " ") + l;
-    out += "     " + labels + "\n";
+    // Labels below the node, indented, wrapped at the line width.
+    std::string line = "    ";
+    for (const auto& l : node->labels) {
+      if (line.size() > 4 && line.size() + 1 + l.size() > kLineWidth) {
+        out += line + "\n";
+        line = "    ";
+      }
+      line += " " + l;
+    }
+    out += line + "\n";
   }
 }
 
@@ -67,7 +75,7 @@ std::string TextReport(const std::string& target, const TraceOptions& options,
     out += ColoErrorText(result.error) + "\n";
     return out;
   }
-  out += Format("%s %-*s%s%s%s%7s%7s%7s%7s\n", "TTL", kHostWidth, "Host", " Loss%", " Sent",
+  out += Format("%s %-*s%s%s%s%8s%8s%8s%8s\n", "TTL", kHostWidth, "Host", " Loss%", " Sent",
                 " Recv", "Min", "Mean", "Max", "StDev");
   for (const auto& hop : result.hops) {
     if (hop.nodes.empty()) {

@@ -99,18 +99,18 @@ TEST(TextReportTest, TableLayout) {
   std::vector<std::string> lines = Lines(TextReport("example.com", TraceOptions{}, SampleColo()));
   ASSERT_EQ(lines.size(), 11u);
   EXPECT_EQ(lines[2],
-            "TTL Host                           Loss% Sent Recv    Min   Mean    Max  StDev");
+            "TTL Host                         Loss% Sent Recv     Min    Mean     Max   StDev");
   EXPECT_EQ(lines[3],
-            "  1 r1.example.net (192.0.2.1)      0.0%    3    3   1.25   1.50   1.75   0.20");
+            "  1 r1.example.net (192.0.2.1)    0.0%    3    3    1.25    1.50    1.75    0.20");
   EXPECT_EQ(lines[4], "     MPLS L=24001 TC=0 S=1 TTL=1 !H");
-  EXPECT_EQ(lines[5], "  2 *                             100.0%    3    0");
+  EXPECT_EQ(lines[5], "  2 *                           100.0%    3    0");
   EXPECT_EQ(lines[6], "  3 2001:db8:ffff:ffff:ffff:ffff:ffff:1");
   EXPECT_EQ(lines[7],
-            "                                   33.3%    3    1  20.50  20.50  20.50   0.00");
+            "                                 33.3%    3    1   20.50   20.50   20.50    0.00");
   EXPECT_EQ(lines[8],
-            "    198.51.100.7                                 1  21.25  21.25  21.25   0.00");
+            "    198.51.100.7                               1   21.25   21.25   21.25    0.00");
   // Every row of the table ends at the same column.
-  for (size_t i : {2u, 3u, 7u, 8u}) EXPECT_EQ(lines[i].size(), 78u) << lines[i];
+  for (size_t i : {2u, 3u, 7u, 8u}) EXPECT_EQ(lines[i].size(), 80u) << lines[i];
   EXPECT_EQ(lines[9], "reached 198.51.100.7 at TTL 3 in 1234 ms");
   EXPECT_EQ(lines[10], "target rtt ms: min 21.250, mean 21.250, max 21.250, sd 0.000 (1 replies)");
 }
@@ -135,8 +135,8 @@ TEST(TextReportTest, LongIpv6AddressWrapsOntoItsOwnLine) {
   EXPECT_EQ(Words(rows[1]),
             (std::vector<std::string>{"0.0%", "3", "3", "1.00", "2.00", "3.00", "0.82"}));
   // The TTL and host columns stay blank; the other columns keep their place.
-  EXPECT_EQ(rows[1].substr(0, 34), std::string(34, ' ')) << rows[1];
-  EXPECT_EQ(rows[1].size(), 78u) << rows[1];
+  EXPECT_EQ(rows[1].substr(0, 32), std::string(32, ' ')) << rows[1];
+  EXPECT_EQ(rows[1].size(), 80u) << rows[1];
 }
 
 TEST(TextReportTest, NamedHostWithAddressThatIsTooLongWraps) {
@@ -254,6 +254,35 @@ TEST(TextReportTest, EndsWithNewline) {
     ASSERT_FALSE(report.empty());
     EXPECT_EQ(report.back(), '\n');
   }
+}
+
+}  // namespace
+}  // namespace colotrace::model
+
+namespace colotrace::model {
+namespace {
+
+TEST(TextReportTest, LongLabelStacksWrapAtEightyColumns) {
+  ColoResult c;
+  Node n;
+  n.ip = n.name = "192.0.2.1";
+  n.rtt = {1, 1, 1, 1, 0};
+  for (int i = 0; i < 4; ++i)
+    n.labels.push_back("MPLS L=100000" + std::to_string(i) + " TC=7 S=0 TTL=255");
+  Hop h;
+  h.packets_ttl = 1;
+  h.packets_sent = 1;
+  h.nodes.push_back(n);
+  c.hops.push_back(h);
+  std::string out = TextReport("x", TraceOptions{}, c);
+  std::istringstream in(out);
+  std::string line;
+  int label_lines = 0;
+  while (std::getline(in, line)) {
+    EXPECT_LE(line.size(), 80u) << line;
+    if (line.find("MPLS") != std::string::npos) ++label_lines;
+  }
+  EXPECT_EQ(label_lines, 2) << out;
 }
 
 }  // namespace

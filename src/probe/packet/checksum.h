@@ -20,7 +20,8 @@ uint16_t ChecksumFinish(uint32_t sum);
 uint32_t PseudoHeaderSum(const IpAddress& src, const IpAddress& dst, uint8_t protocol,
                          uint32_t length);
 // The word W that, placed in a 16-bit aligned slot that held zero when `partial_sum` was
-// taken, makes ChecksumFinish(partial_sum + W) equal `wanted` (wanted must not be 0).
+// taken, makes ChecksumFinish(partial_sum + W) equal `wanted`. 0xFFFF cannot be produced (one's
+// complement arithmetic never yields a negative zero sum here): wanted must not be 0xFFFF.
 uint16_t ChecksumSolve(uint32_t partial_sum, uint16_t wanted);
 
 }  // namespace colotrace::packet
