@@ -21,6 +21,7 @@
 #include <queue>
 #include <random>
 #include <thread>
+#include <unordered_map>
 #include <vector>
 
 #include "model/limits.h"
@@ -43,6 +44,9 @@ constexpr int kMaxReadsPerWake = 512;  // per socket, so that sending is not sta
 // Probes expire this long after wait_time, so that a reply the kernel stamped in time but we
 // had not yet read is still counted (sockets are drained before expiring).
 constexpr int64_t kExpiryGraceNs = 500'000;
+// How long the TTL at which a target answered is remembered, and for how many targets.
+constexpr int64_t kDistanceTtlNs = 600LL * 1'000'000'000;
+constexpr size_t kDistanceCacheMax = 65536;
 
 int64_t NowNs(clockid_t clock) {
   timespec ts;
@@ -135,8 +139,10 @@ struct Trace {
   int next_index = 0;     // next probe to send
   int expire_cursor = 0;  // probes before it have been checked for expiry
   bool expiry_scheduled = false;
-  int end_ttl = 0;      // no probe beyond it is sent or reported
-  int outstanding = 0;  // sent, unanswered, unexpired probes with ttl <= end_ttl
+  int end_ttl = 0;       // no probe beyond it is sent or reported
+  int frontier_ttl = 0;  // no probe beyond it is sent yet (the remembered distance)
+  int outstanding = 0;   // sent, unanswered, unexpired probes with ttl <= end_ttl
+  bool send_scheduled = false;
 };
 
 struct HeapEntry {
@@ -373,9 +379,14 @@ class EngineImpl final : public Engine {
       t.probes[i].ttl = static_cast<int>(i) / opt.packets_per_ttl + 1;
     }
     t.end_ttl = opt.max_ttl;
+    t.frontier_ttl = opt.max_ttl;
+    if (auto d = distances_.find(DistanceKey(dst)); d != distances_.end()) {
+      if (d->second.expires_ns > MonoNs()) t.frontier_ttl = std::min(opt.max_ttl, d->second.ttl);
+    }
     slots_[static_cast<size_t>(slot)] = std::move(trace);
     ++active_;
     send_heap_.push({MonoNs(), t.slot, t.generation});
+    t.send_scheduled = true;
   }
 
   int AllocateSlot() {
@@ -415,14 +426,46 @@ class EngineImpl final : public Engine {
       send_heap_.pop();
       Trace* t = Lookup(e.slot, e.generation);
       if (t == nullptr) continue;
+      t->send_scheduled = false;
       if (SendNext(*t)) {
         send_heap_.push({MonoNs() + options_.probe_gap_us * 1000LL, e.slot, e.generation});
+        t->send_scheduled = true;
       }
     }
   }
 
   int SendLimit(const Trace& t) const {
-    return std::min(static_cast<int>(t.probes.size()), t.end_ttl * t.options.packets_per_ttl);
+    return std::min(static_cast<int>(t.probes.size()),
+                    std::min(t.end_ttl, t.frontier_ttl) * t.options.packets_per_ttl);
+  }
+
+  // The remembered distance was too short (the path grew, or the target stopped answering):
+  // probe on up to the end.
+  void Expand(Trace& t) {
+    if (t.frontier_ttl >= t.end_ttl) return;
+    t.frontier_ttl = t.end_ttl;
+    if (!t.send_scheduled) {
+      send_heap_.push({MonoNs(), t.slot, t.generation});
+      t.send_scheduled = true;
+    }
+  }
+
+  static std::string DistanceKey(const IpAddress& a) {
+    return std::string(reinterpret_cast<const char*>(a.data()), a.size());
+  }
+
+  void RememberDistance(const Trace& t, bool reached) {
+    std::string key = DistanceKey(t.flow.dst);
+    if (!reached) {
+      distances_.erase(key);
+      return;
+    }
+    int64_t now = MonoNs();
+    if (distances_.size() >= kDistanceCacheMax) {
+      std::erase_if(distances_, [now](const auto& kv) { return kv.second.expires_ns <= now; });
+      if (distances_.size() >= kDistanceCacheMax) distances_.clear();
+    }
+    distances_[key] = Distance{t.end_ttl, now + kDistanceTtlNs};
   }
 
   // Sends the trace's next probe; true if more remain to be sent.
@@ -577,7 +620,11 @@ class EngineImpl final : public Engine {
       }
     }
     if (probe.ttl <= t->end_ttl) --t->outstanding;
-    if (ends) LowerEnd(*t, probe.ttl);
+    if (ends) {
+      LowerEnd(*t, probe.ttl);
+    } else if (probe.ttl >= t->frontier_ttl) {
+      Expand(*t);  // a router where the target was expected: the path is longer now
+    }
     CheckDone(*t);
   }
 
@@ -619,15 +666,22 @@ class EngineImpl final : public Engine {
   }
 
   void CheckDone(Trace& t) {
-    if (t.next_index >= SendLimit(t) && t.outstanding <= 0) Finish(t, ColoError::kNone);
+    if (t.next_index < SendLimit(t) || t.outstanding > 0) return;
+    if (t.frontier_ttl < t.end_ttl) {
+      Expand(t);  // everything up to the remembered distance is done, and no target yet
+      return;
+    }
+    Finish(t, ColoError::kNone);
   }
 
   void Finish(Trace& t, ColoError error) {
     std::unique_ptr<Trace> owned = std::move(slots_[t.slot]);
     --active_;
     ColoResult result;
-    if (error == ColoError::kNone)
+    if (error == ColoError::kNone) {
       Summarize(owned->probes, owned->end_ttl, owned->flow.dst, &result);
+      RememberDistance(*owned, result.target_summary.latency.count > 0);
+    }
     result.error = error;
     result.target_summary.ip = owned->flow.dst.ToString();
     result.target_summary.name = result.target_summary.ip;
@@ -650,6 +704,12 @@ class EngineImpl final : public Engine {
   int active_ = 0;
   uint32_t generation_ = 0;
   std::mt19937 rng_;
+  struct Distance {
+    int ttl;
+    int64_t expires_ns;
+  };
+  // The TTL at which each recently traced target answered (key: its address bytes).
+  std::unordered_map<std::string, Distance> distances_;
   MinHeap send_heap_;
   MinHeap expiry_heap_;
   double tokens_ = 0;

@@ -357,6 +357,39 @@ TEST_F(EngineLabTest, FiftyConcurrentTracesMatchOneAtATime) {
   }
 }
 
+TEST_F(EngineLabTest, RememberedDistanceSendsNothingPastTheTarget) {
+  lab::ChainOptions opts;
+  opts.delay_router = 1;
+  opts.delay_ms = 20;  // replies take 40 ms: the first trace sends every TTL before they come
+  auto topo = lab::Chain(*lab_, 5, opts);
+  StartEngine(topo);
+  const int hops = static_cast<int>(topo.hop_v4.size());
+  uint64_t before = engine_->counters().probes_sent;
+  ColoResult first = Trace(topo.target_v4, PacketType::kIcmp, 3, /*max_ttl=*/30);
+  EXPECT_EQ(HopAddresses(first), topo.hop_v4) << Describe(first);
+  EXPECT_GT(engine_->counters().probes_sent - before, static_cast<uint64_t>(hops * 3));
+  // The distance is remembered per target address, whatever the packet type.
+  for (PacketType type : kTypes) {
+    SCOPED_TRACE(Name(type));
+    before = engine_->counters().probes_sent;
+    ColoResult again = Trace(topo.target_v4, type, 3, /*max_ttl=*/30);
+    EXPECT_EQ(HopAddresses(again), topo.hop_v4) << Describe(again);
+    EXPECT_EQ(engine_->counters().probes_sent - before, static_cast<uint64_t>(hops * 3));
+  }
+  // The target stops answering: the remembered distance is probed first, then the rest.
+  lab_->Nft(topo.target,
+            "table inet mute {\n chain drop_all { type filter hook input priority 0; policy drop; "
+            "}\n}\n");
+  ColoResult silent = Trace(topo.target_v4, PacketType::kIcmp, 2, /*max_ttl=*/9);
+  ASSERT_EQ(silent.hops.size(), 9u) << Describe(silent);
+  for (int i = 0; i < hops - 1; ++i) EXPECT_EQ(HopAddresses(silent)[i], topo.hop_v4[i]);
+  for (int i = hops - 1; i < 9; ++i) {
+    EXPECT_EQ(silent.hops[i].packets_sent, 2) << Describe(silent);
+    EXPECT_TRUE(silent.hops[i].nodes.empty()) << Describe(silent);
+  }
+  EXPECT_EQ(silent.target_summary.latency.count, 0);
+}
+
 TEST_F(EngineLabTest, NoRouteIsAColoErrorNotACrash) {
   std::string ns = lab_->AddNode("bare");  // only lo: no route anywhere
   lab::Topology topo;
