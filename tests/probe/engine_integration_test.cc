@@ -24,6 +24,25 @@ using model::PacketType;
 
 const PacketType kTypes[] = {PacketType::kIcmp, PacketType::kUdp, PacketType::kTcp};
 
+// One packet type on one address family: most tests run every combination.
+struct Variant {
+  bool v6;
+  PacketType type;
+  std::string Name() const {
+    return std::string(model::PacketTypeName(type)) + (v6 ? " IPv6" : " IPv4");
+  }
+};
+const Variant kVariants[] = {{false, PacketType::kIcmp}, {false, PacketType::kUdp},
+                             {false, PacketType::kTcp},  {true, PacketType::kIcmp},
+                             {true, PacketType::kUdp},   {true, PacketType::kTcp}};
+
+const std::string& TargetOf(const lab::Topology& topo, bool v6) {
+  return v6 ? topo.target_v6 : topo.target_v4;
+}
+const std::vector<std::string>& HopsOf(const lab::Topology& topo, bool v6) {
+  return v6 ? topo.hop_v6 : topo.hop_v4;
+}
+
 class EngineLabTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -90,26 +109,24 @@ const char* Name(PacketType t) {
 TEST_F(EngineLabTest, ChainEveryTypeBothFamilies) {
   auto topo = lab::Chain(*lab_, 3);
   StartEngine(topo);
-  for (bool v6 : {false, true}) {
-    for (PacketType type : kTypes) {
-      SCOPED_TRACE(std::string(Name(type)) + (v6 ? " IPv6" : " IPv4"));
-      const auto& expected = v6 ? topo.hop_v6 : topo.hop_v4;
-      ColoResult r = Trace(v6 ? topo.target_v6 : topo.target_v4, type);
-      ASSERT_EQ(r.error, ColoError::kNone);
-      EXPECT_EQ(HopAddresses(r), expected) << Describe(r);
-      for (const auto& hop : r.hops) {
-        EXPECT_EQ(hop.packets_sent, 3);
-        EXPECT_EQ(hop.packets_lost, 0) << Describe(r);
-        ASSERT_EQ(hop.nodes.size(), 1u) << Describe(r);
-        EXPECT_EQ(hop.nodes[0].rtt.count, 3);
-        EXPECT_TRUE(hop.nodes[0].labels.empty());
-        EXPECT_LE(hop.nodes[0].rtt.min_ms, hop.nodes[0].rtt.mean_ms);
-        EXPECT_LE(hop.nodes[0].rtt.mean_ms, hop.nodes[0].rtt.max_ms);
-        EXPECT_GE(hop.nodes[0].rtt.min_ms, 0.0);
-      }
-      EXPECT_EQ(r.target_summary.ip, v6 ? topo.target_v6 : topo.target_v4);
-      EXPECT_EQ(r.target_summary.latency.count, 3);
+  for (const Variant& v : kVariants) {
+    SCOPED_TRACE(v.Name());
+    const auto& expected = HopsOf(topo, v.v6);
+    ColoResult r = Trace(TargetOf(topo, v.v6), v.type);
+    ASSERT_EQ(r.error, ColoError::kNone);
+    EXPECT_EQ(HopAddresses(r), expected) << Describe(r);
+    for (const auto& hop : r.hops) {
+      EXPECT_EQ(hop.packets_sent, 3);
+      EXPECT_EQ(hop.packets_lost, 0) << Describe(r);
+      ASSERT_EQ(hop.nodes.size(), 1u) << Describe(r);
+      EXPECT_EQ(hop.nodes[0].rtt.count, 3);
+      EXPECT_TRUE(hop.nodes[0].labels.empty());
+      EXPECT_LE(hop.nodes[0].rtt.min_ms, hop.nodes[0].rtt.mean_ms);
+      EXPECT_LE(hop.nodes[0].rtt.mean_ms, hop.nodes[0].rtt.max_ms);
+      EXPECT_GE(hop.nodes[0].rtt.min_ms, 0.0);
     }
+    EXPECT_EQ(r.target_summary.ip, TargetOf(topo, v.v6));
+    EXPECT_EQ(r.target_summary.latency.count, 3);
   }
 }
 
@@ -118,18 +135,16 @@ TEST_F(EngineLabTest, SilentRouterIsAHopWithEveryProbeLost) {
   opts.silent_router = 2;
   auto topo = lab::Chain(*lab_, 3, opts);
   StartEngine(topo);
-  for (bool v6 : {false, true}) {
-    for (PacketType type : kTypes) {
-      SCOPED_TRACE(std::string(Name(type)) + (v6 ? " IPv6" : " IPv4"));
-      ColoResult r = Trace(v6 ? topo.target_v6 : topo.target_v4, type);
-      ASSERT_EQ(r.error, ColoError::kNone);
-      EXPECT_EQ(HopAddresses(r), v6 ? topo.hop_v6 : topo.hop_v4) << Describe(r);
-      ASSERT_EQ(r.hops.size(), 4u);
-      EXPECT_TRUE(r.hops[1].nodes.empty());
-      EXPECT_EQ(r.hops[1].packets_lost, 3);
-      EXPECT_EQ(r.hops[2].packets_lost, 0);
-      EXPECT_EQ(r.hops[3].packets_lost, 0);
-    }
+  for (const Variant& v : kVariants) {
+    SCOPED_TRACE(v.Name());
+    ColoResult r = Trace(TargetOf(topo, v.v6), v.type);
+    ASSERT_EQ(r.error, ColoError::kNone);
+    EXPECT_EQ(HopAddresses(r), HopsOf(topo, v.v6)) << Describe(r);
+    ASSERT_EQ(r.hops.size(), 4u);
+    EXPECT_TRUE(r.hops[1].nodes.empty());
+    EXPECT_EQ(r.hops[1].packets_lost, 3);
+    EXPECT_EQ(r.hops[2].packets_lost, 0);
+    EXPECT_EQ(r.hops[3].packets_lost, 0);
   }
 }
 
@@ -170,20 +185,18 @@ TEST_F(EngineLabTest, RttsFollowTheConfiguredDelay) {
   opts.delay_ms = 40;
   auto topo = lab::Chain(*lab_, 2, opts);
   StartEngine(topo);
-  for (bool v6 : {false, true}) {
-    for (PacketType type : kTypes) {
-      SCOPED_TRACE(std::string(Name(type)) + (v6 ? " IPv6" : " IPv4"));
-      ColoResult r = Trace(v6 ? topo.target_v6 : topo.target_v4, type);
-      ASSERT_EQ(r.error, ColoError::kNone);
-      ASSERT_EQ(HopAddresses(r), v6 ? topo.hop_v6 : topo.hop_v4) << Describe(r);
-      // Hop 1 answers before the delayed link; hops behind it are 2 x 40 ms further away.
-      EXPECT_LT(r.hops[0].nodes[0].rtt.max_ms, 40.0) << Describe(r);
-      for (size_t i = 1; i < r.hops.size(); ++i) {
-        const auto& rtt = r.hops[i].nodes[0].rtt;
-        EXPECT_GE(rtt.min_ms, 80.0) << Describe(r);
-        EXPECT_LE(rtt.max_ms, 80.0 + 40.0) << "tolerance 40 ms over the configured delay";
-        EXPECT_EQ(r.hops[i].packets_lost, 0);
-      }
+  for (const Variant& v : kVariants) {
+    SCOPED_TRACE(v.Name());
+    ColoResult r = Trace(TargetOf(topo, v.v6), v.type);
+    ASSERT_EQ(r.error, ColoError::kNone);
+    ASSERT_EQ(HopAddresses(r), HopsOf(topo, v.v6)) << Describe(r);
+    // Hop 1 answers before the delayed link; hops behind it are 2 x 40 ms further away.
+    EXPECT_LT(r.hops[0].nodes[0].rtt.max_ms, 40.0) << Describe(r);
+    for (size_t i = 1; i < r.hops.size(); ++i) {
+      const auto& rtt = r.hops[i].nodes[0].rtt;
+      EXPECT_GE(rtt.min_ms, 80.0) << Describe(r);
+      EXPECT_LE(rtt.max_ms, 80.0 + 40.0) << "tolerance 40 ms over the configured delay";
+      EXPECT_EQ(r.hops[i].packets_lost, 0);
     }
   }
 }
@@ -256,8 +269,8 @@ TEST_F(EngineLabTest, TcpOpenAndClosedPortsBothReachTheTarget) {
     for (int port :
          {static_cast<int>(topo.tcp_open_port), static_cast<int>(topo.tcp_closed_port)}) {
       SCOPED_TRACE(std::to_string(port) + (v6 ? " IPv6" : " IPv4"));
-      ColoResult r = Trace(v6 ? topo.target_v6 : topo.target_v4, PacketType::kTcp, 3, 10, 1, port);
-      EXPECT_EQ(HopAddresses(r), v6 ? topo.hop_v6 : topo.hop_v4) << Describe(r);
+      ColoResult r = Trace(TargetOf(topo, v6), PacketType::kTcp, 3, 10, 1, port);
+      EXPECT_EQ(HopAddresses(r), HopsOf(topo, v6)) << Describe(r);
       EXPECT_EQ(r.target_summary.latency.count, 3) << Describe(r);
     }
   }
@@ -270,16 +283,14 @@ TEST_F(EngineLabTest, TargetAnsweringFromAnotherAddressEndsTheTrace) {
   opts.target_alias = true;
   auto topo = lab::Chain(*lab_, 2, opts);
   StartEngine(topo);
-  for (bool v6 : {false, true}) {
-    for (PacketType type : kTypes) {
-      SCOPED_TRACE(std::string(Name(type)) + (v6 ? " IPv6" : " IPv4"));
-      ColoResult r = Trace(v6 ? topo.target_v6 : topo.target_v4, type);
-      ASSERT_EQ(r.hops.size(), 3u) << Describe(r);
-      EXPECT_EQ(r.hops[2].nodes.size(), 1u);
-      EXPECT_EQ(r.hops[2].nodes[0].ip, v6 ? topo.alias_v6 : topo.alias_v4) << Describe(r);
-      EXPECT_EQ(r.target_summary.ip, v6 ? topo.target_v6 : topo.target_v4);
-      EXPECT_EQ(r.target_summary.latency.count, 3) << Describe(r);
-    }
+  for (const Variant& v : kVariants) {
+    SCOPED_TRACE(v.Name());
+    ColoResult r = Trace(TargetOf(topo, v.v6), v.type);
+    ASSERT_EQ(r.hops.size(), 3u) << Describe(r);
+    EXPECT_EQ(r.hops[2].nodes.size(), 1u);
+    EXPECT_EQ(r.hops[2].nodes[0].ip, v.v6 ? topo.alias_v6 : topo.alias_v4) << Describe(r);
+    EXPECT_EQ(r.target_summary.ip, TargetOf(topo, v.v6));
+    EXPECT_EQ(r.target_summary.latency.count, 3) << Describe(r);
   }
 }
 
@@ -314,17 +325,15 @@ TEST_F(EngineLabTest, UnreachablesEndTheTraceWithTheirLabel) {
     opts.unreachable_kind = c.kind;
     auto topo = lab::Chain(lab, 3, opts);
     StartEngine(topo);
-    for (bool v6 : {false, true}) {
-      for (PacketType type : kTypes) {
-        SCOPED_TRACE(std::string(c.label) + " " + Name(type) + (v6 ? " IPv6" : " IPv4"));
-        ColoResult r = Trace(v6 ? topo.target_v6 : topo.target_v4, type);
-        ASSERT_EQ(r.hops.size(), static_cast<size_t>(topo.unreachable_ttl)) << Describe(r);
-        const auto& last = r.hops.back();
-        ASSERT_EQ(last.nodes.size(), 1u) << Describe(r);
-        EXPECT_EQ(last.nodes[0].ip, v6 ? topo.hop_v6.back() : topo.hop_v4.back());
-        EXPECT_EQ(last.nodes[0].labels, std::vector<std::string>{c.label}) << Describe(r);
-        EXPECT_EQ(r.target_summary.latency.count, 0);
-      }
+    for (const Variant& v : kVariants) {
+      SCOPED_TRACE(std::string(c.label) + " " + v.Name());
+      ColoResult r = Trace(TargetOf(topo, v.v6), v.type);
+      ASSERT_EQ(r.hops.size(), static_cast<size_t>(topo.unreachable_ttl)) << Describe(r);
+      const auto& last = r.hops.back();
+      ASSERT_EQ(last.nodes.size(), 1u) << Describe(r);
+      EXPECT_EQ(last.nodes[0].ip, HopsOf(topo, v.v6).back());
+      EXPECT_EQ(last.nodes[0].labels, std::vector<std::string>{c.label}) << Describe(r);
+      EXPECT_EQ(r.target_summary.latency.count, 0);
     }
     engine_.reset();
   }
@@ -335,8 +344,7 @@ TEST_F(EngineLabTest, FiftyConcurrentTracesMatchOneAtATime) {
   StartEngine(topo);
   std::vector<ColoResult> alone;
   for (bool v6 : {false, true}) {
-    for (PacketType type : kTypes)
-      alone.push_back(Trace(v6 ? topo.target_v6 : topo.target_v4, type));
+    for (PacketType type : kTypes) alone.push_back(Trace(TargetOf(topo, v6), type));
   }
   constexpr int kTraces = 50;
   std::vector<std::promise<ColoResult>> promises(kTraces);
@@ -344,7 +352,7 @@ TEST_F(EngineLabTest, FiftyConcurrentTracesMatchOneAtATime) {
     TraceRequest request;
     size_t variant = static_cast<size_t>(i) % alone.size();
     bool v6 = variant >= 3;
-    request.target = *packet::IpAddress::Parse(v6 ? topo.target_v6 : topo.target_v4);
+    request.target = *packet::IpAddress::Parse(TargetOf(topo, v6));
     request.options.packet_type = kTypes[variant % 3];
     engine_->Start(request, [&promises, i](ColoResult r) { promises[i].set_value(r); });
   }
