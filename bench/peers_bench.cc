@@ -2,7 +2,7 @@
 // topologies in one run and prints a Markdown table: wall time, hops found, false loss, RTT
 // error against the configured delay, peak memory. Needs root (network namespaces).
 //
-//   peers_bench [--runs N] [--only TOPOLOGY] [--hold] [--colotrace PATH]
+//   peers_bench [--runs N] [--only TOPOLOGY] [--tool NAME] [--hold] [--colotrace PATH]
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -257,7 +257,8 @@ Score Evaluate(const std::vector<HopObs>& hops, const Topology& topo, bool v6,
 int main(int argc, char** argv) {
   int runs = 3;
   std::string only;
-  bool hold = false;  // build the topology, print its namespaces, wait for stdin to close
+  bool hold = false;        // build the topology, print its namespaces, wait for stdin to close
+  std::string tool_filter;  // only colotrace and the peers whose name starts with it
   std::string colotrace = COLOTRACE_BIN;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
@@ -269,9 +270,12 @@ int main(int argc, char** argv) {
       only = argv[++i];
     else if (a == "--hold")
       hold = true;
+    else if (a == "--tool" && i + 1 < argc)
+      tool_filter = argv[++i];
     else {
       std::fprintf(stderr,
-                   "usage: peers_bench [--runs N] [--only TOPOLOGY] [--hold] [--colotrace PATH]\n");
+                   "usage: peers_bench [--runs N] [--only TOPOLOGY] [--tool NAME] [--hold] "
+                   "[--colotrace PATH]\n");
       return 2;
     }
   }
@@ -329,6 +333,10 @@ int main(int argc, char** argv) {
     for (std::string type : {"icmp", "udp", "tcp"}) {
       for (auto tool : Tools(type, colotrace)) {
         if (tool.name == "tracepath" && sc.v6) continue;
+        if (!tool_filter.empty() && tool.name.rfind(tool_filter, 0) != 0 &&
+            tool.name != "colotrace") {
+          continue;
+        }
         tool.argv.push_back(target);
         std::vector<double> walls;
         long rss = 0;

@@ -291,15 +291,35 @@ class EngineImpl final : public Engine {
     prctl(PR_SET_TIMERSLACK, 1000UL, 0, 0, 0);
     last_refill_ns_ = MonoNs();
     tokens_ = Burst();
-    std::vector<pollfd> fds;
-    for (const Fd* fd : {&wake_, &icmp4_, &tcp4_, &icmp6_, &tcp6_}) {
-      if (fd->valid()) fds.push_back(pollfd{fd->get(), POLLIN, 0});
+    // fds[0] is the wake-up eventfd; the others are the receive sockets.
+    struct Receiver {
+      const Fd* fd;
+      bool v6;
+      bool tcp;
+    };
+    std::vector<pollfd> fds{pollfd{wake_.get(), POLLIN, 0}};
+    std::vector<Receiver> receivers;
+    for (Receiver r : {Receiver{&icmp4_, false, false}, Receiver{&tcp4_, false, true},
+                       Receiver{&icmp6_, true, false}, Receiver{&tcp6_, true, true}}) {
+      if (!r.fd->valid()) continue;
+      fds.push_back(pollfd{r.fd->get(), POLLIN, 0});
+      receivers.push_back(r);
     }
+    fds[0].revents = POLLIN;  // look at the queue once before the first wait
     while (true) {
-      if (!TakeIncoming()) break;
+      if ((fds[0].revents & POLLIN) != 0 && !TakeIncoming()) break;
+      for (size_t i = 0; i < receivers.size(); ++i) {
+        if ((fds[i + 1].revents & POLLIN) != 0) {
+          DrainSocket(*receivers[i].fd, receivers[i].v6, receivers[i].tcp);
+        }
+      }
       SendDue(MonoNs());
-      Drain();
-      ExpireDue(MonoNs());
+      int64_t now = MonoNs();
+      if (!expiry_heap_.empty() && expiry_heap_.top().time_ns <= now) {
+        // A reply stamped before a deadline may still sit unread: read everything first.
+        for (const Receiver& r : receivers) DrainSocket(*r.fd, r.v6, r.tcp);
+        ExpireDue(now);
+      }
       int64_t next = INT64_MAX;
       if (!send_heap_.empty()) next = std::max(send_heap_.top().time_ns, TokenReadyNs());
       if (!expiry_heap_.empty()) next = std::min(next, expiry_heap_.top().time_ns);
@@ -311,6 +331,7 @@ class EngineImpl final : public Engine {
         ts.tv_nsec = wait % 1'000'000'000;
         timeout = &ts;
       }
+      for (auto& f : fds) f.revents = 0;
       ppoll(fds.data(), fds.size(), timeout, nullptr);
     }
     for (auto& trace : slots_) {
@@ -538,13 +559,6 @@ class EngineImpl final : public Engine {
     std::memcpy(CMSG_DATA(c), &info, sizeof info);
     ssize_t n = sendmsg(fd, &msg, 0);
     return n < 0 ? errno : 0;
-  }
-
-  void Drain() {
-    DrainSocket(icmp4_, false, false);
-    DrainSocket(tcp4_, false, true);
-    DrainSocket(icmp6_, true, false);
-    DrainSocket(tcp6_, true, true);
   }
 
   void DrainSocket(const Fd& fd, bool v6, bool tcp) {

@@ -1,0 +1,86 @@
+// The errors of the HTTP API (../shared/docs/contract.md, "Errors"): one value type, the codes as
+// named constants, and the HTTP status each code is answered with. Pure; header only.
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace colotrace::api {
+
+// One entry of the envelope's `errors` array. Plain value; an error is data, never thrown.
+struct ApiError {
+  int code = 0;
+  std::string message;
+  // RFC 6901 JSON pointer into the request body ("/options/max_ttl", "/targets/3");
+  // "" when the error is not about one place of the body (then `source` is left out).
+  std::string pointer;
+  // Finer causes (6003 carries 6102/6103/6111 here); written as `error_chain` when not empty.
+  std::vector<ApiError> error_chain;
+
+  bool operator==(const ApiError&) const = default;
+};
+
+// Request body (HTTP 400 unless noted).
+inline constexpr int kEmptyBody = 1000;
+inline constexpr int kInvalidJson = 1001;  // not JSON, not an object, or a member of wrong type
+inline constexpr int kNoTargets = 1002;
+inline constexpr int kInvalidTarget = 1004;
+inline constexpr int kUnknownColo = 1005;
+inline constexpr int kInvalidPacketType = 1006;
+inline constexpr int kInvalidMaxTtl = 1007;
+inline constexpr int kInvalidPacketsPerTtl = 1008;
+inline constexpr int kInvalidWaitTime = 1009;
+inline constexpr int kAccountNotAllowed = 1010;  // 403
+inline constexpr int kTooManyTargets = 1011;
+inline constexpr int kInvalidPort = 1012;
+// Authentication headers: 6003 (400) with one error_chain entry per malformed header.
+inline constexpr int kMalformedAuthHeaders = 6003;
+inline constexpr int kInvalidAuthEmailHeader = 6102;      // X-Auth-Email
+inline constexpr int kInvalidAuthKeyHeader = 6103;        // X-Auth-Key
+inline constexpr int kInvalidAuthorizationHeader = 6111;  // Authorization
+// Routing.
+inline constexpr int kNoRoute = 7000;                  // 404
+inline constexpr int kInvalidObjectIdentifier = 7003;  // 400 (a malformed account id)
+// Access.
+inline constexpr int kAuthenticationError = 10000;  // 403
+inline constexpr int kRateLimited = 10100;          // 429, with Retry-After
+
+// The HTTP status a response whose first error has `code` is sent with; 500 for a code not
+// listed above (an internal failure has no client-facing code of its own).
+constexpr int HttpStatusForCode(int code) {
+  switch (code) {
+    case kEmptyBody:
+    case kInvalidJson:
+    case kNoTargets:
+    case kInvalidTarget:
+    case kUnknownColo:
+    case kInvalidPacketType:
+    case kInvalidMaxTtl:
+    case kInvalidPacketsPerTtl:
+    case kInvalidWaitTime:
+    case kTooManyTargets:
+    case kInvalidPort:
+    case kMalformedAuthHeaders:
+    case kInvalidAuthEmailHeader:
+    case kInvalidAuthKeyHeader:
+    case kInvalidAuthorizationHeader:
+    case kInvalidObjectIdentifier:
+      return 400;
+    case kAccountNotAllowed:
+    case kAuthenticationError:
+      return 403;
+    case kNoRoute:
+      return 404;
+    case kRateLimited:
+      return 429;
+    default:
+      return 500;
+  }
+}
+
+// The status of a response carrying `errors`: that of the first error; 500 when empty.
+inline int HttpStatusFor(const std::vector<ApiError>& errors) {
+  return errors.empty() ? 500 : HttpStatusForCode(errors.front().code);
+}
+
+}  // namespace colotrace::api

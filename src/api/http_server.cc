@@ -1,0 +1,260 @@
+#include "api/http_server.h"
+
+#include <atomic>
+#include <boost/asio.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <optional>
+#include <thread>
+#include <vector>
+
+namespace colotrace::api {
+
+namespace {
+
+namespace beast = boost::beast;
+namespace http = beast::http;
+namespace net = boost::asio;
+using tcp = net::ip::tcp;
+
+class ServerImpl;
+
+class Session : public std::enable_shared_from_this<Session> {
+ public:
+  Session(tcp::socket socket, ServerImpl& server);
+  ~Session();
+  void Start() { ReadHeader(); }
+
+ private:
+  void ReadHeader();
+  void OnHeader(beast::error_code ec);
+  void OnBody(beast::error_code ec);
+  void Fail(int status, int code, const std::string& message);
+  void Write(HttpResponse response, bool keep_alive);
+  void Close();
+
+  beast::tcp_stream stream_;
+  beast::flat_buffer buffer_;
+  std::optional<http::request_parser<http::string_body>> parser_;
+  ServerImpl& server_;
+  std::string peer_;
+  bool first_request_ = true;
+};
+
+class ServerImpl final : public HttpServer {
+ public:
+  ServerImpl(const HttpServerOptions& options, Handler handler, ErrorResponse error_response)
+      : options_(options),
+        handler_(std::move(handler)),
+        error_response_(std::move(error_response)),
+        ioc_(std::max(1, options.threads)),
+        acceptor_(ioc_),
+        drain_timer_(ioc_) {}
+
+  model::Status Listen() {
+    beast::error_code ec;
+    auto address = net::ip::make_address(options_.address, ec);
+    if (ec) return model::Status::Error("invalid listen address '" + options_.address + "'");
+    tcp::endpoint endpoint(address, options_.port);
+    acceptor_.open(endpoint.protocol(), ec);
+    if (!ec) acceptor_.set_option(net::socket_base::reuse_address(true), ec);
+    if (!ec) acceptor_.bind(endpoint, ec);
+    if (!ec) acceptor_.listen(net::socket_base::max_listen_connections, ec);
+    if (ec) {
+      return model::Status::Error("cannot listen on " + options_.address + ":" +
+                                  std::to_string(options_.port) + ": " + ec.message());
+    }
+    port_ = acceptor_.local_endpoint().port();
+    Accept();
+    return model::Status::Ok();
+  }
+
+  uint16_t port() const override { return port_; }
+
+  void Run() override {
+    std::vector<std::thread> threads;
+    for (int i = 1; i < options_.threads; ++i) threads.emplace_back([this] { ioc_.run(); });
+    ioc_.run();
+    for (auto& t : threads) t.join();
+  }
+
+  void Stop() override {
+    net::post(ioc_, [this] {
+      if (draining_.exchange(true)) return;
+      beast::error_code ec;
+      acceptor_.close(ec);
+      drain_deadline_ = std::chrono::steady_clock::now() + options_.drain_timeout;
+      CheckDrained();
+    });
+  }
+
+  int in_flight() const override { return in_flight_.load(); }
+
+  const HttpServerOptions& options() const { return options_; }
+  bool draining() const { return draining_.load(); }
+  HttpResponse ErrorFor(int status, int code, const std::string& message) const {
+    return error_response_(status, code, message);
+  }
+  void Dispatch(HttpRequest request, Respond respond) {
+    ++in_flight_;
+    handler_(std::move(request), [this, respond = std::move(respond)](HttpResponse r) {
+      --in_flight_;
+      respond(std::move(r));
+    });
+  }
+  std::atomic<int> connections{0};
+
+ private:
+  void Accept() {
+    acceptor_.async_accept(net::make_strand(ioc_), [this](beast::error_code ec,
+                                                          tcp::socket socket) {
+      if (ec) {
+        if (!acceptor_.is_open()) return;
+      } else if (connections.load() >= options_.max_connections) {
+        beast::error_code ignored;
+        socket.close(ignored);  // over the limit: refuse at once
+      } else {
+        std::make_shared<Session>(std::move(socket), *this)->Start();
+      }
+      if (acceptor_.is_open()) Accept();
+    });
+  }
+
+  void CheckDrained() {
+    if (in_flight_.load() == 0 || std::chrono::steady_clock::now() >= drain_deadline_) {
+      ioc_.stop();
+      return;
+    }
+    drain_timer_.expires_after(std::chrono::milliseconds(20));
+    drain_timer_.async_wait([this](beast::error_code) { CheckDrained(); });
+  }
+
+  HttpServerOptions options_;
+  Handler handler_;
+  ErrorResponse error_response_;
+  net::io_context ioc_;
+  tcp::acceptor acceptor_;
+  net::steady_timer drain_timer_;
+  std::chrono::steady_clock::time_point drain_deadline_;
+  std::atomic<bool> draining_{false};
+  std::atomic<int> in_flight_{0};
+  uint16_t port_ = 0;
+};
+
+Session::Session(tcp::socket socket, ServerImpl& server)
+    : stream_(std::move(socket)), server_(server) {
+  ++server_.connections;
+  beast::error_code ec;
+  auto endpoint = stream_.socket().remote_endpoint(ec);
+  if (!ec) peer_ = endpoint.address().to_string();
+}
+
+Session::~Session() { --server_.connections; }
+
+void Session::ReadHeader() {
+  parser_.emplace();
+  parser_->header_limit(static_cast<uint32_t>(server_.options().max_header_bytes));
+  parser_->body_limit(server_.options().max_body_bytes);
+  // A new connection must send its request promptly; a kept-alive one may idle longer.
+  stream_.expires_after(first_request_ ? server_.options().read_timeout
+                                       : server_.options().idle_timeout);
+  http::async_read_header(stream_, buffer_, *parser_,
+                          [self = shared_from_this()](beast::error_code ec, size_t) {
+                            self->OnHeader(ec);
+                          });
+}
+
+void Session::OnHeader(beast::error_code ec) {
+  if (ec == http::error::header_limit) {
+    return Fail(431, 1015, "request headers larger than " +
+                               std::to_string(server_.options().max_header_bytes) + " bytes");
+  }
+  if (ec) {
+    if (ec != http::error::end_of_stream && ec != beast::error::timeout &&
+        ec != net::error::eof && ec != net::error::connection_reset) {
+      return Fail(400, 1017, "malformed HTTP request");
+    }
+    return Close();
+  }
+  first_request_ = false;
+  stream_.expires_after(server_.options().read_timeout);
+  http::async_read(stream_, buffer_, *parser_,
+                   [self = shared_from_this()](beast::error_code e, size_t) { self->OnBody(e); });
+}
+
+void Session::OnBody(beast::error_code ec) {
+  if (ec == http::error::body_limit) {
+    return Fail(413, 1014, "request body larger than " +
+                               std::to_string(server_.options().max_body_bytes) + " bytes");
+  }
+  if (ec) {
+    if (ec != beast::error::timeout && ec != http::error::end_of_stream) {
+      return Fail(400, 1017, "malformed HTTP request");
+    }
+    return Close();
+  }
+  stream_.expires_never();  // the handler may take seconds: no timer while it works
+  auto msg = parser_->release();
+  bool keep_alive = msg.keep_alive();
+  if (server_.draining()) {
+    return Write(server_.ErrorFor(503, 1016, "server is shutting down"), false);
+  }
+  HttpRequest request;
+  request.method = std::string(msg.method_string());
+  request.target = std::string(msg.target());
+  for (const auto& field : msg) {
+    std::string name(field.name_string());
+    for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    request.headers.emplace_back(std::move(name), std::string(field.value()));
+  }
+  request.body = std::move(msg.body());
+  request.peer = peer_;
+  auto self = shared_from_this();
+  server_.Dispatch(std::move(request), [self, keep_alive](HttpResponse response) {
+    net::post(self->stream_.get_executor(), [self, keep_alive, r = std::move(response)]() mutable {
+      self->Write(std::move(r), keep_alive && !self->server_.draining());
+    });
+  });
+}
+
+void Session::Fail(int status, int code, const std::string& message) {
+  Write(server_.ErrorFor(status, code, message), false);
+}
+
+void Session::Write(HttpResponse r, bool keep_alive) {
+  auto res = std::make_shared<http::response<http::string_body>>();
+  res->result(static_cast<unsigned>(r.status));
+  res->version(11);
+  res->set(http::field::server, "colotrace");
+  for (const auto& [k, v] : r.headers) res->set(k, v);
+  res->body() = std::move(r.body);
+  res->keep_alive(keep_alive);
+  res->prepare_payload();
+  stream_.expires_after(server_.options().read_timeout);
+  http::async_write(stream_, *res,
+                    [self = shared_from_this(), res, keep_alive](beast::error_code ec, size_t) {
+                      if (ec || !keep_alive) return self->Close();
+                      self->ReadHeader();
+                    });
+}
+
+void Session::Close() {
+  beast::error_code ec;
+  stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
+  stream_.close();
+}
+
+}  // namespace
+
+model::Result<std::unique_ptr<HttpServer>> HttpServer::Create(const HttpServerOptions& options,
+                                                              Handler handler,
+                                                              ErrorResponse error_response) {
+  auto server =
+      std::make_unique<ServerImpl>(options, std::move(handler), std::move(error_response));
+  if (auto s = server->Listen(); !s) {
+    return model::Result<std::unique_ptr<HttpServer>>::Error(s.error());
+  }
+  return std::unique_ptr<HttpServer>(std::move(server));
+}
+
+}  // namespace colotrace::api

@@ -1,0 +1,212 @@
+#include "dispatch/dispatcher.h"
+
+#include <algorithm>
+#include <condition_variable>
+#include <map>
+#include <thread>
+
+namespace colotrace::dispatch {
+
+using model::ColoError;
+using model::ColoResult;
+using model::TargetResult;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+std::string Lower(std::string s) {
+  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return s;
+}
+
+}  // namespace
+
+// One thread that runs callbacks at their deadlines.
+class Dispatcher::Timer {
+ public:
+  Timer() : thread_([this] { Loop(); }) {}
+  ~Timer() {
+    {
+      std::lock_guard lock(mu_);
+      stop_ = true;
+    }
+    cv_.notify_all();
+    thread_.join();
+  }
+  void At(Clock::time_point when, std::function<void()> fn) {
+    {
+      std::lock_guard lock(mu_);
+      jobs_.emplace(when, std::move(fn));
+    }
+    cv_.notify_all();
+  }
+
+ private:
+  void Loop() {
+    std::unique_lock lock(mu_);
+    while (!stop_) {
+      if (jobs_.empty()) {
+        cv_.wait(lock);
+        continue;
+      }
+      auto first = jobs_.begin();
+      if (first->first > Clock::now()) {
+        cv_.wait_until(lock, first->first);
+        continue;
+      }
+      auto fn = std::move(first->second);
+      jobs_.erase(first);
+      lock.unlock();
+      fn();
+      lock.lock();
+    }
+  }
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::multimap<Clock::time_point, std::function<void()>> jobs_;
+  bool stop_ = false;
+  std::thread thread_;
+};
+
+Dispatcher::Dispatcher() : timer_(std::make_unique<Timer>()) {}
+Dispatcher::~Dispatcher() = default;
+
+void Dispatcher::AddColo(ColoInfo info, std::shared_ptr<ColoRunner> runner) {
+  std::lock_guard lock(mu_);
+  std::string key = Lower(info.name);
+  for (auto& e : colos_) {
+    if (Lower(e.info.name) == key) {
+      e = Entry{std::move(info), std::move(runner)};
+      return;
+    }
+  }
+  colos_.push_back(Entry{std::move(info), std::move(runner)});
+}
+
+std::vector<ColoInfo> Dispatcher::Colos() const {
+  std::lock_guard lock(mu_);
+  std::vector<ColoInfo> out;
+  for (const auto& e : colos_) out.push_back(e.info);
+  return out;
+}
+
+Dispatcher::Selection Dispatcher::Select(const std::vector<std::string>& names) const {
+  std::lock_guard lock(mu_);
+  Selection s;
+  auto add = [&](const ColoInfo& info) {
+    for (const auto& c : s.colos) {
+      if (c.name == info.name) return;
+    }
+    s.colos.push_back(info);
+  };
+  if (names.empty()) {
+    for (const auto& e : colos_) {
+      if (e.info.available) add(e.info);
+    }
+    return s;
+  }
+  for (const auto& requested : names) {
+    std::string want = Lower(requested);
+    bool matched = false;
+    for (const auto& e : colos_) {
+      if (!e.info.available) continue;
+      std::string name = Lower(e.info.name);
+      if (name == want || (want.size() == 3 && name.compare(0, 3, want) == 0)) {
+        add(e.info);
+        matched = true;
+      }
+    }
+    if (!matched && s.unknown.empty()) s.unknown = requested;
+  }
+  return s;
+}
+
+namespace {
+
+// Collects one request's results; the first answer for each slot wins (a colo's result, or
+// the deadline's Code 3).
+struct Gather {
+  std::mutex mu;
+  std::vector<TargetResult> results;
+  std::vector<std::vector<bool>> filled;
+  size_t remaining = 0;
+  Clock::time_point start;
+  Dispatcher::Done done;
+
+  // Returns the callback to run (outside the lock) when this completed the request.
+  Dispatcher::Done Fill(size_t t, size_t c, ColoResult r) {
+    std::lock_guard lock(mu);
+    if (!done || filled[t][c]) return nullptr;
+    filled[t][c] = true;
+    ColoResult& slot = results[t].colos[c];
+    r.colo = slot.colo;
+    if (r.target_summary.name.empty()) r.target_summary.name = results[t].target;
+    slot = std::move(r);
+    if (--remaining > 0) return nullptr;
+    return std::exchange(done, nullptr);
+  }
+};
+
+}  // namespace
+
+void Dispatcher::Run(const std::vector<std::string>& targets, const std::vector<ColoInfo>& colos,
+                     const model::TraceOptions& options, std::chrono::milliseconds deadline,
+                     Done done) {
+  auto gather = std::make_shared<Gather>();
+  gather->start = Clock::now();
+  gather->done = std::move(done);
+  gather->remaining = targets.size() * colos.size();
+  for (const auto& target : targets) {
+    TargetResult tr;
+    tr.target = target;
+    for (const auto& colo : colos) {
+      ColoResult slot;
+      slot.colo = {colo.name, colo.city};
+      tr.colos.push_back(std::move(slot));
+    }
+    gather->results.push_back(std::move(tr));
+    gather->filled.emplace_back(colos.size(), false);
+  }
+  if (gather->remaining == 0) {
+    auto cb = std::exchange(gather->done, nullptr);
+    cb(std::move(gather->results));
+    return;
+  }
+  timer_->At(gather->start + deadline, [gather, deadline] {
+    for (size_t t = 0; t < gather->results.size(); ++t) {
+      for (size_t c = 0; c < gather->filled[t].size(); ++c) {
+        ColoResult late;
+        late.error = ColoError::kTimeout;
+        late.traceroute_time_ms = deadline.count();
+        if (auto cb = gather->Fill(t, c, std::move(late))) cb(std::move(gather->results));
+      }
+    }
+  });
+  std::vector<std::shared_ptr<ColoRunner>> runners;
+  {
+    std::lock_guard lock(mu_);
+    for (const auto& colo : colos) {
+      std::shared_ptr<ColoRunner> runner;
+      for (const auto& e : colos_) {
+        if (e.info.name == colo.name) runner = e.runner;
+      }
+      runners.push_back(std::move(runner));
+    }
+  }
+  for (size_t t = 0; t < targets.size(); ++t) {
+    for (size_t c = 0; c < colos.size(); ++c) {
+      auto fill = [gather, t, c](ColoResult r) {
+        if (auto cb = gather->Fill(t, c, std::move(r))) cb(std::move(gather->results));
+      };
+      if (!runners[c]) {
+        ColoResult gone;
+        gone.error = ColoError::kInternal;
+        fill(std::move(gone));
+        continue;
+      }
+      runners[c]->Trace(targets[t], options, fill);
+    }
+  }
+}
+
+}  // namespace colotrace::dispatch

@@ -1,0 +1,58 @@
+// The colo registry and the fan-out of a request's targets x colos, with a deadline.
+//
+// Threads: every method may be called from any thread. Callbacks run on a colo's thread or on
+// the dispatcher's timer thread; they must not block.
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "dispatch/colo_runner.h"
+#include "model/traceroute.h"
+
+namespace colotrace::dispatch {
+
+class Dispatcher {
+ public:
+  Dispatcher();
+  ~Dispatcher();  // results still pending are dropped without calling back
+  Dispatcher(const Dispatcher&) = delete;
+  Dispatcher& operator=(const Dispatcher&) = delete;
+
+  // Registers a colo; a later colo of the same name (case-insensitive) replaces it.
+  void AddColo(ColoInfo info, std::shared_ptr<ColoRunner> runner);
+  std::vector<ColoInfo> Colos() const;
+
+  struct Selection {
+    std::vector<ColoInfo> colos;  // in the order first selected, without repeats
+    std::string unknown;          // the first requested name that selects nothing, if any
+  };
+  // No names: every available colo. Otherwise each name selects the available colo of that
+  // name (case-insensitive) and, when it has three letters, every available colo whose name
+  // starts with it ("den" selects "den01" and "den02").
+  Selection Select(const std::vector<std::string>& names) const;
+
+  using Done = std::function<void(std::vector<model::TargetResult>)>;
+  // Traces every target from every colo in `colos`, all in parallel. `done` is called once with
+  // one TargetResult per target in request order, each with one ColoResult per colo in
+  // `colos` order. A colo that has not answered within `deadline` gets Code 3 (its late answer
+  // is dropped); a colo that disappeared gets Code 4.
+  void Run(const std::vector<std::string>& targets, const std::vector<ColoInfo>& colos,
+           const model::TraceOptions& options, std::chrono::milliseconds deadline, Done done);
+
+ private:
+  struct Entry {
+    ColoInfo info;
+    std::shared_ptr<ColoRunner> runner;
+  };
+  class Timer;
+  mutable std::mutex mu_;
+  std::vector<Entry> colos_;  // guarded by mu_
+  std::unique_ptr<Timer> timer_;
+};
+
+}  // namespace colotrace::dispatch
