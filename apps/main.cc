@@ -18,6 +18,7 @@
 #include "model/traceroute.h"
 #include "probe/engine.h"
 #include "probe/system.h"
+#include "serve.h"
 
 namespace {
 
@@ -247,6 +248,7 @@ constexpr const char* kUsage = R"(usage: colotrace COMMAND [options]
 
 commands:
   trace TARGET...   run traceroutes from this machine (colotrace trace --help)
+  serve             serve the traceroute API with this machine as a colo (colotrace serve --help)
   version           print the version
 )";
 
@@ -264,6 +266,7 @@ int main(int argc, char** argv) {
     std::cout << "colotrace " << kVersion << "\n";
     return kExitOk;
   }
+  if (command == "serve") return colotrace::apps::RunServe(args);
   if (command != "trace") {
     std::cerr << "colotrace: unknown command '" << command << "'\nTry 'colotrace --help'.\n";
     return kExitUsage;

@@ -4,6 +4,7 @@
 #include <condition_variable>
 #include <map>
 #include <thread>
+#include <utility>
 
 namespace colotrace::dispatch {
 

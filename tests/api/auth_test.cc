@@ -101,7 +101,7 @@ TEST(AuthenticatorTest, SchemeIsCaseInsensitiveAndSpacesAreTrimmed) {
 
 TEST(AuthenticatorTest, MalformedAuthorizationIs6003With6111) {
   Authenticator auth = Configured();
-  for (const std::string value :
+  for (const std::string& value :
        {std::string("Basic dXNlcjpwYXNz"), std::string("Bearer"), std::string("Bearer "),
         std::string(""), std::string(kToken), std::string("Bearer a b"),
         std::string("Bearer ") + std::string(257, 'x'), std::string("Bearer tok\x01"),
@@ -183,8 +183,8 @@ TEST(AuthenticatorTest, SeveralCredentialsAnyValidOneSuffices) {
 
 TEST(AuthenticatorTest, AccountIdFormatIs7003) {
   Authenticator auth = Configured();
-  for (const std::string id : {std::string(""), std::string(33, 'a'), std::string("abc-def"),
-                               std::string("abc def"), std::string("..")}) {
+  for (const std::string& id : {std::string(""), std::string(33, 'a'), std::string("abc-def"),
+                                std::string("abc def"), std::string("..")}) {
     AuthOutcome o = auth.Check(Bearer(kToken), id);
     ExpectRefused(o, kInvalidObjectIdentifier, 400);
     EXPECT_EQ(o.error->message, "Invalid object identifier");

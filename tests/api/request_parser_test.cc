@@ -146,6 +146,10 @@ const std::vector<Malformed>& MalformedBodies() {
                 "/options/max_ttl"},
       Malformed{"max_ttl_1e300", WithOptions(R"({"max_ttl":1e300})"), kInvalidMaxTtl,
                 "/options/max_ttl"},
+      Malformed{"max_ttl_1e400_infinite", WithOptions(R"({"max_ttl":1e400})"), kInvalidMaxTtl,
+                "/options/max_ttl"},
+      Malformed{"exponent_overflow", WithOptions(R"({"max_ttl":1e99999999999})"), kInvalidJson, ""},
+      Malformed{"lone_surrogate", R"({"targets":["\ud800"]})", kInvalidJson, ""},
       Malformed{"max_ttl_2_pow_64", WithOptions(R"({"max_ttl":18446744073709551616})"),
                 kInvalidMaxTtl, "/options/max_ttl"},
       Malformed{"max_ttl_uint64_max", WithOptions(R"({"max_ttl":18446744073709551615})"),
@@ -188,8 +192,8 @@ const std::vector<Malformed>& MalformedBodies() {
 }
 
 INSTANTIATE_TEST_SUITE_P(Table, MalformedBodyTest, testing::ValuesIn(MalformedBodies()),
-                         [](const testing::TestParamInfo<Malformed>& info) {
-                           return info.param.name;
+                         [](const testing::TestParamInfo<Malformed>& param_info) {
+                           return param_info.param.name;
                          });
 
 TEST(RequestParserTest, TableHasAtLeastFortyDistinctBodies) {

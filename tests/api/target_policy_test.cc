@@ -72,7 +72,14 @@ INSTANTIATE_TEST_SUITE_P(
         Boundary{"2001::", "2001:1ff:ffff:ffff:ffff:ffff:ffff:ffff",
                  "2000:ffff:ffff:ffff:ffff:ffff:ffff:ffff", "2001:200::", "reserved"},
         Boundary{"3fff::", "3fff:fff:ffff:ffff:ffff:ffff:ffff:ffff",
-                 "3ffe:ffff:ffff:ffff:ffff:ffff:ffff:ffff", "3fff:1000::", "reserved"}));
+                 "3ffe:ffff:ffff:ffff:ffff:ffff:ffff:ffff", "3fff:1000::", "reserved"}),
+    [](const testing::TestParamInfo<Boundary>& param_info) {
+      std::string name = param_info.param.category;
+      for (char& c : name) {
+        if (c == '-') c = '_';
+      }
+      return name + "_" + std::to_string(param_info.index);
+    });
 
 TEST(TargetPolicyTest, GlobalAddressesAreNotRefused) {
   for (const char* a : {"1.1.1.1", "8.8.8.8", "9.9.9.9", "223.255.255.255", "2606:4700::1111",

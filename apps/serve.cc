@@ -1,0 +1,256 @@
+#include "serve.h"
+
+#include <signal.h>
+#include <sys/random.h>
+
+#include <charconv>
+#include <cstdio>
+#include <iostream>
+#include <memory>
+#include <string>
+#include <thread>
+
+#include "api/auth.h"
+#include "api/handler.h"
+#include "api/http_server.h"
+#include "api/metrics.h"
+#include "api/rate_limiter.h"
+#include "api/target_policy.h"
+#include "dispatch/dispatcher.h"
+#include "dispatch/local_colo.h"
+#include "probe/engine.h"
+#include "probe/system.h"
+#include "serve_config.h"
+
+namespace colotrace::apps {
+
+namespace {
+
+constexpr const char* kServeUsage = R"(usage: colotrace serve [options]
+
+Serves the traceroute API (POST /client/v4/accounts/{account_id}/diagnostics/traceroute) with
+this machine as its colo. Flags override the configuration file (docs/api.md).
+
+options:
+  --config FILE              TOML configuration
+  --listen ADDR:PORT         where to listen (default 127.0.0.1:8080)
+  --token TOKEN:ACCOUNT[,ACCOUNT...]
+                             admit this API token on these accounts (repeatable); the
+                             configuration file stores only SHA-256 hashes of tokens
+  --allow-target CIDR        admit targets in this range despite the target policy (repeatable)
+  --colo-name NAME           the local colo's name (default local)
+  --colo-city CITY           the local colo's city
+  --netns NAME               probe from network namespace NAME
+  --user NAME                run as this user once the sockets are open (default nobody)
+  -h, --help                 this text
+)";
+
+struct UsageError {
+  std::string message;
+};
+
+std::string RandomHex(size_t bytes) {
+  std::string raw(bytes, '\0');
+  if (getrandom(raw.data(), raw.size(), 0) != static_cast<ssize_t>(raw.size())) return "";
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string hex;
+  for (unsigned char c : raw) {
+    hex += kHex[c >> 4];
+    hex += kHex[c & 15];
+  }
+  return hex;
+}
+
+ServeConfig ParseFlags(const std::vector<std::string_view>& args) {
+  ServeConfig config;
+  // The file first, so that flags override it.
+  for (size_t i = 0; i < args.size(); ++i) {
+    if (args[i] == "--config") {
+      if (i + 1 >= args.size()) throw UsageError{"--config needs a file"};
+      if (auto s = LoadServeConfig(std::string(args[i + 1]), &config); !s) {
+        throw UsageError{s.error()};
+      }
+    }
+  }
+  bool cleared_allow = false;
+  for (size_t i = 0; i < args.size(); ++i) {
+    std::string_view arg = args[i];
+    auto value = [&]() -> std::string {
+      if (i + 1 >= args.size()) throw UsageError{std::string(arg) + " needs a value"};
+      return std::string(args[++i]);
+    };
+    if (arg == "--config") {
+      ++i;
+    } else if (arg == "--listen") {
+      if (auto s = ParseListen(value(), &config); !s) throw UsageError{s.error()};
+    } else if (arg == "--token") {
+      std::string v = value();
+      size_t colon = v.rfind(':');
+      if (colon == std::string::npos || colon == 0 || colon + 1 == v.size()) {
+        throw UsageError{"--token wants TOKEN:ACCOUNT[,ACCOUNT...]"};
+      }
+      CredentialConfig cred;
+      cred.token_sha256 = api::Authenticator::HashSecret(v.substr(0, colon));
+      std::string accounts = v.substr(colon + 1);
+      for (size_t start = 0; start <= accounts.size();) {
+        size_t comma = accounts.find(',', start);
+        if (comma == std::string::npos) comma = accounts.size();
+        cred.accounts.push_back(accounts.substr(start, comma - start));
+        start = comma + 1;
+      }
+      config.credentials.push_back(std::move(cred));
+    } else if (arg == "--allow-target") {
+      if (!cleared_allow) config.allow_targets.clear();  // flags replace the file's list
+      cleared_allow = true;
+      config.allow_targets.push_back(value());
+    } else if (arg == "--colo-name") {
+      config.colo_name = value();
+    } else if (arg == "--colo-city") {
+      config.colo_city = value();
+    } else if (arg == "--netns") {
+      config.netns = value();
+    } else if (arg == "--user") {
+      config.user = value();
+    } else {
+      throw UsageError{"unknown option '" + std::string(arg) + "'"};
+    }
+  }
+  if (config.colo_name.empty() || config.colo_name.size() > 32) {
+    throw UsageError{"the colo name must have 1 to 32 characters"};
+  }
+  return config;
+}
+
+}  // namespace
+
+int RunServe(const std::vector<std::string_view>& args) {
+  for (auto a : args) {
+    if (a == "-h" || a == "--help") {
+      std::cout << kServeUsage;
+      return 0;
+    }
+  }
+  ServeConfig config;
+  try {
+    config = ParseFlags(args);
+  } catch (const UsageError& e) {
+    std::cerr << "colotrace serve: " << e.message << "\nTry 'colotrace serve --help'.\n";
+    return 2;
+  }
+
+  api::Authenticator auth;
+  std::string generated_token;
+  if (config.credentials.empty()) {
+    generated_token = RandomHex(24);
+    CredentialConfig cred;
+    cred.token_sha256 = api::Authenticator::HashSecret(generated_token);
+    cred.accounts = {"local"};
+    config.credentials.push_back(cred);
+  }
+  for (const auto& cred : config.credentials) {
+    model::Status s = cred.token_sha256.empty()
+                          ? auth.AddKey(cred.email, cred.key_sha256, cred.accounts)
+                          : auth.AddToken(cred.token_sha256, cred.accounts);
+    if (!s) {
+      std::cerr << "colotrace serve: bad credential: " << s.error() << "\n";
+      return 2;
+    }
+  }
+  api::TargetPolicy policy;
+  for (const auto& cidr : config.allow_targets) {
+    if (auto s = policy.Allow(cidr); !s) {
+      std::cerr << "colotrace serve: --allow-target " << cidr << ": " << s.error() << "\n";
+      return 2;
+    }
+  }
+
+  // SIGINT and SIGTERM are taken by one thread with sigwait: block them before any thread.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+  probe::EngineOptions engine_options;
+  engine_options.netns = config.netns;
+  engine_options.max_packets_per_second = config.max_packets_per_second;
+  auto engine = probe::Engine::Create(engine_options);
+  if (!engine) {
+    std::cerr << "colotrace serve: " << engine.error() << "\n";
+    return 1;
+  }
+  dispatch::Dispatcher dispatcher;
+  dispatch::LocalColoOptions local;
+  local.netns = config.netns;
+  local.allow_target = [&policy](const packet::IpAddress& a) { return policy.IsAllowed(a); };
+  dispatcher.AddColo({config.colo_name, config.colo_city, true},
+                     std::make_shared<dispatch::LocalColoRunner>(**engine, local));
+
+  api::RateLimiter limiter({config.requests_per_window, config.probes_per_window, config.window_s},
+                           100'000, [] {
+                             return std::chrono::duration_cast<std::chrono::milliseconds>(
+                                        std::chrono::steady_clock::now().time_since_epoch())
+                                 .count();
+                           });
+  api::Metrics metrics;
+  api::ApiOptions api_options;
+  api_options.max_probes_per_request = config.max_probes_per_request;
+  api::ApiHandler handler(auth, dispatcher, limiter, metrics, api_options);
+
+  api::HttpServerOptions http;
+  http.address = config.listen_address;
+  http.port = config.listen_port;
+  http.threads = config.http_threads;
+  http.max_body_bytes = static_cast<size_t>(config.max_body_bytes);
+  http.max_connections = config.max_connections;
+  http.read_timeout = std::chrono::milliseconds(config.read_timeout_ms);
+  http.drain_timeout = std::chrono::milliseconds(config.drain_timeout_ms);
+  auto server = api::HttpServer::Create(
+      http, [&handler](api::HttpRequest r, api::Respond respond) {
+        handler.Handle(std::move(r), std::move(respond));
+      },
+      [](int status, int code, const std::string& message) {
+        return api::ErrorResponse(status, code, message);
+      });
+  if (!server) {
+    std::cerr << "colotrace serve: " << server.error() << "\n";
+    return 1;
+  }
+  if (auto s = probe::DropPrivileges(config.user); !s) {
+    std::cerr << "colotrace serve: cannot drop privileges: " << s.error() << "\n";
+    return 1;
+  }
+
+  std::string host = config.listen_address.find(':') != std::string::npos
+                         ? "[" + config.listen_address + "]"
+                         : config.listen_address;
+  if (host == "0.0.0.0") host = "127.0.0.1";
+  std::string base = "http://" + host + ":" + std::to_string((*server)->port());
+  std::cout << "colotrace: listening on " << base << " with colo \"" << config.colo_name << "\""
+            << (config.netns.empty() ? "" : " in network namespace " + config.netns) << "\n";
+  std::string token = generated_token.empty() ? "$TOKEN" : generated_token;
+  std::string account = generated_token.empty() ? "$ACCOUNT_ID" : "local";
+  if (!generated_token.empty()) {
+    std::cout << "colotrace: no credentials configured; this run admits the token " << token
+              << " on account \"local\"\n";
+  }
+  std::cout << "try:\n  curl -s -X POST " << base << "/client/v4/accounts/" << account
+            << "/diagnostics/traceroute \\\n    -H 'Authorization: Bearer " << token
+            << "' -H 'Content-Type: application/json' \\\n    -d '{\"targets\":[\"1.1.1.1\"]}'\n";
+  std::cout.flush();
+
+  std::thread signal_thread([&signals, &server] {
+    int sig = 0;
+    sigwait(&signals, &sig);
+    std::cerr << "colotrace: " << (sig == SIGTERM ? "SIGTERM" : "SIGINT")
+              << ": draining requests in progress\n";
+    (*server)->Stop();
+  });
+  (*server)->Run();
+  // Run() returns only after Stop(): the signal thread has finished its work.
+  signal_thread.join();
+  std::cerr << "colotrace: stopped\n";
+  return 0;
+}
+
+}  // namespace colotrace::apps

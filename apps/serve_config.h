@@ -1,0 +1,49 @@
+// `colotrace serve`: its settings, from a TOML file and flags (flags win). docs/api.md,
+// "Running the server", documents every key.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "model/result.h"
+
+namespace colotrace::apps {
+
+struct CredentialConfig {
+  std::string token_sha256;  // tokens: the SHA-256 (hex) of the token
+  std::string email;         // keys: the email, with key_sha256
+  std::string key_sha256;
+  std::vector<std::string> accounts;
+};
+
+struct ServeConfig {
+  std::string listen_address = "127.0.0.1";
+  uint16_t listen_port = 8080;
+  std::string netns;
+  std::string user = "nobody";  // run as this user once sockets are open (when root)
+  std::string colo_name = "local";
+  std::string colo_city;
+  std::vector<std::string> allow_targets;  // CIDRs admitted despite the target policy
+  std::vector<CredentialConfig> credentials;
+  // Limits.
+  int requests_per_window = 1200;
+  int64_t probes_per_window = 1'000'000;
+  int window_s = 300;
+  int64_t max_probes_per_request = 100'000;
+  int max_connections = 1024;
+  int64_t max_body_bytes = 64 * 1024;
+  int read_timeout_ms = 10'000;
+  int drain_timeout_ms = 30'000;
+  int max_packets_per_second = 20'000;  // the local colo's send budget
+  int http_threads = 2;
+};
+
+// Reads a TOML file into `config` (keys it does not set keep their values). Unknown keys and
+// values of the wrong type or range are errors naming the key.
+model::Status LoadServeConfig(const std::string& path, ServeConfig* config);
+
+// Parses "ADDR:PORT" ("127.0.0.1:8080", "[::1]:8080", ":8080" for all IPv4 addresses).
+model::Status ParseListen(const std::string& text, ServeConfig* config);
+
+}  // namespace colotrace::apps
