@@ -206,7 +206,8 @@ int RunServe(const std::vector<std::string_view>& args) {
   http.read_timeout = std::chrono::milliseconds(config.read_timeout_ms);
   http.drain_timeout = std::chrono::milliseconds(config.drain_timeout_ms);
   auto server = api::HttpServer::Create(
-      http, [&handler](api::HttpRequest r, api::Respond respond) {
+      http,
+      [&handler](api::HttpRequest r, api::Respond respond) {
         handler.Handle(std::move(r), std::move(respond));
       },
       [](int status, int code, const std::string& message) {

@@ -1,7 +1,7 @@
 #include "serve_config.h"
 
-#include <set>
 #include <toml++/toml.h>
+#include <set>
 
 namespace colotrace::apps {
 
@@ -9,7 +9,8 @@ using model::Status;
 
 Status ParseListen(const std::string& text, ServeConfig* config) {
   size_t colon = text.rfind(':');
-  if (colon == std::string::npos) return Status::Error("listen address '" + text + "' has no :PORT");
+  if (colon == std::string::npos)
+    return Status::Error("listen address '" + text + "' has no :PORT");
   std::string host = text.substr(0, colon);
   std::string port = text.substr(colon + 1);
   if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
@@ -75,17 +76,15 @@ Status GetStrings(const toml::table& t, const char* key, std::vector<std::string
   return Status::Ok();
 }
 
-#define RETURN_IF_ERROR(expr)   \
-  do {                          \
-    Status s_ = (expr);         \
-    if (!s_) return s_;         \
+#define RETURN_IF_ERROR(expr) \
+  do {                        \
+    Status s_ = (expr);       \
+    if (!s_) return s_;       \
   } while (false)
 
 Status Load(const toml::table& root, ServeConfig* c) {
-  RETURN_IF_ERROR(CheckKeys(root,
-                            {"listen", "netns", "user", "allow_targets", "colo", "tokens", "keys",
-                             "limits"},
-                            ""));
+  RETURN_IF_ERROR(CheckKeys(
+      root, {"listen", "netns", "user", "allow_targets", "colo", "tokens", "keys", "limits"}, ""));
   if (const toml::node* listen = root.get("listen")) {
     if (!listen->is_string()) return Status::Error("'listen' must be a string");
     RETURN_IF_ERROR(ParseListen(*listen->value<std::string>(), c));
@@ -102,10 +101,12 @@ Status Load(const toml::table& root, ServeConfig* c) {
     const toml::node* n = root.get(kind);
     if (n == nullptr) continue;
     const toml::array* list = n->as_array();
-    if (list == nullptr) return Status::Error(std::string("'") + kind + "' must be [[" + kind + "]] tables");
+    if (list == nullptr)
+      return Status::Error(std::string("'") + kind + "' must be [[" + kind + "]] tables");
     for (const auto& item : *list) {
       const toml::table* t = item.as_table();
-      if (t == nullptr) return Status::Error(std::string("'") + kind + "' must be [[" + kind + "]] tables");
+      if (t == nullptr)
+        return Status::Error(std::string("'") + kind + "' must be [[" + kind + "]] tables");
       CredentialConfig cred;
       bool token = std::string(kind) == "tokens";
       RETURN_IF_ERROR(CheckKeys(*t,
@@ -119,12 +120,12 @@ Status Load(const toml::table& root, ServeConfig* c) {
     }
   }
   if (const toml::table* l = root["limits"].as_table()) {
-    RETURN_IF_ERROR(CheckKeys(*l,
-                              {"requests_per_window", "probes_per_window", "window_s",
-                               "max_probes_per_request", "max_connections", "max_body_bytes",
-                               "read_timeout_ms", "drain_timeout_ms", "max_packets_per_second",
-                               "http_threads"},
-                              "limits."));
+    RETURN_IF_ERROR(
+        CheckKeys(*l,
+                  {"requests_per_window", "probes_per_window", "window_s", "max_probes_per_request",
+                   "max_connections", "max_body_bytes", "read_timeout_ms", "drain_timeout_ms",
+                   "max_packets_per_second", "http_threads"},
+                  "limits."));
     RETURN_IF_ERROR(GetInt(*l, "requests_per_window", 1, 1'000'000'000, &c->requests_per_window));
     RETURN_IF_ERROR(GetInt(*l, "probes_per_window", 1, int64_t{1} << 50, &c->probes_per_window));
     RETURN_IF_ERROR(GetInt(*l, "window_s", 1, 86'400, &c->window_s));

@@ -79,8 +79,7 @@ void ApiHandler::Handle(HttpRequest request, Respond respond) {
   metrics_.RequestStarted();
   auto start = Clock::now();
   Respond finish = [this, start, respond = std::move(respond)](HttpResponse r) {
-    metrics_.RequestFinished(r.status,
-                             std::chrono::duration<double>(Clock::now() - start).count());
+    metrics_.RequestFinished(r.status, std::chrono::duration<double>(Clock::now() - start).count());
     respond(std::move(r));
   };
   std::vector<std::string> seg = PathSegments(request.target);
@@ -124,28 +123,29 @@ void ApiHandler::Traceroute(const HttpRequest& request, const std::string& accou
   if (!selection.unknown.empty()) {
     size_t index = 0;
     while (index < req.colos.size() && req.colos[index] != selection.unknown) ++index;
-    return respond(ErrorResponse(
-        400, {ApiError{kUnknownColo, "colo '" + selection.unknown + "' matches no colo",
-                       "/colos/" + std::to_string(index), {}}}));
+    return respond(ErrorResponse(400, {ApiError{kUnknownColo,
+                                                "colo '" + selection.unknown + "' matches no colo",
+                                                "/colos/" + std::to_string(index),
+                                                {}}}));
   }
   if (selection.colos.empty()) {
     return respond(ErrorResponse(503, kNoColoAvailable, "no colo can run traceroutes now"));
   }
   int64_t probes = ProbeCount(req, selection.colos.size());
   if (probes > options_.max_probes_per_request) {
-    return respond(ErrorResponse(
-        400, kTooManyProbes,
-        "the request would send " + std::to_string(probes) + " probes; at most " +
-            std::to_string(options_.max_probes_per_request) +
-            " are allowed (targets x colos x max_ttl x packets_per_ttl)"));
+    return respond(ErrorResponse(400, kTooManyProbes,
+                                 "the request would send " + std::to_string(probes) +
+                                     " probes; at most " +
+                                     std::to_string(options_.max_probes_per_request) +
+                                     " are allowed (targets x colos x max_ttl x packets_per_ttl)"));
   }
   RateDecision decision = limiter_.Take(*auth.principal_id, probes);
   if (!decision.allowed) {
     HttpResponse r = ErrorResponse(
         429, kRateLimited,
-        decision.exceeds_limit ? "this request alone exceeds the rate limit of this credential"
-                               : "rate limited: try again in " +
-                                     std::to_string(decision.retry_after_s) + " s");
+        decision.exceeds_limit
+            ? "this request alone exceeds the rate limit of this credential"
+            : "rate limited: try again in " + std::to_string(decision.retry_after_s) + " s");
     r.headers.emplace_back("Retry-After", std::to_string(decision.retry_after_s));
     AddRateHeaders(r, decision);
     return respond(std::move(r));

@@ -106,18 +106,18 @@ class ServerImpl final : public HttpServer {
 
  private:
   void Accept() {
-    acceptor_.async_accept(net::make_strand(ioc_), [this](beast::error_code ec,
-                                                          tcp::socket socket) {
-      if (ec) {
-        if (!acceptor_.is_open()) return;
-      } else if (connections.load() >= options_.max_connections) {
-        beast::error_code ignored;
-        socket.close(ignored);  // over the limit: refuse at once
-      } else {
-        std::make_shared<Session>(std::move(socket), *this)->Start();
-      }
-      if (acceptor_.is_open()) Accept();
-    });
+    acceptor_.async_accept(net::make_strand(ioc_),
+                           [this](beast::error_code ec, tcp::socket socket) {
+                             if (ec) {
+                               if (!acceptor_.is_open()) return;
+                             } else if (connections.load() >= options_.max_connections) {
+                               beast::error_code ignored;
+                               socket.close(ignored);  // over the limit: refuse at once
+                             } else {
+                               std::make_shared<Session>(std::move(socket), *this)->Start();
+                             }
+                             if (acceptor_.is_open()) Accept();
+                           });
   }
 
   void CheckDrained() {
@@ -149,7 +149,9 @@ Session::Session(tcp::socket socket, ServerImpl& server)
   if (!ec) peer_ = endpoint.address().to_string();
 }
 
-Session::~Session() { --server_.connections; }
+Session::~Session() {
+  --server_.connections;
+}
 
 void Session::ReadHeader() {
   parser_.emplace();
@@ -158,20 +160,20 @@ void Session::ReadHeader() {
   // A new connection must send its request promptly; a kept-alive one may idle longer.
   stream_.expires_after(first_request_ ? server_.options().read_timeout
                                        : server_.options().idle_timeout);
-  http::async_read_header(stream_, buffer_, *parser_,
-                          [self = shared_from_this()](beast::error_code ec, size_t) {
-                            self->OnHeader(ec);
-                          });
+  http::async_read_header(
+      stream_, buffer_, *parser_,
+      [self = shared_from_this()](beast::error_code ec, size_t) { self->OnHeader(ec); });
 }
 
 void Session::OnHeader(beast::error_code ec) {
   if (ec == http::error::header_limit) {
-    return Fail(431, 1015, "request headers larger than " +
-                               std::to_string(server_.options().max_header_bytes) + " bytes");
+    return Fail(431, 1015,
+                "request headers larger than " +
+                    std::to_string(server_.options().max_header_bytes) + " bytes");
   }
   if (ec) {
-    if (ec != http::error::end_of_stream && ec != beast::error::timeout &&
-        ec != net::error::eof && ec != net::error::connection_reset) {
+    if (ec != http::error::end_of_stream && ec != beast::error::timeout && ec != net::error::eof &&
+        ec != net::error::connection_reset) {
       return Fail(400, 1017, "malformed HTTP request");
     }
     return Close();
@@ -184,8 +186,9 @@ void Session::OnHeader(beast::error_code ec) {
 
 void Session::OnBody(beast::error_code ec) {
   if (ec == http::error::body_limit) {
-    return Fail(413, 1014, "request body larger than " +
-                               std::to_string(server_.options().max_body_bytes) + " bytes");
+    return Fail(
+        413, 1014,
+        "request body larger than " + std::to_string(server_.options().max_body_bytes) + " bytes");
   }
   if (ec) {
     if (ec != beast::error::timeout && ec != http::error::end_of_stream) {

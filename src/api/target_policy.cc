@@ -17,8 +17,8 @@ packet::IpAddress Masked(packet::IpAddress address, int bits) {
   for (size_t i = 0; i < address.size(); ++i) {
     int keep = bits - static_cast<int>(i) * 8;
     if (keep >= 8) continue;
-    address.bytes[i] =
-        keep <= 0 ? 0 : static_cast<uint8_t>(address.bytes[i] & (0xFF << (8 - keep)));
+    int mask = keep <= 0 ? 0 : (0xFF << (8 - keep)) & 0xFF;
+    address.bytes[i] = static_cast<uint8_t>(address.bytes[i] & mask);
   }
   return address;
 }

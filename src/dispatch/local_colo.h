@@ -16,7 +16,7 @@ struct LocalColoOptions {
   std::string netns;  // where names are resolved (the engine's namespace); empty: ours
   // Called with every resolved address; false refuses the target (Code 1). Empty: allow all.
   std::function<bool(const packet::IpAddress&)> allow_target;
-  int resolver_threads = 4;    // concurrent name lookups
+  int resolver_threads = 4;        // concurrent name lookups
   int max_pending_lookups = 1024;  // beyond it, a lookup fails at once (Code 4)
 };
 
@@ -25,13 +25,11 @@ class LocalColoRunner final : public ColoRunner {
   // `engine` must outlive this runner.
   LocalColoRunner(probe::Engine& engine, LocalColoOptions options);
   ~LocalColoRunner() override;
-  void Trace(const std::string& target, const model::TraceOptions& options,
-             Callback done) override;
+  void Trace(const std::string& target, const model::TraceOptions& options, Callback done) override;
 
  private:
   class Resolver;
-  void Probe(const packet::IpAddress& address, const model::TraceOptions& options,
-             Callback done);
+  void Probe(const packet::IpAddress& address, const model::TraceOptions& options, Callback done);
   probe::Engine& engine_;
   LocalColoOptions options_;
   std::unique_ptr<Resolver> resolver_;
