@@ -1,6 +1,4 @@
 // colotrace: the command line. `colotrace trace` runs traceroutes from this machine.
-#include <netdb.h>
-#include <sys/socket.h>
 
 #include <cerrno>
 #include <charconv>
@@ -12,6 +10,8 @@
 #include <string_view>
 #include <vector>
 
+#include "api/request_parser.h"
+#include "dispatch/local_colo.h"
 #include "model/limits.h"
 #include "model/result_json.h"
 #include "model/text_report.h"
@@ -62,26 +62,6 @@ struct TraceFlags {
 struct UsageError {
   std::string message;
 };
-
-// RFC 1123 host name: labels of letters, digits and hyphens, 1..63 each, 253 in all.
-bool IsHostName(std::string_view name) {
-  if (name.empty() || name.size() > 253) return false;
-  if (name.back() == '.') name.remove_suffix(1);
-  size_t label = 0;
-  for (size_t i = 0; i <= name.size(); ++i) {
-    if (i == name.size() || name[i] == '.') {
-      if (label == 0 || label > 63 || name[i - 1] == '-' || name[i - label] == '-') return false;
-      label = 0;
-      continue;
-    }
-    char c = name[i];
-    bool ok =
-        (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-';
-    if (!ok) return false;
-    ++label;
-  }
-  return true;
-}
 
 int ParseInt(std::string_view flag, std::string_view text, int min, int max) {
   int value = 0;
@@ -144,7 +124,7 @@ TraceFlags ParseTraceFlags(const std::vector<std::string_view>& args) {
   }
   if (f.targets.empty()) throw UsageError{"no target given"};
   for (const auto& t : f.targets) {
-    if (!IpAddress::Parse(t) && !IsHostName(t)) {
+    if (!colotrace::api::IsValidTarget(t)) {
       throw UsageError{"'" + t + "' is neither an IP address nor a valid host name"};
     }
   }
@@ -159,37 +139,17 @@ TraceFlags ParseTraceFlags(const std::vector<std::string_view>& args) {
 
 namespace {
 
-// Resolves `name` inside network namespace `netns` (the caller's own when empty): an address
-// literal as it is, else the first address getaddrinfo gives. Error text on failure.
+// Resolves `name` inside network namespace `netns` (the caller's own when empty).
 std::optional<IpAddress> Resolve(const std::string& name, const std::string& netns,
                                  std::string* error) {
-  if (auto literal = IpAddress::Parse(name)) return literal;
-  if (!IsHostName(name)) {
-    *error = "'" + name + "' is neither an IP address nor a valid host name";
-    return std::nullopt;
-  }
   std::optional<IpAddress> result;
   auto status = colotrace::probe::RunInNetns(netns, [&] {
-    addrinfo hints{};
-    hints.ai_family = AF_UNSPEC;
-    hints.ai_socktype = SOCK_DGRAM;
-    addrinfo* res = nullptr;
-    int rc = getaddrinfo(name.c_str(), nullptr, &hints, &res);
-    if (rc != 0) {
-      *error = "cannot resolve '" + name + "': " + gai_strerror(rc);
-      return;
+    auto resolved = colotrace::dispatch::ResolveHost(name);
+    if (resolved) {
+      result = *resolved;
+    } else {
+      *error = resolved.error();
     }
-    for (addrinfo* ai = res; ai != nullptr && !result; ai = ai->ai_next) {
-      if (ai->ai_family == AF_INET) {
-        result = IpAddress::V4(
-            reinterpret_cast<uint8_t*>(&reinterpret_cast<sockaddr_in*>(ai->ai_addr)->sin_addr));
-      } else if (ai->ai_family == AF_INET6) {
-        result = IpAddress::V6(
-            reinterpret_cast<uint8_t*>(&reinterpret_cast<sockaddr_in6*>(ai->ai_addr)->sin6_addr));
-      }
-    }
-    freeaddrinfo(res);
-    if (!result && error->empty()) *error = "cannot resolve '" + name + "': no address";
   });
   if (!status) *error = status.error();
   return result;
