@@ -14,7 +14,7 @@ packages=(
   # sanitizers
   clang-14 libclang-rt-14-dev
   # peers compared against in bench/
-  traceroute mtr-tiny scamper iputils-tracepath
+  traceroute mtr-tiny scamper iputils-tracepath wrk
 )
 
 missing=()

@@ -147,6 +147,12 @@ void ApiHandler::Traceroute(const HttpRequest& request, const std::string& accou
             ? "this request alone exceeds the rate limit of this credential"
             : "rate limited: try again in " + std::to_string(decision.retry_after_s) + " s");
     r.headers.emplace_back("Retry-After", std::to_string(decision.retry_after_s));
+    if (decision.exceeds_limit) {
+      // Waiting cannot help a request larger than a whole window's budget.
+      for (auto& [name, value] : r.headers) {
+        if (name == "x-should-retry") value = "false";
+      }
+    }
     AddRateHeaders(r, decision);
     return respond(std::move(r));
   }
