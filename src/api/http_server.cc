@@ -39,6 +39,7 @@ class Session : public std::enable_shared_from_this<Session> {
   ServerImpl& server_;
   std::string peer_;
   bool first_request_ = true;
+  bool in_flight_ = false;  // a dispatched request whose response is not written yet
 };
 
 class ServerImpl final : public HttpServer {
@@ -95,13 +96,13 @@ class ServerImpl final : public HttpServer {
   HttpResponse ErrorFor(int status, int code, const std::string& message) const {
     return error_response_(status, code, message);
   }
+  // A request counts as in flight from here until its response is written (RequestDone), so
+  // that the drain does not stop the I/O threads under a response being sent.
   void Dispatch(HttpRequest request, Respond respond) {
     ++in_flight_;
-    handler_(std::move(request), [this, respond = std::move(respond)](HttpResponse r) {
-      --in_flight_;
-      respond(std::move(r));
-    });
+    handler_(std::move(request), std::move(respond));
   }
+  void RequestDone() { --in_flight_; }
   std::atomic<int> connections{0};
 
  private:
@@ -213,6 +214,7 @@ void Session::OnBody(beast::error_code ec) {
   request.body = std::move(msg.body());
   request.peer = peer_;
   auto self = shared_from_this();
+  in_flight_ = true;
   server_.Dispatch(std::move(request), [self, keep_alive](HttpResponse response) {
     net::post(self->stream_.get_executor(), [self, keep_alive, r = std::move(response)]() mutable {
       self->Write(std::move(r), keep_alive && !self->server_.draining());
@@ -236,6 +238,10 @@ void Session::Write(HttpResponse r, bool keep_alive) {
   stream_.expires_after(server_.options().read_timeout);
   http::async_write(stream_, *res,
                     [self = shared_from_this(), res, keep_alive](beast::error_code ec, size_t) {
+                      if (self->in_flight_) {
+                        self->in_flight_ = false;
+                        self->server_.RequestDone();
+                      }
                       if (ec || !keep_alive) return self->Close();
                       self->ReadHeader();
                     });
