@@ -35,3 +35,19 @@ if ((${#missing[@]})); then
   apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 echo "install-deps: all packages present"
+
+# Node.js for tests/sdk (the official TypeScript SDK against the server): Debian's nodejs and
+# npm, only when no node is on the machine (a newer node installed otherwise is kept).
+if ! command -v node >/dev/null 2>&1; then
+  if [[ $(id -u) -ne 0 ]]; then
+    echo "install-deps: node is missing; run as root (or with sudo) to install nodejs npm" >&2
+    exit 1
+  fi
+  echo "install-deps: installing nodejs npm"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends nodejs npm >/dev/null
+fi
+# The pinned Node packages of tests/sdk (package-lock.json), from the npm registry.
+npm ci --prefix "$(dirname "$0")/../tests/sdk" --no-audit --no-fund --loglevel=error >/dev/null
+echo "install-deps: tests/sdk Node packages installed"
