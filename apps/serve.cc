@@ -210,7 +210,10 @@ int RunServe(const std::vector<std::string_view>& args) {
       [&handler](api::HttpRequest r, api::Respond respond) {
         handler.Handle(std::move(r), std::move(respond));
       },
-      [](int status, int code, const std::string& message) {
+      [&metrics](int status, int code, const std::string& message) {
+        // What the HTTP shell answers by itself (limits, malformed HTTP, draining) is counted too.
+        metrics.RequestStarted();
+        metrics.RequestFinished(status, 0);
         return api::ErrorResponse(status, code, message);
       });
   if (!server) {

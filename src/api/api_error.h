@@ -22,7 +22,7 @@ struct ApiError {
 
 // Request body (HTTP 400 unless noted).
 inline constexpr int kEmptyBody = 1000;
-inline constexpr int kInvalidJson = 1001;  // not JSON, not an object, or a member of wrong type
+inline constexpr int kInvalidJson = 1001;  // not JSON, not an object, or `options` not an object
 inline constexpr int kNoTargets = 1002;
 inline constexpr int kInvalidTarget = 1004;
 inline constexpr int kUnknownColo = 1005;

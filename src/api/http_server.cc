@@ -167,6 +167,10 @@ void Session::ReadHeader() {
 }
 
 void Session::OnHeader(beast::error_code ec) {
+  if (ec == http::error::body_limit) {  // a Content-Length over the limit, seen in the header
+    return Fail(413, 1014, "request body larger than " +
+                               std::to_string(server_.options().max_body_bytes) + " bytes");
+  }
   if (ec == http::error::header_limit) {
     return Fail(431, 1015,
                 "request headers larger than " +
