@@ -39,11 +39,12 @@ constexpr const char* kTraceUsage = R"(usage: colotrace trace [options] TARGET..
 Traces the route to each TARGET (an IPv4 or IPv6 address or a host name) from this machine.
 
 options:
-  --packet-type T      icmp, udp or tcp (default icmp)
+  --packet-type T      icmp, udp, tcp, gre or gre+icmp (default icmp); gre sends IPv4 GRE
+                       packets to a tunnel endpoint (docs/api.md, "GRE")
   --max-ttl N          1..64, the last TTL probed (default 15)
   --packets-per-ttl N  1..10 probes per TTL (default 3)
-  --port N             0..65535: UDP/TCP destination port, ICMP first sequence number;
-                       0 picks the protocol's default (UDP 33434, TCP 80, ICMP 1)
+  --port N             0..65535: UDP/TCP destination port, ICMP (and GRE's inner ICMP)
+                       first sequence number; 0 picks UDP 33434, TCP 80, ICMP/GRE 1
   --wait-time S        1..5 seconds to wait for each probe's reply (default 1)
   --netns NAME         send from network namespace NAME (as `ip netns` names it)
   --json               print the API's result array instead of a table
@@ -100,8 +101,9 @@ TraceFlags ParseTraceFlags(const std::vector<std::string_view>& args) {
     if (name == "--packet-type") {
       std::string_view v = value();
       auto type = m::ParsePacketType(v);
-      if (!type || *type == m::PacketType::kGre || *type == m::PacketType::kGreIcmp) {
-        throw UsageError{"--packet-type wants icmp, udp or tcp, not '" + std::string(v) + "'"};
+      if (!type) {
+        throw UsageError{"--packet-type wants icmp, udp, tcp, gre or gre+icmp, not '" +
+                         std::string(v) + "'"};
       }
       f.options.packet_type = *type;
     } else if (name == "--max-ttl") {

@@ -11,6 +11,10 @@ packages=(
   libgtest-dev libgmock-dev
   # the lab: namespaces, firewall rules, the NFQUEUE delay program
   iproute2 nftables iptables libnetfilter-queue-dev iputils-ping
+  # enrich: ASN databases (libmaxminddb), reverse DNS (c-ares); its tests: a lab DNS server
+  # (dnsmasq-base: the binary without the system service `dnsmasq` would start) and the
+  # writer of lab ASN databases
+  libmaxminddb-dev libc-ares-dev dnsmasq-base libmaxmind-db-writer-perl
   # sanitizers
   clang-14 libclang-rt-14-dev
   # peers compared against in bench/

@@ -18,6 +18,7 @@
 #include <ctime>
 #include <future>
 #include <mutex>
+#include <optional>
 #include <queue>
 #include <random>
 #include <thread>
@@ -231,6 +232,10 @@ class EngineImpl final : public Engine {
   void JoinFailed() { thread_.join(); }
 
   void Start(const TraceRequest& request, Callback done) override {
+    if (request.options.packet_type == PacketType::kGreIcmp) {
+      StartGreIcmp(request, std::move(done));
+      return;
+    }
     {
       std::lock_guard lock(mu_);
       if (!stop_) {
@@ -243,6 +248,31 @@ class EngineImpl final : public Engine {
       return;
     }
     Wake();
+  }
+
+  // gre+icmp: a GRE and an ICMP trace of the same target side by side, merged.
+  void StartGreIcmp(const TraceRequest& request, Callback done) {
+    struct Join {
+      std::mutex mu;
+      std::optional<ColoResult> gre, icmp;
+      Callback done;
+    };
+    auto join = std::make_shared<Join>();
+    join->done = std::move(done);
+    auto arrive = [join](bool is_gre, ColoResult r) {
+      std::unique_lock lock(join->mu);
+      (is_gre ? join->gre : join->icmp) = std::move(r);
+      if (!join->gre || !join->icmp) return;
+      ColoResult merged = MergeGreIcmp(std::move(*join->gre), std::move(*join->icmp));
+      lock.unlock();
+      join->done(std::move(merged));
+    };
+    TraceRequest gre = request;
+    gre.options.packet_type = PacketType::kGre;
+    TraceRequest icmp = request;
+    icmp.options.packet_type = PacketType::kIcmp;
+    Start(gre, [arrive](ColoResult r) { arrive(true, std::move(r)); });
+    Start(icmp, [arrive](ColoResult r) { arrive(false, std::move(r)); });
   }
 
   EngineCounters counters() const override {
@@ -368,9 +398,10 @@ class EngineImpl final : public Engine {
                  opt.port <= model::kPortMax;
     if (!valid) return fail(ColoError::kInternal);
     if (opt.packet_type != PacketType::kIcmp && opt.packet_type != PacketType::kUdp &&
-        opt.packet_type != PacketType::kTcp) {
+        opt.packet_type != PacketType::kTcp && opt.packet_type != PacketType::kGre) {
       return fail(ColoError::kCannotProbe);
     }
+    if (opt.packet_type == PacketType::kGre && !dst.is_v4()) return fail(ColoError::kCannotProbe);
     if (!dst.is_v4() && !have_v6_) return fail(ColoError::kCannotProbe);
     std::string error;
     auto src = SourceFor(dst, &error);

@@ -79,8 +79,39 @@ size_t BuildTcp(const Flow& flow, int index, std::span<uint8_t> out) {
   return kTcpProbeHeaderSize;
 }
 
+// GRE: an IPv4 packet of protocol 47 to the tunnel endpoint, carrying an inner IPv4 ICMP echo
+// reply from the endpoint back to the colo (the way tunnel health checks work). The endpoint
+// decapsulates it and routes the inner packet home, where it reads as an echo reply with the
+// trace's id and the probe's sequence number. The inner ICMP checksum is kept constant as for
+// ICMP probes; the outer IP ID carries the index.
+size_t BuildGre(const Flow& flow, int index, std::span<uint8_t> out) {
+  packet::WriteGre(packet::kGreProtocolIpv4, out);
+  std::span<uint8_t> inner = out.subspan(packet::kGreHeaderSize);
+  std::span<uint8_t> icmp = inner.subspan(packet::kIpv4HeaderSize);
+  std::span<uint8_t> payload = icmp.subspan(packet::kIcmpHeaderSize, kProbePayloadSize);
+  FillPattern(payload);
+  auto seq = static_cast<uint16_t>(flow.port + index);
+  packet::Write16(payload.data(), static_cast<uint16_t>(~seq));
+  packet::IcmpHeader h{packet::kIcmpEchoReply, 0, 0, flow.wire_id, seq};
+  packet::WriteIcmpHeader(h, icmp);
+  size_t icmp_size = packet::kIcmpHeaderSize + kProbePayloadSize;
+  h.checksum = packet::ChecksumFinish(packet::ChecksumAdd(0, icmp.first(icmp_size)));
+  packet::WriteIcmpHeader(h, icmp);
+  packet::Ipv4Header ip;
+  ip.total_length = static_cast<uint16_t>(packet::kIpv4HeaderSize + icmp_size);
+  ip.id = flow.wire_id;
+  ip.ttl = 64;
+  ip.protocol = packet::kProtoIcmp;
+  ip.src = flow.dst;  // from the endpoint, so that reverse-path filters let it home
+  ip.dst = flow.src;
+  packet::WriteIpv4(ip, inner);
+  return packet::kGreHeaderSize + packet::kIpv4HeaderSize + icmp_size;
+}
+
 uint8_t Protocol(const Flow& flow) {
   switch (flow.type) {
+    case PacketType::kGre:
+      return packet::kProtoGre;
     case PacketType::kUdp:
       return packet::kProtoUdp;
     case PacketType::kTcp:
@@ -109,6 +140,21 @@ bool DecodeQuotedTransport(uint8_t protocol, std::span<const uint8_t> transport,
     info->wire_id = udp->src_port;
     info->dst_port = udp->dst_port;
     info->identity = udp->checksum;
+    return true;
+  }
+  if (protocol == packet::kProtoGre && !v6) {
+    // Identity is in the inner echo reply: routers that quote fewer than its first 8 bytes
+    // (52 bytes after the outer IP header) cannot be matched.
+    auto gre = packet::ParseGre(transport);
+    if (!gre || gre->protocol != packet::kGreProtocolIpv4) return false;
+    std::span<const uint8_t> inner = transport.subspan(gre->header_size);
+    auto ip = packet::ParseIpv4(inner);
+    if (!ip || ip->protocol != packet::kProtoIcmp) return false;
+    auto icmp = packet::ParseIcmpHeader(inner.subspan(ip->header_size));
+    if (!icmp || icmp->type != packet::kIcmpEchoReply) return false;
+    info->probe_type = PacketType::kGre;
+    info->wire_id = icmp->id;
+    info->identity = icmp->seq;
     return true;
   }
   if (protocol == packet::kProtoTcp) {
@@ -140,6 +186,10 @@ size_t BuildProbe(const Flow& flow, int index, uint8_t ttl, std::span<uint8_t> o
       break;
     case PacketType::kTcp:
       size = BuildTcp(flow, index, transport);
+      break;
+    case PacketType::kGre:
+      if (!v4) return 0;  // GRE probes are IPv4 (docs/api.md)
+      size = BuildGre(flow, index, transport);
       break;
     default:
       return 0;
@@ -233,16 +283,21 @@ std::optional<ReplyInfo> DecodeTcpPacket(std::span<const uint8_t> bytes, bool v6
 }
 
 std::optional<int> MatchProbe(const Flow& flow, const ReplyInfo& reply, int probe_count) {
-  if (reply.probe_type != flow.type || reply.wire_id != flow.wire_id) return std::nullopt;
+  PacketType type = reply.probe_type;
+  // A GRE probe's inner packet comes home as an ordinary echo reply.
+  if (flow.type == PacketType::kGre && reply.kind == ReplyKind::kEchoReply) type = PacketType::kGre;
+  if (type != flow.type || reply.wire_id != flow.wire_id) return std::nullopt;
   if (reply.v6 == flow.dst.is_v4()) return std::nullopt;
   if (reply.quoted_dst && *reply.quoted_dst != flow.dst) return std::nullopt;
-  if (flow.type != PacketType::kIcmp && reply.dst_port != flow.port) return std::nullopt;
+  bool has_ports = flow.type == PacketType::kUdp || flow.type == PacketType::kTcp;
+  if (has_ports && reply.dst_port != flow.port) return std::nullopt;
   auto in_range = [&](int64_t index) -> std::optional<int> {
     if (index >= 0 && index < probe_count) return static_cast<int>(index);
     return std::nullopt;
   };
   switch (flow.type) {
     case PacketType::kIcmp:
+    case PacketType::kGre:
       return in_range(static_cast<uint16_t>(reply.identity - flow.port));
     case PacketType::kTcp:
       return in_range(static_cast<uint32_t>(reply.identity - flow.tcp_seq_base));

@@ -8,6 +8,8 @@
 //         the sequence, so the checksum does not change.
 //   UDP   checksum = index + 1, made so by the first payload word (source port = wire id).
 //   TCP   sequence number = per-trace base + index; replies acknowledge it + 1.
+//   GRE   (IPv4) the inner echo reply's sequence = first sequence + index, its id the wire id;
+//         it comes home as an ordinary echo reply once the endpoint decapsulates it.
 //   IPv4  IP ID = index + 1 as a second copy (routers may rewrite or byte-swap it).
 #pragma once
 
@@ -30,11 +32,11 @@ inline constexpr int kMaxProbesPerTrace = 640;
 
 // The constant part of every probe of one trace.
 struct Flow {
-  model::PacketType type = model::PacketType::kIcmp;  // kIcmp, kUdp or kTcp
+  model::PacketType type = model::PacketType::kIcmp;  // kIcmp, kUdp, kTcp or kGre (IPv4)
   packet::IpAddress src;                              // the source address the route to `dst` uses
   packet::IpAddress dst;
   uint16_t wire_id = 0;  // ICMP echo identifier, or UDP/TCP source port
-  uint16_t port = 0;     // UDP/TCP destination port; ICMP first sequence number
+  uint16_t port = 0;     // UDP/TCP destination port; ICMP and GRE: first (inner) sequence number
   uint32_t tcp_seq_base = 0;
 };
 

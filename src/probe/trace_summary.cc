@@ -80,4 +80,47 @@ void Summarize(const std::vector<ProbeOutcome>& probes, int last_ttl,
   result->target_summary.latency = target_rtt.Stats();
 }
 
+model::RttStats PoolStats(const model::RttStats& a, const model::RttStats& b) {
+  if (a.count == 0) return b;
+  if (b.count == 0) return a;
+  model::RttStats s;
+  s.count = a.count + b.count;
+  s.min_ms = std::min(a.min_ms, b.min_ms);
+  s.max_ms = std::max(a.max_ms, b.max_ms);
+  s.mean_ms = (a.mean_ms * a.count + b.mean_ms * b.count) / s.count;
+  // Population variances: E[x^2] of each part, pooled, minus the pooled mean squared.
+  double ex2 = (a.count * (a.std_dev_ms * a.std_dev_ms + a.mean_ms * a.mean_ms) +
+                b.count * (b.std_dev_ms * b.std_dev_ms + b.mean_ms * b.mean_ms)) /
+               s.count;
+  s.std_dev_ms = std::sqrt(std::max(0.0, ex2 - s.mean_ms * s.mean_ms));
+  return s;
+}
+
+model::ColoResult MergeGreIcmp(model::ColoResult gre, model::ColoResult icmp) {
+  if (gre.error != model::ColoError::kNone) return gre;
+  if (icmp.error != model::ColoError::kNone) return icmp;
+  model::ColoResult out;
+  out.colo = gre.colo;
+  size_t n = std::max(gre.hops.size(), icmp.hops.size());
+  out.hops.resize(n);
+  for (size_t i = 0; i < n; ++i) {
+    model::Hop& hop = out.hops[i];
+    hop.packets_ttl = static_cast<int>(i) + 1;
+    for (auto* part : {&gre, &icmp}) {
+      if (i >= part->hops.size()) continue;
+      model::Hop& h = part->hops[i];
+      hop.packets_sent += h.packets_sent;
+      hop.packets_lost += h.packets_lost;
+      for (auto& node : h.nodes) {
+        node.labels.push_back(part == &gre ? "gre" : "icmp");
+        hop.nodes.push_back(std::move(node));
+      }
+    }
+  }
+  out.target_summary = gre.target_summary;
+  out.target_summary.latency = PoolStats(gre.target_summary.latency, icmp.target_summary.latency);
+  out.traceroute_time_ms = std::max(gre.traceroute_time_ms, icmp.traceroute_time_ms);
+  return out;
+}
+
 }  // namespace colotrace::probe

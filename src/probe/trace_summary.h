@@ -43,4 +43,12 @@ class RttAccumulator {
 void Summarize(const std::vector<ProbeOutcome>& probes, int last_ttl,
                const packet::IpAddress& target, model::ColoResult* result);
 
+// The result of a gre+icmp traceroute from its two halves: each hop lists the GRE trace's nodes
+// (labelled "gre") then the ICMP trace's (labelled "icmp"); packet counts add up; the target
+// summary pools both; the time is the longer one. An error of either half is the result.
+model::ColoResult MergeGreIcmp(model::ColoResult gre, model::ColoResult icmp);
+
+// Pools two sets of RTT statistics as if they had been one.
+model::RttStats PoolStats(const model::RttStats& a, const model::RttStats& b);
+
 }  // namespace colotrace::probe

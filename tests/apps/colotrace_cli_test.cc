@@ -44,7 +44,7 @@ TEST(ColotraceCliTest, BadInputIsOneLineAndStatus2) {
       {"trace", "--port", "65536", "192.0.2.1"},
       {"trace", "--port", "-1", "192.0.2.1"},
       {"trace", "--packet-type", "sctp", "192.0.2.1"},
-      {"trace", "--packet-type", "gre", "192.0.2.1"},
+      {"trace", "--packet-type", "GRE", "192.0.2.1"},
       {"trace", "--frobnicate", "192.0.2.1"},
       {"trace", "--max-ttl"},
       {"trace", "256.1.1.1"},

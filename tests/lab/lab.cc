@@ -510,17 +510,9 @@ void Lab::TcpListen(const std::string& ns, std::uint16_t port) {
   sockets_.push_back(fd);
 }
 
-void Lab::StartDelay(const std::string& ns, int delay_ms, const std::string& chain) {
-  const int queue = next_queue_++;
-  const std::vector<std::string> argv = {"ip",
-                                         "netns",
-                                         "exec",
-                                         ns,
-                                         COLOTRACE_LAB_DELAY_PATH,
-                                         "--queue",
-                                         std::to_string(queue),
-                                         "--delay-ms",
-                                         std::to_string(delay_ms)};
+void Lab::StartProcess(const std::string& ns, const std::vector<std::string>& program) {
+  std::vector<std::string> argv = {"ip", "netns", "exec", ns};
+  argv.insert(argv.end(), program.begin(), program.end());
   auto [out_r, out_w] = MakePipe();
   Fd devnull(open("/dev/null", O_RDONLY | O_CLOEXEC));
   const pid_t pid = Spawn(argv, devnull.get(), out_w.get(), -1);
@@ -550,7 +542,12 @@ void Lab::StartDelay(const std::string& ns, int delay_ms, const std::string& cha
   }
   // Keep the pipe open for the program's lifetime, so a late write never gets SIGPIPE.
   children_.back().stdout_fd = out_r.Release();
+}
 
+void Lab::StartDelay(const std::string& ns, int delay_ms, const std::string& chain) {
+  const int queue = next_queue_++;
+  StartProcess(ns, {COLOTRACE_LAB_DELAY_PATH, "--queue", std::to_string(queue), "--delay-ms",
+                    std::to_string(delay_ms)});
   for (const char* tool : {"iptables", "ip6tables"}) {
     Exec(ns, {tool, "-w", "-I", chain, "-j", "NFQUEUE", "--queue-num", std::to_string(queue),
               "--queue-bypass"});

@@ -116,6 +116,10 @@ class Lab {
   // directions). The Lab owns the process: SIGTERM, then SIGKILL, on destruction.
   void StartDelay(const std::string& ns, int delay_ms, const std::string& chain = "FORWARD");
 
+  // Starts `argv` inside ns (`ip netns exec`) and waits until it prints "ready" on stdout
+  // (10 s at most, else throws). The Lab owns the process: SIGTERM, then SIGKILL, on destruction.
+  void StartProcess(const std::string& ns, const std::vector<std::string>& argv);
+
   // Turns transmit checksum offload off on every interface of ns (ETHTOOL_STXCSUM), so packets
   // leave with complete checksums that receivers verify in software (veth otherwise passes
   // packets with checksum "to be completed" and nobody ever checks).

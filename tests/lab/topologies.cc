@@ -172,6 +172,7 @@ Topology Chain(Lab& lab, int n_routers, const ChainOptions& opts) {
   CheckRouterIndex("delay_router", opts.delay_router, n_routers);
   CheckRouterIndex("ratelimited_router", opts.ratelimited_router, n_routers);
   CheckRouterIndex("unreachable_router", opts.unreachable_router, n_routers);
+  CheckRouterIndex("gre_blocked_router", opts.gre_blocked_router, n_routers);
   if (opts.loss_percent < 0 || opts.loss_percent > 100) {
     throw std::invalid_argument("Chain: loss_percent must be 0..100");
   }
@@ -225,6 +226,27 @@ Topology Chain(Lab& lab, int n_routers, const ChainOptions& opts) {
     InstallUnreachable(lab, ns[opts.unreachable_router], opts.unreachable_kind);
   }
   if (opts.target_alias) InstallAlias(lab, ns[n + 1]);
+  if (opts.gre_blocked_router != 0) {
+    lab.Nft(ns[opts.gre_blocked_router],
+            "table ip lab_gre {\n"
+            "  chain forward_gre { type filter hook forward priority 0; ip protocol gre drop; }\n"
+            "}\n");
+  }
+  if (opts.gre_endpoint != GreEndpoint::kNone) {
+    std::vector<std::string> argv = {COLOTRACE_LAB_GRE_ENDPOINT_PATH, "--mode"};
+    switch (opts.gre_endpoint) {
+      case GreEndpoint::kDrops:
+        argv.push_back("drop");
+        break;
+      case GreEndpoint::kKeyed:
+        argv.insert(argv.end(), {"key", "42"});
+        break;
+      default:
+        argv.push_back("healthy");
+        break;
+    }
+    lab.StartProcess(ns[n + 1], argv);
+  }
 
   t.colo = ns[0];
   t.target = ns[n + 1];

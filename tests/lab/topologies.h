@@ -57,6 +57,14 @@ enum class Unreachable {
   kNet,       // ICMP net unreachable / ICMPv6 no route (!N)
 };
 
+// What the target does with GRE packets.
+enum class GreEndpoint {
+  kNone,     // nothing: no GRE endpoint (the kernel answers protocol unreachable, !P)
+  kHealthy,  // decapsulates and forwards the inner IPv4 packet
+  kDrops,    // a broken endpoint: takes GRE packets and forwards nothing
+  kKeyed,    // configured with GRE key 42: keyless probes are dropped
+};
+
 // Router indexes are 1-based (router k answers at TTL k); 0 means "no such router".
 struct ChainOptions {
   // Router k forwards but never sends time-exceeded (v4 and v6): nft drop in its output hook.
@@ -81,6 +89,10 @@ struct ChainOptions {
   bool target_alias = false;
   // The target listens on this TCP port (dual stack); tcp_open_port + 1 is closed (RST).
   std::uint16_t tcp_open_port = 80;
+  // The target runs lab_gre_endpoint, a user-space GRE tunnel endpoint (no kernel GRE here).
+  GreEndpoint gre_endpoint = GreEndpoint::kNone;
+  // Router k drops every GRE packet it would forward (IPv4 protocol 47), both ways.
+  int gre_blocked_router = 0;
 };
 
 // colo - r1 - ... - r<n_routers> - target, IPv4 and IPv6. 1 <= n_routers <= 63.

@@ -398,6 +398,94 @@ TEST_F(EngineLabTest, RememberedDistanceSendsNothingPastTheTarget) {
   EXPECT_EQ(silent.target_summary.latency.count, 0);
 }
 
+TEST_F(EngineLabTest, GreThroughAHealthyEndpoint) {
+  lab::ChainOptions opts;
+  opts.gre_endpoint = lab::GreEndpoint::kHealthy;
+  auto topo = lab::Chain(*lab_, 3, opts);
+  StartEngine(topo);
+  ColoResult r = Trace(topo.target_v4, PacketType::kGre);
+  ASSERT_EQ(r.error, ColoError::kNone);
+  EXPECT_EQ(HopAddresses(r), topo.hop_v4) << Describe(r);
+  for (const auto& hop : r.hops) EXPECT_EQ(hop.packets_lost, 0) << Describe(r);
+  EXPECT_EQ(r.target_summary.latency.count, 3);
+  // GRE probes are IPv4: an IPv6 target cannot be traced that way.
+  EXPECT_EQ(Trace(topo.target_v6, PacketType::kGre).error, ColoError::kCannotProbe);
+}
+
+TEST_F(EngineLabTest, GreWithASilentRouter) {
+  lab::ChainOptions opts;
+  opts.gre_endpoint = lab::GreEndpoint::kHealthy;
+  opts.silent_router = 2;
+  auto topo = lab::Chain(*lab_, 3, opts);
+  StartEngine(topo);
+  ColoResult r = Trace(topo.target_v4, PacketType::kGre);
+  EXPECT_EQ(HopAddresses(r), topo.hop_v4) << Describe(r);
+  EXPECT_EQ(r.hops.at(1).packets_lost, 3);
+  EXPECT_EQ(r.target_summary.latency.count, 3);
+}
+
+TEST_F(EngineLabTest, GreToBrokenEndpointsNeverReaches) {
+  for (lab::GreEndpoint broken : {lab::GreEndpoint::kDrops, lab::GreEndpoint::kKeyed}) {
+    lab::Lab lab("gre");
+    lab::ChainOptions opts;
+    opts.gre_endpoint = broken;
+    auto topo = lab::Chain(lab, 2, opts);
+    StartEngine(topo);
+    ColoResult r = Trace(topo.target_v4, PacketType::kGre, 2, /*max_ttl=*/5);
+    ASSERT_EQ(r.hops.size(), 5u) << Describe(r);
+    EXPECT_EQ(HopAddresses(r)[0], topo.hop_v4[0]);
+    EXPECT_EQ(HopAddresses(r)[1], topo.hop_v4[1]);
+    for (size_t i = 2; i < 5; ++i) {
+      EXPECT_TRUE(r.hops[i].nodes.empty()) << Describe(r);
+      EXPECT_EQ(r.hops[i].packets_lost, 2);
+    }
+    EXPECT_EQ(r.target_summary.latency.count, 0);
+    engine_.reset();
+  }
+}
+
+TEST_F(EngineLabTest, GreWithoutAnEndpointIsProtocolUnreachable) {
+  auto topo = lab::Chain(*lab_, 2);  // the target's kernel has no GRE: protocol unreachable
+  StartEngine(topo);
+  ColoResult r = Trace(topo.target_v4, PacketType::kGre);
+  ASSERT_EQ(r.hops.size(), topo.hop_v4.size()) << Describe(r);
+  ASSERT_EQ(r.hops.back().nodes.size(), 1u) << Describe(r);
+  EXPECT_EQ(r.hops.back().nodes[0].ip, topo.target_v4);
+  EXPECT_EQ(r.hops.back().nodes[0].labels, std::vector<std::string>{"!P"});
+}
+
+TEST_F(EngineLabTest, GreAndIcmpSideBySideWhereTheirViewsDiffer) {
+  lab::ChainOptions opts;
+  opts.gre_endpoint = lab::GreEndpoint::kHealthy;
+  opts.gre_blocked_router = 2;  // forwards ICMP but no GRE
+  auto topo = lab::Chain(*lab_, 3, opts);
+  StartEngine(topo);
+  ColoResult r = Trace(topo.target_v4, PacketType::kGreIcmp, 3, /*max_ttl=*/6);
+  ASSERT_EQ(r.error, ColoError::kNone);
+  ASSERT_EQ(r.hops.size(), 6u) << Describe(r);  // the GRE trace never reached: up to max_ttl
+  auto nodes_with = [&](size_t h, const std::string& label) {
+    std::vector<std::string> ips;
+    for (const auto& n : r.hops[h].nodes) {
+      if (std::find(n.labels.begin(), n.labels.end(), label) != n.labels.end()) {
+        ips.push_back(n.ip);
+      }
+    }
+    return ips;
+  };
+  for (size_t h = 0; h < 2; ++h) {  // both traces see routers 1 and 2
+    EXPECT_EQ(nodes_with(h, "gre"), std::vector<std::string>{topo.hop_v4[h]}) << Describe(r);
+    EXPECT_EQ(nodes_with(h, "icmp"), std::vector<std::string>{topo.hop_v4[h]}) << Describe(r);
+    EXPECT_EQ(r.hops[h].packets_sent, 6);
+  }
+  // Behind router 2 only the ICMP trace gets through.
+  EXPECT_TRUE(nodes_with(2, "gre").empty()) << Describe(r);
+  EXPECT_EQ(nodes_with(2, "icmp"), std::vector<std::string>{topo.hop_v4[2]}) << Describe(r);
+  EXPECT_EQ(nodes_with(3, "icmp"), std::vector<std::string>{topo.target_v4}) << Describe(r);
+  EXPECT_EQ(r.hops[3].packets_lost, 3);  // the GRE half of TTL 4
+  EXPECT_EQ(r.hops[5].packets_sent, 3);  // only the GRE trace went on
+  EXPECT_EQ(r.target_summary.latency.count, 3);
+}
+
 TEST_F(EngineLabTest, NoRouteIsAColoErrorNotACrash) {
   std::string ns = lab_->AddNode("bare");  // only lo: no route anywhere
   lab::Topology topo;

@@ -121,6 +121,37 @@ void WriteTcp(const TcpHeader& h, std::span<uint8_t> out) {
   Write16(&out[18], 0);
 }
 
+std::optional<GreHeader> ParseGre(std::span<const uint8_t> b) {
+  if (b.size() < kGreHeaderSize) return std::nullopt;
+  GreHeader h;
+  h.checksum_present = (b[0] & 0x80) != 0;
+  h.key_present = (b[0] & 0x20) != 0;
+  h.sequence_present = (b[0] & 0x10) != 0;
+  h.version = b[1] & 0x07;
+  h.protocol = Read16(&b[2]);
+  size_t offset = kGreHeaderSize;
+  if (h.checksum_present) offset += 4;  // checksum and reserved
+  if (h.key_present) {
+    if (b.size() < offset + 4) return std::nullopt;
+    h.key = Read32(&b[offset]);
+    offset += 4;
+  }
+  if (h.sequence_present) {
+    if (b.size() < offset + 4) return std::nullopt;
+    h.sequence = Read32(&b[offset]);
+    offset += 4;
+  }
+  if (b.size() < offset) return std::nullopt;
+  h.header_size = offset;
+  return h;
+}
+
+void WriteGre(uint16_t protocol, std::span<uint8_t> out) {
+  out[0] = 0;
+  out[1] = 0;
+  Write16(&out[2], protocol);
+}
+
 std::optional<IcmpHeader> ParseIcmpHeader(std::span<const uint8_t> b) {
   if (b.size() < kIcmpHeaderSize) return std::nullopt;
   return IcmpHeader{b[0], b[1], Read16(&b[2]), Read16(&b[4]), Read16(&b[6])};

@@ -88,6 +88,24 @@ std::optional<TcpHeader> ParseTcp(std::span<const uint8_t> bytes, bool* complete
 // Writes 20 bytes (checksum as given; data offset from header_size).
 void WriteTcp(const TcpHeader& h, std::span<uint8_t> out);
 
+// GRE (RFC 2784, with the RFC 2890 key and sequence number extensions).
+inline constexpr uint16_t kGreProtocolIpv4 = 0x0800;
+inline constexpr size_t kGreHeaderSize = 4;  // without options
+struct GreHeader {
+  bool checksum_present = false;
+  bool key_present = false;
+  bool sequence_present = false;
+  uint8_t version = 0;
+  uint16_t protocol = 0;  // EtherType of the payload
+  uint32_t key = 0;
+  uint32_t sequence = 0;
+  size_t header_size = kGreHeaderSize;  // with the options present
+};
+// nullopt when shorter than the header with its options.
+std::optional<GreHeader> ParseGre(std::span<const uint8_t> bytes);
+// Writes the 4-byte header (no options); `out` must hold 4 bytes.
+void WriteGre(uint16_t protocol, std::span<uint8_t> out);
+
 // ICMP and ICMPv6 share this layout; id/seq are bytes 4..7 (the "rest of header").
 struct IcmpHeader {
   uint8_t type = 0;
