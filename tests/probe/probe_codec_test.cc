@@ -316,10 +316,10 @@ TEST(BuildProbeTest, RefusesWhatItCannotBuild) {
   EXPECT_EQ(BuildProbe(f, -1, 1, out), 0u);
   EXPECT_EQ(BuildProbe(f, kMaxProbesPerTrace, 1, out), 0u);
   EXPECT_EQ(BuildProbe(f, 0, 1, std::span<uint8_t>(out).first(kMaxProbeSize - 1)), 0u);
-  for (PacketType t : {PacketType::kGre, PacketType::kGreIcmp}) {
-    f.type = t;
-    EXPECT_EQ(BuildProbe(f, 0, 1, out), 0u) << model::PacketTypeName(t);
-  }
+  f.type = PacketType::kGreIcmp;  // two traces of their own, never one probe
+  EXPECT_EQ(BuildProbe(f, 0, 1, out), 0u);
+  Flow gre6 = MakeFlow(PacketType::kGre, true);  // GRE probes are IPv4 only
+  EXPECT_EQ(BuildProbe(gre6, 0, 1, out), 0u);
 }
 
 TEST(BuildProbeTest, IcmpSequenceAndTcpSequenceWrap) {
@@ -795,6 +795,81 @@ TEST(UnreachableLabelTest, Ipv6Codes) {
   EXPECT_NE(UnreachableLabel(true, 1, 3), std::nullopt);
   EXPECT_EQ(UnreachableLabel(true, 1, 3), "!H");
   EXPECT_NE(UnreachableLabel(false, 1, 4), std::nullopt);
+}
+
+// GRE: outer IPv4 of protocol 47 to the endpoint, a 4-byte GRE header, and an inner IPv4 ICMP
+// echo reply from the endpoint back to the colo.
+TEST(GreProbeTest, Layout) {
+  Flow f = MakeFlow(PacketType::kGre, false);
+  Bytes p = Probe(f, 7, 9);
+  ASSERT_EQ(p.size(), 20u + 4u + 20u + 8u + kProbePayloadSize);
+  auto outer = packet::ParseIpv4(p);
+  ASSERT_TRUE(outer);
+  EXPECT_EQ(outer->protocol, packet::kProtoGre);
+  EXPECT_EQ(outer->ttl, 9);
+  EXPECT_EQ(outer->id, 8);
+  EXPECT_EQ(outer->dst, f.dst);
+  auto gre = packet::ParseGre(std::span<const uint8_t>(p).subspan(20));
+  ASSERT_TRUE(gre);
+  EXPECT_EQ(gre->protocol, packet::kGreProtocolIpv4);
+  EXPECT_EQ(gre->header_size, 4u);
+  EXPECT_FALSE(gre->key_present);
+  std::span<const uint8_t> inner_bytes = std::span<const uint8_t>(p).subspan(24);
+  auto inner = packet::ParseIpv4(inner_bytes);
+  ASSERT_TRUE(inner);
+  EXPECT_EQ(inner->src, f.dst);  // from the endpoint ...
+  EXPECT_EQ(inner->dst, f.src);  // ... home to the colo
+  EXPECT_EQ(inner->protocol, packet::kProtoIcmp);
+  EXPECT_EQ(packet::ChecksumFinish(packet::ChecksumAdd(0, inner_bytes.first(20))), 0);
+  auto icmp = packet::ParseIcmpHeader(inner_bytes.subspan(20));
+  ASSERT_TRUE(icmp);
+  EXPECT_EQ(icmp->type, packet::kIcmpEchoReply);
+  EXPECT_EQ(icmp->id, kWireId);
+  EXPECT_EQ(icmp->seq, 1 + 7);
+  EXPECT_EQ(packet::ChecksumFinish(packet::ChecksumAdd(0, inner_bytes.subspan(20))), 0);
+  // The inner checksum stays the same for every probe (Paris).
+  Bytes other = Probe(f, 300, 9);
+  EXPECT_EQ(packet::Read16(&other[24 + 20 + 2]), packet::Read16(&p[24 + 20 + 2]));
+}
+
+TEST(GreProbeTest, RouterErrorQuotingTheInnerPacketMatches) {
+  Flow f = MakeFlow(PacketType::kGre, false);
+  Bytes p = Probe(f, 42, 3);
+  auto reply = Decode(f, TimeExceeded(f, p), Router(false));
+  ASSERT_TRUE(reply);
+  EXPECT_EQ(reply->kind, ReplyKind::kTimeExceeded);
+  EXPECT_EQ(reply->probe_type, PacketType::kGre);
+  EXPECT_EQ(MatchProbe(f, *reply, kMaxProbesPerTrace), 42);
+  // An ICMP flow with the same wire id does not take it.
+  EXPECT_FALSE(MatchProbe(MakeFlow(PacketType::kIcmp, false), *reply, kMaxProbesPerTrace));
+  // A quote of only the outer header and 8 bytes carries no identity: no match, no crash.
+  Bytes short_quote(p.begin(), p.begin() + 28);
+  EXPECT_FALSE(Decode(f, TimeExceeded(f, short_quote), Router(false)));
+}
+
+TEST(GreProbeTest, TheDecapsulatedInnerPacketIsTheTargetsAnswer) {
+  Flow f = MakeFlow(PacketType::kGre, false);
+  Bytes p = Probe(f, 5, 8);
+  // What arrives at the colo after the endpoint decapsulated: the inner packet as it was.
+  Bytes inner(p.begin() + 24, p.end());
+  auto reply = DecodeIcmpPacket(inner, false, IpAddress{});
+  ASSERT_TRUE(reply);
+  EXPECT_EQ(reply->kind, ReplyKind::kEchoReply);
+  EXPECT_EQ(reply->from, f.dst);
+  EXPECT_EQ(MatchProbe(f, *reply, kMaxProbesPerTrace), 5);
+}
+
+TEST(GreProbeTest, KeyAndSequenceOptionsAreSkippedWhenParsing) {
+  Bytes gre = {0x30, 0x00, 0x08, 0x00, 0, 0, 0, 42, 0, 0, 1, 0};
+  auto h = packet::ParseGre(gre);
+  ASSERT_TRUE(h);
+  EXPECT_TRUE(h->key_present);
+  EXPECT_TRUE(h->sequence_present);
+  EXPECT_EQ(h->key, 42u);
+  EXPECT_EQ(h->sequence, 256u);
+  EXPECT_EQ(h->header_size, 12u);
+  gre.resize(10);
+  EXPECT_FALSE(packet::ParseGre(gre));
 }
 
 }  // namespace

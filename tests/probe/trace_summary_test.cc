@@ -346,5 +346,74 @@ TEST(SummarizeTest, V4AndV6AddressesWithSameBytesAreDistinctNodes) {
   EXPECT_EQ(r.hops[0].nodes.size(), 2u);
 }
 
+model::ColoResult Half(const std::vector<std::vector<std::string>>& nodes_per_hop, int sent,
+                       int lost, model::RttStats target) {
+  model::ColoResult r;
+  for (size_t i = 0; i < nodes_per_hop.size(); ++i) {
+    model::Hop h;
+    h.packets_ttl = static_cast<int>(i) + 1;
+    h.packets_sent = sent;
+    h.packets_lost = lost;
+    for (const auto& ip : nodes_per_hop[i]) {
+      model::Node n;
+      n.ip = n.name = ip;
+      n.rtt.count = sent - lost;
+      h.nodes.push_back(n);
+    }
+    r.hops.push_back(h);
+  }
+  r.target_summary.ip = r.target_summary.name = "198.51.100.9";
+  r.target_summary.latency = target;
+  r.traceroute_time_ms = 10 * static_cast<int64_t>(nodes_per_hop.size());
+  return r;
+}
+
+TEST(MergeGreIcmpTest, NodesOfBothTracesWithTheirLabels) {
+  auto gre = Half({{"192.0.2.1"}, {}, {}}, 3, 0, {});
+  gre.hops[1].packets_lost = gre.hops[2].packets_lost = 3;
+  auto icmp = Half({{"192.0.2.1"}, {"192.0.2.5"}}, 3, 0, {3, 1, 2, 3, 0.816497});
+  model::ColoResult m = MergeGreIcmp(gre, icmp);
+  ASSERT_EQ(m.hops.size(), 3u);
+  ASSERT_EQ(m.hops[0].nodes.size(), 2u);  // the same router once per traceroute
+  EXPECT_EQ(m.hops[0].nodes[0].labels, std::vector<std::string>{"gre"});
+  EXPECT_EQ(m.hops[0].nodes[1].labels, std::vector<std::string>{"icmp"});
+  EXPECT_EQ(m.hops[0].packets_sent, 6);
+  EXPECT_EQ(m.hops[1].packets_lost, 3);
+  ASSERT_EQ(m.hops[1].nodes.size(), 1u);
+  EXPECT_EQ(m.hops[1].nodes[0].ip, "192.0.2.5");
+  EXPECT_EQ(m.hops[2].packets_sent, 3);  // only the GRE trace reached TTL 3
+  EXPECT_EQ(m.hops[2].packets_ttl, 3);
+  EXPECT_EQ(m.target_summary.latency.count, 3);
+  EXPECT_EQ(m.traceroute_time_ms, 30);
+}
+
+TEST(MergeGreIcmpTest, AnErrorOfEitherHalfIsTheResult) {
+  auto ok = Half({{"192.0.2.1"}}, 3, 0, {});
+  auto failed = ok;
+  failed.error = model::ColoError::kCannotProbe;
+  EXPECT_EQ(MergeGreIcmp(failed, ok).error, model::ColoError::kCannotProbe);
+  EXPECT_EQ(MergeGreIcmp(ok, failed).error, model::ColoError::kCannotProbe);
+}
+
+TEST(PoolStatsTest, EqualsTheStatisticsOfAllValues) {
+  RttAccumulator a, b, all;
+  for (double v : {1.0, 2.0, 3.5}) {
+    a.Add(v);
+    all.Add(v);
+  }
+  for (double v : {10.0, 0.5}) {
+    b.Add(v);
+    all.Add(v);
+  }
+  model::RttStats pooled = PoolStats(a.Stats(), b.Stats());
+  model::RttStats expected = all.Stats();
+  EXPECT_EQ(pooled.count, expected.count);
+  EXPECT_DOUBLE_EQ(pooled.min_ms, expected.min_ms);
+  EXPECT_DOUBLE_EQ(pooled.max_ms, expected.max_ms);
+  EXPECT_NEAR(pooled.mean_ms, expected.mean_ms, 1e-9);
+  EXPECT_NEAR(pooled.std_dev_ms, expected.std_dev_ms, 1e-9);
+  EXPECT_EQ(PoolStats(model::RttStats{}, a.Stats()).count, 3);
+}
+
 }  // namespace
 }  // namespace colotrace::probe
