@@ -89,8 +89,16 @@ std::string TextReport(const std::string& target, const TraceOptions& options,
   }
   const auto& s = result.target_summary.latency;
   if (s.count > 0) {
+    // The first TTL the target's address answered at (gre+icmp may report TTLs beyond it for
+    // its other half); the last one when it answered from another address.
+    size_t reached_ttl = result.hops.size();
+    for (size_t i = 0; i < result.hops.size() && reached_ttl == result.hops.size(); ++i) {
+      for (const auto& n : result.hops[i].nodes) {
+        if (n.ip == result.target_summary.ip) reached_ttl = i + 1;
+      }
+    }
     out += Format("reached %s at TTL %zu in %lld ms\n", result.target_summary.ip.c_str(),
-                  result.hops.size(), static_cast<long long>(result.traceroute_time_ms));
+                  reached_ttl, static_cast<long long>(result.traceroute_time_ms));
     out += Format("target rtt ms: min %.3f, mean %.3f, max %.3f, sd %.3f (%d replies)\n", s.min_ms,
                   s.mean_ms, s.max_ms, s.std_dev_ms, s.count);
   } else {

@@ -195,3 +195,35 @@ TEST(ColotraceCliPrivilegeTest, WithoutCapNetRawSaysHowToGrantIt) {
 }
 
 }  // namespace
+
+namespace {
+
+TEST_F(ColotraceCliLabTest, GreAndIcmpTogetherLabelEachNode) {
+  colotrace::lab::ChainOptions opts;
+  opts.gre_endpoint = colotrace::lab::GreEndpoint::kHealthy;
+  auto topo = colotrace::lab::Chain(*lab_, 2, opts);
+  ExecResult r = Colotrace(
+      {"trace", "--netns", topo.colo, "--json", "--packet-type", "gre+icmp", topo.target_v4});
+  ASSERT_EQ(r.status, 0) << r.err;
+  auto doc = boost::json::parse(r.out);
+  const auto& hops = doc.at(0).at("colos").at(0).at("hops").as_array();
+  ASSERT_EQ(hops.size(), topo.hop_v4.size()) << r.out;
+  for (size_t h = 0; h < hops.size(); ++h) {
+    const auto& nodes = hops[h].at("nodes").as_array();
+    ASSERT_EQ(nodes.size(), 2u) << r.out;
+    EXPECT_EQ(nodes[0].at("ip").as_string(), topo.hop_v4[h]);
+    EXPECT_EQ(nodes[0].at("labels").at(0).as_string(), "gre");
+    EXPECT_EQ(nodes[1].at("ip").as_string(), topo.hop_v4[h]);
+    EXPECT_EQ(nodes[1].at("labels").at(0).as_string(), "icmp");
+    EXPECT_EQ(hops[h].at("packets_sent").as_int64(), 6);
+  }
+  EXPECT_EQ(doc.at(0).at("colos").at(0).at("target_summary").at("packet_count").as_int64(), 6);
+  // The table shows the labels under each node.
+  ExecResult text =
+      Colotrace({"trace", "--netns", topo.colo, "--packet-type", "gre", topo.target_v4});
+  ASSERT_EQ(text.status, 0) << text.err;
+  EXPECT_NE(text.out.find("gre, max TTL 15"), std::string::npos) << text.out;
+  EXPECT_NE(text.out.find("reached " + topo.target_v4), std::string::npos) << text.out;
+}
+
+}  // namespace

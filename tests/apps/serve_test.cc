@@ -210,4 +210,23 @@ TEST_F(ServeTest, RefusesTargetsOutsideThePolicyWithCode1) {
   EXPECT_TRUE(body.at("result").at(0).at("colos").at(0).at("hops").as_array().empty());
 }
 
+TEST_F(ServeTest, GreThroughTheApi) {
+  colotrace::lab::ChainOptions opts;
+  opts.gre_endpoint = colotrace::lab::GreEndpoint::kHealthy;
+  auto topo = colotrace::lab::Chain(*lab_, 2, opts);
+  ServeProcess server({"--listen", "127.0.0.1:0", "--netns", topo.colo, "--token", "t0k:acc1",
+                       "--allow-target", "203.0.113.0/24"});
+  ASSERT_GT(server.port(), 0);
+  std::string response = HttpExchange(
+      server.port(), Post("t0k", R"({"targets":[")" + topo.target_v4 +
+                                     R"("],"options":{"packet_type":"gre","port":100}})"));
+  auto body = boost::json::parse(BodyOf(response));
+  const auto& colo = body.at("result").at(0).at("colos").at(0);
+  EXPECT_EQ(colo.at("error").as_string(), "") << response;
+  const auto& hops = colo.at("hops").as_array();
+  ASSERT_EQ(hops.size(), topo.hop_v4.size()) << response;
+  EXPECT_EQ(hops.back().at("nodes").at(0).at("ip").as_string(), topo.target_v4);
+  EXPECT_EQ(colo.at("target_summary").at("packet_count").as_int64(), 3);
+}
+
 }  // namespace

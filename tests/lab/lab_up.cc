@@ -3,6 +3,7 @@
 // in other languages (tests/sdk), which start it as a child process and parse the line.
 //
 //   lab_up chain [--routers N] [--silent K] [--delay-router K --delay-ms D]
+//                [--gre-endpoint healthy|drop|key] [--gre-blocked K]
 //   lab_up ecmp
 //
 // The line: {"colo": ns, "target": ns, "routers": [ns...], "colo_v4", "colo_v6", "target_v4",
@@ -35,6 +36,7 @@ using colotrace::lab::Topology;
 
 constexpr const char* kUsage =
     "usage: lab_up chain [--routers N] [--silent K] [--delay-router K --delay-ms D]\n"
+    "                    [--gre-endpoint healthy|drop|key] [--gre-blocked K]\n"
     "       lab_up ecmp\n"
     "Builds the topology, prints it as one line of JSON, and holds it until stdin closes or\n"
     "SIGTERM/SIGINT arrives. Needs root.\n";
@@ -51,6 +53,8 @@ struct Args {
   int silent = 0;
   int delay_router = 0;
   int delay_ms = 0;
+  colotrace::lab::GreEndpoint gre_endpoint = colotrace::lab::GreEndpoint::kNone;
+  int gre_blocked = 0;
 };
 
 struct UsageError {
@@ -61,8 +65,8 @@ int ParseInt(std::string_view flag, std::string_view text, int min, int max) {
   int value = 0;
   auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
   if (ec != std::errc() || end != text.data() + text.size() || value < min || value > max) {
-    throw UsageError{std::string(flag) + " wants an integer from " + std::to_string(min) +
-                     " to " + std::to_string(max) + ", not '" + std::string(text) + "'"};
+    throw UsageError{std::string(flag) + " wants an integer from " + std::to_string(min) + " to " +
+                     std::to_string(max) + ", not '" + std::string(text) + "'"};
   }
   return value;
 }
@@ -89,6 +93,18 @@ Args ParseArgs(int argc, char** argv) {
     } else if (flag == "--delay-ms") {
       args.delay_ms = ParseInt(flag, value, 1, 60000);
       saw_delay_ms = true;
+    } else if (flag == "--gre-endpoint") {
+      if (value == "healthy") {
+        args.gre_endpoint = colotrace::lab::GreEndpoint::kHealthy;
+      } else if (value == "drop") {
+        args.gre_endpoint = colotrace::lab::GreEndpoint::kDrops;
+      } else if (value == "key") {
+        args.gre_endpoint = colotrace::lab::GreEndpoint::kKeyed;
+      } else {
+        throw UsageError{"--gre-endpoint wants healthy, drop or key"};
+      }
+    } else if (flag == "--gre-blocked") {
+      args.gre_blocked = ParseInt(flag, value, 1, 63);
     } else {
       throw UsageError{"unknown option '" + std::string(flag) + "'"};
     }
@@ -241,6 +257,8 @@ int main(int argc, char** argv) {
       if (args.kind == "chain") {
         colotrace::lab::ChainOptions opts;
         opts.silent_router = args.silent;
+        opts.gre_endpoint = args.gre_endpoint;
+        opts.gre_blocked_router = args.gre_blocked;
         opts.delay_router = args.delay_router;
         if (args.delay_router != 0) opts.delay_ms = args.delay_ms;
         topology = colotrace::lab::Chain(lab, args.routers, opts);
