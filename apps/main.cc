@@ -10,6 +10,7 @@
 #include <string_view>
 #include <vector>
 
+#include "agent_command.h"
 #include "api/request_parser.h"
 #include "dispatch/local_colo.h"
 #include "model/limits.h"
@@ -211,6 +212,7 @@ constexpr const char* kUsage = R"(usage: colotrace COMMAND [options]
 commands:
   trace TARGET...   run traceroutes from this machine (colotrace trace --help)
   serve             serve the traceroute API with this machine as a colo (colotrace serve --help)
+  agent             run a remote colo that takes jobs over NATS (colotrace agent --help)
   version           print the version
 )";
 
@@ -229,6 +231,7 @@ int main(int argc, char** argv) {
     return kExitOk;
   }
   if (command == "serve") return colotrace::apps::RunServe(args);
+  if (command == "agent") return colotrace::apps::RunAgent(args);
   if (command != "trace") {
     std::cerr << "colotrace: unknown command '" << command << "'\nTry 'colotrace --help'.\n";
     return kExitUsage;

@@ -18,6 +18,7 @@
 #include "api/target_policy.h"
 #include "dispatch/dispatcher.h"
 #include "dispatch/local_colo.h"
+#include "dispatch/nats_colos.h"
 #include "probe/engine.h"
 #include "probe/system.h"
 #include "serve_config.h"
@@ -42,6 +43,10 @@ options:
   --colo-city CITY           the local colo's city
   --netns NAME               probe from network namespace NAME
   --user NAME                run as this user once the sockets are open (default nobody)
+  --nats URL[,URL...]        take remote colos from the agents on these NATS servers
+  --nats-creds FILE          NATS user credentials (JWT and NKey seed)
+  --nats-tls-ca FILE         require TLS to NATS and trust these CAs
+  --no-local-colo            no in-process colo (then no raw sockets and no root are needed)
   -h, --help                 this text
 )";
 
@@ -111,6 +116,20 @@ ServeConfig ParseFlags(const std::vector<std::string_view>& args) {
       config.netns = value();
     } else if (arg == "--user") {
       config.user = value();
+    } else if (arg == "--nats") {
+      std::string v = value();
+      for (size_t start = 0; start <= v.size();) {
+        size_t comma = v.find(',', start);
+        if (comma == std::string::npos) comma = v.size();
+        if (comma > start) config.nats_urls.push_back(v.substr(start, comma - start));
+        start = comma + 1;
+      }
+    } else if (arg == "--nats-creds") {
+      config.nats_creds = value();
+    } else if (arg == "--nats-tls-ca") {
+      config.nats_tls_ca = value();
+    } else if (arg == "--no-local-colo") {
+      config.local_colo = false;
     } else {
       throw UsageError{"unknown option '" + std::string(arg) + "'"};
     }
@@ -171,20 +190,49 @@ int RunServe(const std::vector<std::string_view>& args) {
   sigaddset(&signals, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
-  probe::EngineOptions engine_options;
-  engine_options.netns = config.netns;
-  engine_options.max_packets_per_second = config.max_packets_per_second;
-  auto engine = probe::Engine::Create(engine_options);
-  if (!engine) {
-    std::cerr << "colotrace serve: " << engine.error() << "\n";
-    return 1;
-  }
+  // Declared before the dispatcher that holds the local colo runner: destroyed after it.
+  std::unique_ptr<probe::Engine> engine;
   dispatch::Dispatcher dispatcher;
-  dispatch::LocalColoOptions local;
-  local.netns = config.netns;
-  local.allow_target = [&policy](const packet::IpAddress& a) { return policy.IsAllowed(a); };
-  dispatcher.AddColo({config.colo_name, config.colo_city, true},
-                     std::make_shared<dispatch::LocalColoRunner>(**engine, local));
+  if (config.local_colo) {
+    probe::EngineOptions engine_options;
+    engine_options.netns = config.netns;
+    engine_options.max_packets_per_second = config.max_packets_per_second;
+    auto created = probe::Engine::Create(engine_options);
+    if (!created) {
+      std::cerr << "colotrace serve: " << created.error() << "\n";
+      return 1;
+    }
+    engine = std::move(*created);
+    dispatch::LocalColoOptions local;
+    local.netns = config.netns;
+    local.allow_target = [&policy](const packet::IpAddress& a) { return policy.IsAllowed(a); };
+    dispatcher.AddColo({config.colo_name, config.colo_city, true},
+                       std::make_shared<dispatch::LocalColoRunner>(*engine, local));
+  }
+  std::unique_ptr<dispatch::NatsBus> bus;
+  std::unique_ptr<dispatch::NatsColoRegistry> registry;
+  if (!config.nats_urls.empty()) {
+    dispatch::NatsOptions nats;
+    nats.urls = config.nats_urls;
+    nats.name = "colotrace-serve";
+    nats.creds_file = config.nats_creds;
+    nats.tls_ca_file = config.nats_tls_ca;
+    auto connected = dispatch::NatsBus::Connect(nats);
+    if (!connected) {
+      std::cerr << "colotrace serve: " << connected.error() << "\n";
+      return 1;
+    }
+    bus = std::move(*connected);
+    registry = std::make_unique<dispatch::NatsColoRegistry>(*bus, dispatcher);
+    if (auto s = registry->Start(); !s) {
+      std::cerr << "colotrace serve: " << s.error() << "\n";
+      return 1;
+    }
+  } else if (!config.local_colo) {
+    std::cerr << "colotrace serve: --no-local-colo needs --nats: there would be no colo at all\n"
+                 "Try 'colotrace serve --help'.\n";
+    return 2;
+  }
 
   api::RateLimiter limiter({config.requests_per_window, config.probes_per_window, config.window_s},
                            100'000, [] {
@@ -220,6 +268,7 @@ int RunServe(const std::vector<std::string_view>& args) {
     std::cerr << "colotrace serve: " << server.error() << "\n";
     return 1;
   }
+  // Without a local colo nothing needs privileges; with one, they go now.
   if (auto s = probe::DropPrivileges(config.user); !s) {
     std::cerr << "colotrace serve: cannot drop privileges: " << s.error() << "\n";
     return 1;
@@ -230,8 +279,13 @@ int RunServe(const std::vector<std::string_view>& args) {
                          : config.listen_address;
   if (host == "0.0.0.0") host = "127.0.0.1";
   std::string base = "http://" + host + ":" + std::to_string((*server)->port());
-  std::cout << "colotrace: listening on " << base << " with colo \"" << config.colo_name << "\""
-            << (config.netns.empty() ? "" : " in network namespace " + config.netns) << "\n";
+  std::cout << "colotrace: listening on " << base;
+  if (config.local_colo) {
+    std::cout << " with colo \"" << config.colo_name << "\""
+              << (config.netns.empty() ? "" : " in network namespace " + config.netns);
+  }
+  if (!config.nats_urls.empty()) std::cout << " and the agents on " << config.nats_urls.front();
+  std::cout << "\n";
   std::string token = generated_token.empty() ? "$TOKEN" : generated_token;
   std::string account = generated_token.empty() ? "$ACCOUNT_ID" : "local";
   if (!generated_token.empty()) {

@@ -92,6 +92,16 @@ Status Load(const toml::table& root, ServeConfig* c) {
   RETURN_IF_ERROR(GetString(root, "netns", &c->netns));
   RETURN_IF_ERROR(GetString(root, "user", &c->user));
   RETURN_IF_ERROR(GetStrings(root, "allow_targets", &c->allow_targets));
+  if (const toml::table* nats = root["nats"].as_table()) {
+    RETURN_IF_ERROR(CheckKeys(*nats, {"urls", "creds", "tls_ca", "local_colo"}, "nats."));
+    RETURN_IF_ERROR(GetStrings(*nats, "urls", &c->nats_urls));
+    RETURN_IF_ERROR(GetString(*nats, "creds", &c->nats_creds));
+    RETURN_IF_ERROR(GetString(*nats, "tls_ca", &c->nats_tls_ca));
+    if (const toml::node* local = nats->get("local_colo")) {
+      if (!local->is_boolean()) return Status::Error("'nats.local_colo' must be true or false");
+      c->local_colo = *local->value<bool>();
+    }
+  }
   if (const toml::table* colo = root["colo"].as_table()) {
     RETURN_IF_ERROR(CheckKeys(*colo, {"name", "city"}, "colo."));
     RETURN_IF_ERROR(GetString(*colo, "name", &c->colo_name));

@@ -26,6 +26,11 @@ struct ServeConfig {
   std::string colo_city;
   std::vector<std::string> allow_targets;  // CIDRs admitted despite the target policy
   std::vector<CredentialConfig> credentials;
+  // Remote colos over NATS (empty: none).
+  std::vector<std::string> nats_urls;
+  std::string nats_creds;
+  std::string nats_tls_ca;
+  bool local_colo = true;
   // Limits.
   int requests_per_window = 1200;
   int64_t probes_per_window = 1'000'000;

@@ -74,14 +74,61 @@ Dispatcher::~Dispatcher() = default;
 
 void Dispatcher::AddColo(ColoInfo info, std::shared_ptr<ColoRunner> runner) {
   std::lock_guard lock(mu_);
-  std::string key = Lower(info.name);
+  if (Entry* e = Find(info.name)) {
+    e->info = std::move(info);
+    e->runner = std::move(runner);
+    return;
+  }
+  colos_.push_back(Entry{std::move(info), std::move(runner), {}, 0});
+}
+
+Dispatcher::Entry* Dispatcher::Find(const std::string& name) {
+  std::string key = Lower(name);
   for (auto& e : colos_) {
-    if (Lower(e.info.name) == key) {
-      e = Entry{std::move(info), std::move(runner)};
-      return;
+    if (Lower(e.info.name) == key) return &e;
+  }
+  return nullptr;
+}
+
+void Dispatcher::RemoveColo(const std::string& name) {
+  std::lock_guard lock(mu_);
+  std::string key = Lower(name);
+  std::erase_if(colos_, [&](const Entry& e) { return Lower(e.info.name) == key; });
+}
+
+bool Dispatcher::Has(const ColoInfo& info) const {
+  std::lock_guard lock(mu_);
+  for (const auto& e : colos_) {
+    if (Lower(e.info.name) == Lower(info.name) && e.info.city == info.city &&
+        e.info.available == info.available) {
+      return true;
     }
   }
-  colos_.push_back(Entry{std::move(info), std::move(runner)});
+  return false;
+}
+
+std::vector<Dispatcher::ColoStatus> Dispatcher::Status() const {
+  std::lock_guard lock(mu_);
+  std::vector<ColoStatus> out;
+  for (const auto& e : colos_) out.push_back(ColoStatus{e.info, e.agents, e.last_seen_unix_ms});
+  return out;
+}
+
+void Dispatcher::Seen(const std::string& colo, const std::string& agent) {
+  std::lock_guard lock(mu_);
+  Entry* e = Find(colo);
+  if (e == nullptr) return;
+  if (std::find(e->agents.begin(), e->agents.end(), agent) == e->agents.end()) {
+    e->agents.push_back(agent);
+  }
+  e->last_seen_unix_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                             std::chrono::system_clock::now().time_since_epoch())
+                             .count();
+}
+
+void Dispatcher::Forget(const std::string& colo, const std::string& agent) {
+  std::lock_guard lock(mu_);
+  if (Entry* e = Find(colo)) std::erase(e->agents, agent);
 }
 
 std::vector<ColoInfo> Dispatcher::Colos() const {

@@ -26,6 +26,24 @@ class Dispatcher {
   // Registers a colo; a later colo of the same name (case-insensitive) replaces it.
   void AddColo(ColoInfo info, std::shared_ptr<ColoRunner> runner);
   std::vector<ColoInfo> Colos() const;
+  // Removes the colo of that name (case-insensitive), if any. Requests already running keep
+  // their runner.
+  void RemoveColo(const std::string& name);
+  // True when a colo of that name exists with the same city and availability.
+  bool Has(const ColoInfo& info) const;
+
+  // What GET .../traceroute/colos lists. Remote colos carry their agents and when one of them
+  // was last heard of (Unix ms); the local colo has neither.
+  struct ColoStatus {
+    ColoInfo info;
+    std::vector<std::string> agents;
+    int64_t last_seen_unix_ms = 0;
+  };
+  std::vector<ColoStatus> Status() const;
+  // Records that `agent` of `colo` was heard of now.
+  void Seen(const std::string& colo, const std::string& agent);
+  // Forgets an agent that went quiet.
+  void Forget(const std::string& colo, const std::string& agent);
 
   struct Selection {
     std::vector<ColoInfo> colos;  // in the order first selected, without repeats
@@ -48,7 +66,10 @@ class Dispatcher {
   struct Entry {
     ColoInfo info;
     std::shared_ptr<ColoRunner> runner;
+    std::vector<std::string> agents;
+    int64_t last_seen_unix_ms = 0;
   };
+  Entry* Find(const std::string& name);  // mu_ held
   class Timer;
   mutable std::mutex mu_;
   std::vector<Entry> colos_;  // guarded by mu_

@@ -176,8 +176,8 @@ std::optional<AsnRecord> MaxMindAsnDb::LookupRecord(const packet::IpAddress& add
     std::memcpy(&sin6->sin6_addr, address.data(), 16);
   }
   int mmdb_error = MMDB_SUCCESS;
-  MMDB_lookup_result_s result = MMDB_lookup_sockaddr(
-      &db->mmdb, reinterpret_cast<const sockaddr*>(&storage), &mmdb_error);
+  MMDB_lookup_result_s result =
+      MMDB_lookup_sockaddr(&db->mmdb, reinterpret_cast<const sockaddr*>(&storage), &mmdb_error);
   // MMDB_IPV6_LOOKUP_IN_IPV4_DATABASE_ERROR: an IPv6 address in an IPv4-only database.
   if (mmdb_error != MMDB_SUCCESS || !result.found_entry) return std::nullopt;
 
@@ -205,9 +205,15 @@ std::optional<uint32_t> MaxMindAsnDb::Lookup(const packet::IpAddress& address) {
   return record->number;
 }
 
-const std::string& MaxMindAsnDb::path() const { return impl_->path; }
-uint64_t MaxMindAsnDb::reloads() const { return impl_->reloads.load(); }
-uint64_t MaxMindAsnDb::reload_failures() const { return impl_->failures.load(); }
+const std::string& MaxMindAsnDb::path() const {
+  return impl_->path;
+}
+uint64_t MaxMindAsnDb::reloads() const {
+  return impl_->reloads.load();
+}
+uint64_t MaxMindAsnDb::reload_failures() const {
+  return impl_->failures.load();
+}
 std::string MaxMindAsnDb::last_error() const {
   std::lock_guard lock(impl_->mu);
   return impl_->last_error;

@@ -344,7 +344,11 @@ void DnsClient::Query(const std::string& name, uint16_t type, std::function<void
   impl_->Wake();
 }
 
-const std::vector<DnsServer>& DnsClient::servers() const { return impl_->servers; }
-uint64_t DnsClient::queries_started() const { return impl_->started.load(); }
+const std::vector<DnsServer>& DnsClient::servers() const {
+  return impl_->servers;
+}
+uint64_t DnsClient::queries_started() const {
+  return impl_->started.load();
+}
 
 }  // namespace colotrace::enrich

@@ -31,8 +31,7 @@ struct ReverseDns::State {
   TtlCache<std::string, std::optional<std::string>> cache;
   std::unordered_map<std::string, std::vector<Callback>> waiting;  // queries in flight
 
-  std::atomic<uint64_t> lookups{0}, cache_hits{0}, queries{0}, names{0}, no_names{0},
-      failures{0};
+  std::atomic<uint64_t> lookups{0}, cache_hits{0}, queries{0}, names{0}, no_names{0}, failures{0};
 
   State(std::shared_ptr<DnsClient> c, const ReverseDnsOptions& o)
       : options(o), client(std::move(c)), cache(o.max_cache_entries) {}

@@ -148,8 +148,8 @@ TEST(MaxMindAsnDbTest, CorruptFileIsAnError) {
 TEST(MaxMindAsnDbTest, LabDatabaseWrittenWithPerl) {
   TempDir dir;
   std::string path = dir.File("lab.mmdb");
-  ASSERT_NO_FATAL_FAILURE(WriteLabDb(path, {"198.51.100.0/24=64500:Lab A", "203.0.113.0/24=64501",
-                                            "2001:db8::/32=64502"}));
+  ASSERT_NO_FATAL_FAILURE(WriteLabDb(
+      path, {"198.51.100.0/24=64500:Lab A", "203.0.113.0/24=64501", "2001:db8::/32=64502"}));
   auto db = MaxMindAsnDb::Create(path);
   ASSERT_TRUE(db.ok()) << db.error();
   EXPECT_EQ((*db)->Lookup(Ip("198.51.100.7")), 64500u);

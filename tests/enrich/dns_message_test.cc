@@ -15,6 +15,7 @@
 
 #include <gtest/gtest.h>
 
+#include "enrich/cymru.h"
 #include "enrich/dns_client.h"
 #include "enrich/ttl_cache.h"
 
@@ -23,7 +24,9 @@ namespace {
 
 using packet::IpAddress;
 
-IpAddress Ip(const char* text) { return IpAddress::Parse(text).value(); }
+IpAddress Ip(const char* text) {
+  return IpAddress::Parse(text).value();
+}
 
 // Builds DNS messages for the tests.
 class Message {
@@ -113,8 +116,9 @@ TEST(ReverseQueryNameTest, Ipv4AndIpv6) {
   EXPECT_EQ(ReversedUnder(Ip("8.8.8.8"), "origin.asn.cymru.com"), "8.8.8.8.origin.asn.cymru.com");
   EXPECT_EQ(ReversedUnder(Ip("203.0.113.9"), "origin.asn.cymru.com"),
             "9.113.0.203.origin.asn.cymru.com");
-  EXPECT_EQ(ReversedUnder(Ip("2001:db8:ab::"), "origin6.asn.cymru.com"),
-            "0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.b.a.0.0.8.b.d.0.1.0.0.2.origin6.asn.cymru.com");
+  EXPECT_EQ(
+      ReversedUnder(Ip("2001:db8:ab::"), "origin6.asn.cymru.com"),
+      "0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.b.a.0.0.8.b.d.0.1.0.0.2.origin6.asn.cymru.com");
 }
 
 TEST(ParseDnsResponseTest, PtrWithTtl) {
@@ -147,7 +151,11 @@ TEST(ParseDnsResponseTest, CnameChainTakesTheSmallestTtl) {
   m.Raw(std::string("\x00\x00\x0e\x10", 4));  // 3600 s
   m.Byte(0);
   m.Byte(6);
-  m.Raw(std::string("\x03" "r-5" "\xc0\x0c", 6));  // "r-5." + pointer to the question name
+  m.Raw(
+      std::string("\x03"
+                  "r-5"
+                  "\xc0\x0c",
+                  6));  // "r-5." + pointer to the question name
   {
     auto& b = m.mutable_bytes();
     b[7] = 2;  // ancount
@@ -246,7 +254,7 @@ TEST(TtlCacheTest, ExpiresAndEvictsLeastRecentlyUsed) {
   EXPECT_EQ(cache.Get("b", t0 + s(1)), std::nullopt);  // expired
   EXPECT_EQ(cache.size(), 1u);
   cache.Put("b", 3, t0 + s(10), t0);
-  EXPECT_EQ(cache.Get("a", t0), 1);  // a is now the most recently used
+  EXPECT_EQ(cache.Get("a", t0), 1);   // a is now the most recently used
   cache.Put("c", 4, t0 + s(10), t0);  // evicts b
   EXPECT_EQ(cache.Get("b", t0), std::nullopt);
   EXPECT_EQ(cache.Get("a", t0), 1);
@@ -311,6 +319,18 @@ TEST(DnsClientTest, RejectsBadOptionsWithoutSendingAnything) {
   bad_timeout.servers = {"127.0.0.1:1"};
   bad_timeout.timeout_ms = 0;
   EXPECT_FALSE(DnsClient::Create(bad_timeout).ok());
+}
+
+TEST(CymruTest, ParsesOrigin) {
+  EXPECT_EQ(ParseCymruOrigin("15169 | 8.8.8.0/24 | US | arin | 2000-03-30"), 15169u);
+  EXPECT_EQ(ParseCymruOrigin("\"13335 | 1.1.1.0/24 | AU | apnic | 2011-08-11\""), 13335u);
+  EXPECT_EQ(ParseCymruOrigin("15169 36040 | 8.8.8.0/24 | US | arin | "), 15169u);  // several
+  EXPECT_EQ(ParseCymruOrigin("4200000000|2001:db8::/32|ZZ|lab|"), 4200000000u);
+  EXPECT_EQ(ParseCymruOrigin("64500"), 64500u);
+  EXPECT_EQ(ParseCymruOrigin(""), std::nullopt);
+  EXPECT_EQ(ParseCymruOrigin("NA | 8.8.8.0/24"), std::nullopt);
+  EXPECT_EQ(ParseCymruOrigin("12ab | x"), std::nullopt);
+  EXPECT_EQ(ParseCymruOrigin("99999999999 | x"), std::nullopt);  // beyond 32 bits
 }
 
 }  // namespace

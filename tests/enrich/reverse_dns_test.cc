@@ -26,6 +26,7 @@
 
 #include <gtest/gtest.h>
 
+#include "enrich/cymru.h"
 #include "enrich/dns_message.h"
 #include "lab/lab.h"
 
@@ -37,7 +38,9 @@ namespace {
 using packet::IpAddress;
 using Clock = std::chrono::steady_clock;
 
-IpAddress Ip(const char* text) { return IpAddress::Parse(text).value(); }
+IpAddress Ip(const char* text) {
+  return IpAddress::Parse(text).value();
+}
 
 int64_t MsSince(Clock::time_point start) {
   return std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - start).count();
@@ -54,11 +57,31 @@ class Dnsmasq {
   Dnsmasq(lab::Lab& lab, const std::string& ns, uint16_t port, int ttl_s, std::string log_path)
       : log_path_(std::move(log_path)) {
     std::vector<std::string> argv = {
-        "ip", "netns", "exec", ns, "dnsmasq", "--no-daemon", "--conf-file=/dev/null",
-        "--no-resolv", "--no-hosts", "--no-poll", "--pid-file=", "--bind-interfaces",
-        "--listen-address=" + std::string(kDnsV4), "--listen-address=" + std::string(kDnsV6),
-        "--port=" + std::to_string(port), "--local-ttl=" + std::to_string(ttl_s),
-        "--local=/in-addr.arpa/", "--local=/ip6.arpa/", "--log-queries", "--log-facility=-",
+        "ip",
+        "netns",
+        "exec",
+        ns,
+        "dnsmasq",
+        "--no-daemon",
+        "--conf-file=/dev/null",
+        "--no-resolv",
+        "--no-hosts",
+        "--no-poll",
+        "--pid-file=",
+        "--bind-interfaces",
+        "--listen-address=" + std::string(kDnsV4),
+        "--listen-address=" + std::string(kDnsV6),
+        "--port=" + std::to_string(port),
+        "--local-ttl=" + std::to_string(ttl_s),
+        "--local=/in-addr.arpa/",
+        "--local=/ip6.arpa/",
+        "--local=/asn.cymru.com/",
+        "--log-queries",
+        "--log-facility=-",
+        "--txt-record=1.113.0.203.origin.asn.cymru.com,64501 | 203.0.113.0/24 | ZZ | lab | "
+        "2024-01-01",
+        "--txt-record=" + ReversedUnder(Ip("2001:db8:ff::1"), "origin6.asn.cymru.com") +
+            ",64502 64503 | 2001:db8::/32 | ZZ | lab | 2024-01-01",
         "--ptr-record=1.113.0.203.in-addr.arpa,target.lab.example",
         "--ptr-record=2.100.51.198.in-addr.arpa,r1.lab.example",
         "--ptr-record=" + ReverseQueryName(Ip("2001:db8:ff::1")) + ",target6.lab.example"};
@@ -67,8 +90,8 @@ class Dnsmasq {
     args.push_back(nullptr);
     posix_spawn_file_actions_t actions;
     posix_spawn_file_actions_init(&actions);
-    posix_spawn_file_actions_addopen(&actions, 1, log_path_.c_str(),
-                                     O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    posix_spawn_file_actions_addopen(&actions, 1, log_path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC,
+                                     0644);
     posix_spawn_file_actions_adddup2(&actions, 1, 2);
     int rc = posix_spawnp(&pid_, "ip", &actions, nullptr, args.data(), environ);
     posix_spawn_file_actions_destroy(&actions);
@@ -317,6 +340,31 @@ TEST_F(ReverseDnsLabTest, UnknownNamespaceIsAnError) {
   auto r = ReverseDns::Create(options);
   ASSERT_FALSE(r.ok());
   EXPECT_NE(r.error().find("rdns-nosuch"), std::string::npos) << r.error();
+}
+
+TEST_F(ReverseDnsLabTest, CymruAsnSharesTheClient) {
+  StartDnsmasq(53, 300);
+  DnsClientOptions dns;
+  dns.netns = colo_;
+  dns.servers = {kDnsV4};
+  dns.timeout_ms = 500;
+  auto client = DnsClient::Create(dns);
+  ASSERT_TRUE(client.ok()) << client.error();
+  std::shared_ptr<DnsClient> shared = std::move(*client);
+  auto cymru = CymruAsn::Create(shared, {.sync_budget_ms = 3000});
+  ASSERT_TRUE(cymru.ok()) << cymru.error();
+  auto rdns = ReverseDns::Create(shared, ReverseDnsOptions{});
+  ASSERT_TRUE(rdns.ok()) << rdns.error();
+
+  auto asns =
+      (*cymru)->LookupAll({Ip("203.0.113.1"), Ip("2001:db8:ff::1"), Ip("198.51.100.9")}, 5000);
+  EXPECT_EQ(asns[0], 64501u);
+  EXPECT_EQ(asns[1], 64502u);
+  EXPECT_EQ(asns[2], std::nullopt);
+  EXPECT_EQ(AsnText((*cymru)->Lookup(Ip("203.0.113.1"))), "AS64501");  // cached
+  EXPECT_EQ((*cymru)->queries(), 3u);
+  EXPECT_EQ((*rdns)->LookupAll({Ip("203.0.113.1")}, 5000)[0], "target.lab.example");
+  EXPECT_EQ(shared->queries_started(), 4u);
 }
 
 }  // namespace

@@ -1,0 +1,174 @@
+#include "dispatch/nats_bus.h"
+
+#include <nats/nats.h>
+
+#include <atomic>
+#include <list>
+#include <map>
+#include <mutex>
+
+namespace colotrace::dispatch {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+std::string Text(natsStatus s) {
+  return natsStatus_GetText(s);
+}
+
+class NatsBusImpl final : public NatsBus {
+ public:
+  ~NatsBusImpl() override {
+    for (natsSubscription* sub : subs_) {
+      natsSubscription_Unsubscribe(sub);
+      natsSubscription_Destroy(sub);
+    }
+    if (conn_ != nullptr) {
+      natsConnection_Close(conn_);
+      natsConnection_Destroy(conn_);
+    }
+    if (opts_ != nullptr) natsOptions_Destroy(opts_);
+  }
+
+  model::Status Open(const NatsOptions& o) {
+    if (o.urls.empty()) return model::Status::Error("no NATS server URL");
+    natsStatus s = natsOptions_Create(&opts_);
+    std::vector<const char*> urls;
+    for (const auto& u : o.urls) urls.push_back(u.c_str());
+    if (s == NATS_OK) s = natsOptions_SetServers(opts_, urls.data(), static_cast<int>(urls.size()));
+    if (s == NATS_OK && !o.name.empty()) s = natsOptions_SetName(opts_, o.name.c_str());
+    if (s == NATS_OK) s = natsOptions_SetMaxReconnect(opts_, -1);
+    if (s == NATS_OK) s = natsOptions_SetReconnectWait(opts_, o.reconnect_wait.count());
+    if (s == NATS_OK) s = natsOptions_SetTimeout(opts_, 2000);
+    if (s == NATS_OK) s = natsOptions_SetPingInterval(opts_, 2000);
+    if (s == NATS_OK) s = natsOptions_SetMaxPingsOut(opts_, 2);
+    if (s == NATS_OK) s = natsOptions_SetRetryOnFailedConnect(opts_, true, nullptr, nullptr);
+    if (s == NATS_OK && !o.creds_file.empty()) {
+      s = natsOptions_SetUserCredentialsFromFiles(opts_, o.creds_file.c_str(), nullptr);
+    }
+    if (s == NATS_OK && !o.tls_ca_file.empty()) {
+      s = natsOptions_SetSecure(opts_, true);
+      if (s == NATS_OK) s = natsOptions_LoadCATrustedCertificates(opts_, o.tls_ca_file.c_str());
+    }
+    if (s != NATS_OK) return model::Status::Error("NATS options: " + Text(s));
+    s = natsConnection_Connect(&conn_, opts_);
+    if (s != NATS_OK && s != NATS_NOT_YET_CONNECTED) {
+      return model::Status::Error("NATS connect: " + Text(s));
+    }
+    natsInbox* inbox = nullptr;
+    if (natsInbox_Create(&inbox) != NATS_OK) return model::Status::Error("NATS inbox");
+    inbox_ = inbox;
+    natsInbox_Destroy(inbox);
+    return Subscribe(inbox_ + ".*", "", [this](std::string_view data, const std::string&) {
+      // The reply subject is not passed to us here: the handler below uses the message subject.
+      (void)data;
+    });
+  }
+
+  model::Status Subscribe(const std::string& subject, const std::string& queue,
+                          Handler handler) override {
+    auto* closure = new Closure{this, std::move(handler), subject.rfind(inbox_, 0) == 0};
+    natsSubscription* sub = nullptr;
+    natsStatus s = queue.empty()
+                       ? natsConnection_Subscribe(&sub, conn_, subject.c_str(), &OnMessage, closure)
+                       : natsConnection_QueueSubscribe(&sub, conn_, subject.c_str(), queue.c_str(),
+                                                       &OnMessage, closure);
+    if (s != NATS_OK) {
+      delete closure;
+      return model::Status::Error("NATS subscribe " + subject + ": " + Text(s));
+    }
+    std::lock_guard lock(mu_);
+    subs_.push_back(sub);
+    closures_.emplace_back(closure);
+    return model::Status::Ok();
+  }
+
+  model::Status Publish(const std::string& subject, std::string_view data,
+                        const std::string& reply) override {
+    natsStatus s = natsConnection_PublishRequest(conn_, subject.c_str(),
+                                                 reply.empty() ? nullptr : reply.c_str(),
+                                                 data.data(), static_cast<int>(data.size()));
+    if (s != NATS_OK) return model::Status::Error("NATS publish: " + Text(s));
+    return model::Status::Ok();
+  }
+
+  void Request(const std::string& subject, std::string_view data,
+               std::chrono::milliseconds forget_after, ReplyHandler done) override {
+    std::string reply;
+    {
+      std::lock_guard lock(mu_);
+      auto now = Clock::now();
+      // Forget requests whose time is up (their callers stopped waiting).
+      for (auto it = pending_.begin(); it != pending_.end();) {
+        it = it->second.expires <= now ? pending_.erase(it) : std::next(it);
+      }
+      uint64_t id = ++next_id_;
+      reply = inbox_ + "." + std::to_string(id);
+      pending_[reply] = Pending{std::move(done), now + forget_after};
+    }
+    // A failed publish (disconnected, buffer full) is an unanswered request: the caller's
+    // deadline reports it.
+    Publish(subject, data, reply);
+  }
+
+  bool connected() const override {
+    return conn_ != nullptr && natsConnection_Status(conn_) == NATS_CONN_STATUS_CONNECTED;
+  }
+
+ private:
+  struct Closure {
+    NatsBusImpl* bus;
+    Handler handler;
+    bool is_inbox;
+  };
+  struct Pending {
+    ReplyHandler done;
+    Clock::time_point expires;
+  };
+
+  static void OnMessage(natsConnection*, natsSubscription*, natsMsg* msg, void* raw) {
+    auto* c = static_cast<Closure*>(raw);
+    std::string_view data(natsMsg_GetData(msg), static_cast<size_t>(natsMsg_GetDataLength(msg)));
+    if (c->is_inbox) {
+      c->bus->OnReply(natsMsg_GetSubject(msg), data);
+    } else {
+      const char* reply = natsMsg_GetReply(msg);
+      c->handler(data, reply != nullptr ? std::string(reply) : std::string());
+    }
+    natsMsg_Destroy(msg);
+  }
+
+  void OnReply(const std::string& subject, std::string_view data) {
+    ReplyHandler done;
+    {
+      std::lock_guard lock(mu_);
+      auto it = pending_.find(subject);
+      if (it == pending_.end()) return;  // late, or a second reply
+      done = std::move(it->second.done);
+      pending_.erase(it);
+    }
+    done(data);
+  }
+
+  natsOptions* opts_ = nullptr;
+  natsConnection* conn_ = nullptr;
+  std::string inbox_;
+  std::mutex mu_;
+  std::vector<natsSubscription*> subs_;
+  std::list<std::unique_ptr<Closure>> closures_;
+  std::map<std::string, Pending> pending_;
+  uint64_t next_id_ = 0;
+};
+
+}  // namespace
+
+model::Result<std::unique_ptr<NatsBus>> NatsBus::Connect(const NatsOptions& options) {
+  auto bus = std::make_unique<NatsBusImpl>();
+  if (auto s = bus->Open(options); !s) {
+    return model::Result<std::unique_ptr<NatsBus>>::Error(s.error());
+  }
+  return std::unique_ptr<NatsBus>(std::move(bus));
+}
+
+}  // namespace colotrace::dispatch

@@ -1,0 +1,50 @@
+// A connection to NATS (nats.c): publish, subscribe (optionally in a queue group), and
+// asynchronous requests. Reconnects by itself, for ever, while it lives.
+//
+// Threads: every method may be called from any thread. Handlers run on nats.c's threads; they
+// must not block for long.
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "model/result.h"
+
+namespace colotrace::dispatch {
+
+struct NatsOptions {
+  std::vector<std::string> urls;  // "nats://127.0.0.1:4222", ...
+  std::string name;               // shown in the server's connection list
+  std::string creds_file;         // user JWT + NKey seed (.creds), or empty
+  std::string tls_ca_file;        // trust these CAs and require TLS, or empty
+  std::chrono::milliseconds reconnect_wait{250};
+};
+
+class NatsBus {
+ public:
+  using Handler = std::function<void(std::string_view data, const std::string& reply)>;
+  using ReplyHandler = std::function<void(std::string_view data)>;
+
+  // Connects; when no server answers yet, keeps trying in the background and succeeds (the
+  // first connection is then made later). Errors: bad options or files.
+  static model::Result<std::unique_ptr<NatsBus>> Connect(const NatsOptions& options);
+  virtual ~NatsBus() = default;
+
+  // `queue` empty: every subscriber gets every message; else one member of the group does.
+  virtual model::Status Subscribe(const std::string& subject, const std::string& queue,
+                                  Handler handler) = 0;
+  virtual model::Status Publish(const std::string& subject, std::string_view data,
+                                const std::string& reply = "") = 0;
+  // Sends a request; `done` gets the first reply, on a NATS thread, unless `forget_after` passes
+  // first (then nothing is called: the caller keeps its own deadline). An empty reply means
+  // that no one listens on the subject.
+  virtual void Request(const std::string& subject, std::string_view data,
+                       std::chrono::milliseconds forget_after, ReplyHandler done) = 0;
+  virtual bool connected() const = 0;
+};
+
+}  // namespace colotrace::dispatch
