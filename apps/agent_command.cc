@@ -33,6 +33,7 @@ options:
   --allow-target CIDR     admit targets in this range despite the target policy (repeatable)
   --capacity N            traceroutes at once (default 256)
   --user NAME             run as this user once the sockets are open (default nobody)
+  --unavailable           announce the colo as unavailable: it is listed but never selected
 )";
 
 constexpr const char* kVersion = "0.1.0";
@@ -53,6 +54,10 @@ int RunAgent(const std::vector<std::string_view>& args) {
     if (a == "-h" || a == "--help") {
       std::cout << kAgentUsage;
       return 0;
+    }
+    if (a == "--unavailable") {
+      options.available = false;
+      continue;
     }
     if (i + 1 >= args.size()) return usage(std::string(a) + " needs a value");
     std::string v(args[++i]);

@@ -70,6 +70,7 @@ void Agent::Announce() {
   a.agent = id_;
   a.version = options_.version;
   a.capacity = options_.capacity;
+  a.available = options_.available;
   bus_->Publish(dispatch::kAnnounceSubject, dispatch::EncodeAnnouncement(a));
 }
 

@@ -24,6 +24,7 @@ struct AgentOptions {
   std::string city;
   std::string version;
   int capacity = 256;  // jobs at once; more are answered with Code 4 at once
+  bool available = true;  // false: the colo is listed but never selected for traceroutes
   std::chrono::milliseconds announce_every{1000};
 };
 

@@ -4,6 +4,7 @@
 
 #include "api/envelope.h"
 #include "api/request_parser.h"
+#include "model/json_writer.h"
 
 namespace colotrace::api {
 
@@ -103,7 +104,49 @@ void ApiHandler::Handle(HttpRequest request, Respond respond) {
     if (request.method != "POST") return method_not_allowed("POST");
     return Traceroute(request, seg[3], std::move(finish));
   }
+  // client/v4/accounts/{account_id}/diagnostics/traceroute/colos (a colotrace extension)
+  if (seg.size() == 7 && seg[0] == "client" && seg[1] == "v4" && seg[2] == "accounts" &&
+      seg[4] == "diagnostics" && seg[5] == "traceroute" && seg[6] == "colos") {
+    if (request.method != "GET") return method_not_allowed("GET");
+    return ListColos(request, seg[3], std::move(finish));
+  }
   finish(ErrorResponse(404, kNoRoute, "No route for that URI"));
+}
+
+void ApiHandler::ListColos(const HttpRequest& request, const std::string& account_id,
+                           Respond respond) {
+  AuthHeaders headers{request.Header("authorization"), request.Header("x-auth-email"),
+                      request.Header("x-auth-key")};
+  AuthOutcome auth = auth_.Check(headers, account_id);
+  if (!auth.ok()) {
+    return respond(ErrorResponse(auth.http_status, std::vector<ApiError>{*auth.error}));
+  }
+  model::JsonWriter w;
+  w.BeginObject();
+  w.Key("success").Bool(true);
+  w.Key("errors").BeginArray().EndArray();
+  w.Key("messages").BeginArray().EndArray();
+  w.Key("result").BeginArray();
+  for (const auto& c : dispatcher_.Status()) {
+    w.BeginObject();
+    w.Key("name").String(c.info.name);
+    w.Key("city").String(c.info.city);
+    w.Key("status").String(c.info.available ? "available" : "unavailable");
+    w.Key("remote").Bool(c.last_seen_unix_ms != 0);
+    w.Key("agents").BeginArray();
+    for (const auto& a : c.agents) w.String(a);
+    w.EndArray();
+    w.Key("last_seen_unix_ms");
+    if (c.last_seen_unix_ms != 0) {
+      w.Int(c.last_seen_unix_ms);
+    } else {
+      w.Null();
+    }
+    w.EndObject();
+  }
+  w.EndArray();
+  w.EndObject();
+  respond(Json(200, w.Take()));
 }
 
 void ApiHandler::Traceroute(const HttpRequest& request, const std::string& account_id,

@@ -41,6 +41,7 @@ class ApiHandler {
 
  private:
   void Traceroute(const HttpRequest& request, const std::string& account_id, Respond respond);
+  void ListColos(const HttpRequest& request, const std::string& account_id, Respond respond);
   const Authenticator& auth_;
   dispatch::Dispatcher& dispatcher_;
   RateLimiter& limiter_;

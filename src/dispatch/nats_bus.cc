@@ -86,9 +86,12 @@ class NatsBusImpl final : public NatsBus {
 
   model::Status Publish(const std::string& subject, std::string_view data,
                         const std::string& reply) override {
-    natsStatus s = natsConnection_PublishRequest(conn_, subject.c_str(),
-                                                 reply.empty() ? nullptr : reply.c_str(),
-                                                 data.data(), static_cast<int>(data.size()));
+    natsStatus s =
+        reply.empty()
+            ? natsConnection_Publish(conn_, subject.c_str(), data.data(),
+                                     static_cast<int>(data.size()))
+            : natsConnection_PublishRequest(conn_, subject.c_str(), reply.c_str(), data.data(),
+                                            static_cast<int>(data.size()));
     if (s != NATS_OK) return model::Status::Error("NATS publish: " + Text(s));
     return model::Status::Ok();
   }

@@ -1,0 +1,248 @@
+// Remote colos over a real nats-server: agents in lab namespaces, API servers without a local
+// colo, results from every colo through either server, an agent killed, a late agent, and
+// nats-server restarted. Needs root (namespaces) and nats-server; everything on 127.0.0.1 or
+// inside the lab.
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <gtest/gtest.h>
+
+#include <boost/json.hpp>
+#include <chrono>
+#include <cstdio>
+#include <string>
+#include <thread>
+
+#include "lab/lab.h"
+#include "lab/topologies.h"
+
+namespace {
+
+using namespace std::chrono_literals;
+
+// A child process; its first stdout line is kept; killed on destruction.
+class Child {
+ public:
+  explicit Child(std::vector<std::string> argv, bool read_line = true) {
+    int out[2];
+    EXPECT_EQ(pipe(out), 0);
+    pid_ = fork();
+    if (pid_ == 0) {
+      dup2(out[1], 1);
+      close(out[0]);
+      int devnull = open("/dev/null", O_WRONLY);
+      dup2(devnull, 2);
+      std::vector<char*> args;
+      for (auto& a : argv) args.push_back(a.data());
+      args.push_back(nullptr);
+      execvp(args[0], args.data());
+      _exit(127);
+    }
+    close(out[1]);
+    out_ = fdopen(out[0], "r");
+    char line[512];
+    if (read_line && fgets(line, sizeof line, out_) != nullptr) first_line_ = line;
+  }
+  ~Child() {
+    Kill(SIGKILL);
+    if (out_) fclose(out_);
+  }
+  void Kill(int sig) {
+    if (pid_ <= 0) return;
+    kill(pid_, sig);
+    waitpid(pid_, nullptr, 0);
+    pid_ = -1;
+  }
+  const std::string& first_line() const { return first_line_; }
+  int Port() const {
+    auto at = first_line_.find("127.0.0.1:");
+    return at == std::string::npos ? 0 : std::atoi(first_line_.c_str() + at + 10);
+  }
+
+ private:
+  pid_t pid_ = -1;
+  FILE* out_ = nullptr;
+  std::string first_line_;
+};
+
+int FreePort() {
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
+  socklen_t len = sizeof a;
+  getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
+  close(fd);
+  return ntohs(a.sin_port);
+}
+
+bool Accepts(int port) {
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_port = htons(static_cast<uint16_t>(port));
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  bool ok = connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0;
+  close(fd);
+  return ok;
+}
+
+std::string Http(int port, const std::string& request) {
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_port = htons(static_cast<uint16_t>(port));
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) {
+    close(fd);
+    return "";
+  }
+  [[maybe_unused]] ssize_t w = write(fd, request.data(), request.size());
+  std::string response;
+  char buf[8192];
+  ssize_t n;
+  while ((n = read(fd, buf, sizeof buf)) > 0) response.append(buf, static_cast<size_t>(n));
+  close(fd);
+  auto body = response.find("\r\n\r\n");
+  return body == std::string::npos ? "" : response.substr(body + 4);
+}
+
+boost::json::value Trace(int port, const std::string& body) {
+  std::string req =
+      "POST /client/v4/accounts/acc1/diagnostics/traceroute HTTP/1.1\r\nHost: x\r\n"
+      "Authorization: Bearer t0k\r\nConnection: close\r\nContent-Length: " +
+      std::to_string(body.size()) + "\r\n\r\n" + body;
+  std::string out = Http(port, req);
+  boost::json::error_code ec;
+  auto v = boost::json::parse(out, ec);
+  return ec ? boost::json::value() : v;
+}
+
+std::vector<std::string> ColoNames(int port) {
+  std::string out = Http(port,
+                         "GET /client/v4/accounts/acc1/diagnostics/traceroute/colos HTTP/1.1\r\n"
+                         "Host: x\r\nAuthorization: Bearer t0k\r\nConnection: close\r\n\r\n");
+  std::vector<std::string> names;
+  boost::json::error_code ec;
+  auto v = boost::json::parse(out, ec);
+  if (ec || !v.is_object()) return names;
+  for (const auto& c : v.at("result").as_array()) names.emplace_back(c.at("name").as_string());
+  std::sort(names.begin(), names.end());
+  return names;
+}
+
+bool WaitFor(const std::function<bool()>& ok, std::chrono::milliseconds limit) {
+  auto end = std::chrono::steady_clock::now() + limit;
+  while (std::chrono::steady_clock::now() < end) {
+    if (ok()) return true;
+    std::this_thread::sleep_for(100ms);
+  }
+  return ok();
+}
+
+std::vector<std::string> Hops(const boost::json::value& colo) {
+  std::vector<std::string> out;
+  for (const auto& h : colo.at("hops").as_array()) {
+    const auto& nodes = h.at("nodes").as_array();
+    out.push_back(nodes.empty() ? "*" : std::string(nodes[0].at("ip").as_string()));
+  }
+  return out;
+}
+
+TEST(AgentIntegrationTest, RemoteColosThroughNats) {
+  std::string reason;
+  if (!colotrace::lab::Lab::CanRun(&reason)) GTEST_SKIP() << "lab unavailable: " << reason;
+  ASSERT_EQ(system("command -v nats-server >/dev/null"), 0) << "nats-server is not installed";
+  // Three colos with different paths to the same target address.
+  colotrace::lab::Lab lab_a("aga"), lab_b("agb"), lab_c("agc");
+  auto a = colotrace::lab::Chain(lab_a, 1);
+  auto b = colotrace::lab::Chain(lab_b, 2);
+  auto c = colotrace::lab::Chain(lab_c, 3);
+  int nats_port = FreePort();
+  std::string nats_url = "nats://127.0.0.1:" + std::to_string(nats_port);
+  auto nats = std::make_unique<Child>(
+      std::vector<std::string>{"nats-server", "-a", "127.0.0.1", "-p", std::to_string(nats_port)},
+      false);
+  ASSERT_TRUE(WaitFor([&] { return Accepts(nats_port); }, 5s));
+
+  auto agent = [&](const std::string& colo, const colotrace::lab::Topology& t) {
+    return std::make_unique<Child>(std::vector<std::string>{
+        COLOTRACE_BIN, "agent", "--nats", nats_url, "--colo", colo, "--city", colo + " city",
+        "--netns", t.colo, "--allow-target", "203.0.113.0/24"});
+  };
+  auto den01 = agent("den01", a);
+  auto den02 = agent("den02", b);
+  auto ams01 = agent("ams01", c);
+  ASSERT_NE(den01->first_line().find("colotrace agent"), std::string::npos);
+  auto server = [&] {
+    return std::make_unique<Child>(
+        std::vector<std::string>{COLOTRACE_BIN, "serve", "--no-local-colo", "--nats", nats_url,
+                                 "--listen", "127.0.0.1:0", "--token", "t0k:acc1"});
+  };
+  auto s1 = server();
+  auto s2 = server();
+  ASSERT_GT(s1->Port(), 0) << s1->first_line();
+  ASSERT_GT(s2->Port(), 0) << s2->first_line();
+  const std::vector<std::string> all = {"ams01", "den01", "den02"};
+  ASSERT_TRUE(WaitFor([&] { return ColoNames(s1->Port()) == all; }, 10s));
+  ASSERT_TRUE(WaitFor([&] { return ColoNames(s2->Port()) == all; }, 10s));
+
+  // Every colo through either server, each with its own path.
+  for (int port : {s1->Port(), s2->Port()}) {
+    auto r = Trace(port, R"({"targets":["203.0.113.1"]})");
+    ASSERT_TRUE(r.is_object());
+    const auto& colos = r.at("result").at(0).at("colos").as_array();
+    ASSERT_EQ(colos.size(), 3u) << boost::json::serialize(r);
+    for (const auto& colo : colos) {
+      std::string name(colo.at("colo").at("name").as_string());
+      const auto& topo = name == "den01" ? a : name == "den02" ? b : c;
+      EXPECT_EQ(colo.at("error").as_string(), "") << name;
+      EXPECT_EQ(colo.at("colo").at("city").as_string(), name + " city");
+      EXPECT_EQ(Hops(colo), topo.hop_v4) << name;
+    }
+  }
+  // By three-letter prefix, in colo order.
+  auto den = Trace(s1->Port(), R"({"targets":["203.0.113.1"],"colos":["den"]})");
+  const auto& den_colos = den.at("result").at(0).at("colos").as_array();
+  ASSERT_EQ(den_colos.size(), 2u);
+  EXPECT_EQ(Hops(den_colos[0]).size() + Hops(den_colos[1]).size(),
+            a.hop_v4.size() + b.hop_v4.size());
+
+  // An agent killed: its colo disappears within a few seconds; the others go on.
+  ams01->Kill(SIGKILL);
+  ASSERT_TRUE(WaitFor(
+      [&] {
+        return ColoNames(s1->Port()) == std::vector<std::string>{"den01", "den02"};
+      },
+      6s));
+  auto gone = Trace(s1->Port(), R"({"targets":["203.0.113.1"],"colos":["ams01"]})");
+  EXPECT_EQ(gone.at("errors").at(0).at("code").as_int64(), 1005);
+
+  // An agent that joins late.
+  auto fra01 = agent("fra01", c);
+  ASSERT_TRUE(WaitFor([&] { return ColoNames(s2->Port()).size() == 3; }, 6s));
+  auto fra = Trace(s2->Port(), R"({"targets":["203.0.113.1"],"colos":["FRA01"]})");
+  EXPECT_EQ(Hops(fra.at("result").at(0).at("colos").at(0)), c.hop_v4);
+
+  // nats-server restarted: agents and servers reconnect by themselves.
+  nats->Kill(SIGKILL);
+  nats = std::make_unique<Child>(
+      std::vector<std::string>{"nats-server", "-a", "127.0.0.1", "-p", std::to_string(nats_port)},
+      false);
+  ASSERT_TRUE(WaitFor([&] { return Accepts(nats_port); }, 5s));
+  bool recovered = WaitFor(
+      [&] {
+        auto r = Trace(s1->Port(), R"({"targets":["203.0.113.1"],"colos":["den01"]})");
+        return r.is_object() && r.at("success").as_bool() &&
+               r.at("result").at(0).at("colos").at(0).at("error").as_string() == "";
+      },
+      15s);
+  EXPECT_TRUE(recovered) << "no answer through NATS after its restart";
+}
+
+}  // namespace
