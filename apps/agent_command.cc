@@ -9,6 +9,7 @@
 #include "agent/agent.h"
 #include "api/target_policy.h"
 #include "dispatch/local_colo.h"
+#include "enrich_flags.h"
 #include "probe/engine.h"
 #include "probe/system.h"
 
@@ -34,6 +35,9 @@ options:
   --capacity N            traceroutes at once (default 256)
   --user NAME             run as this user once the sockets are open (default nobody)
   --unavailable           announce the colo as unavailable: it is listed but never selected
+  --asn-db FILE           ASNs from a MaxMind-format ASN database
+  --names                 reverse-DNS names through the namespace's resolv.conf
+  --dns-server IP[:PORT]  reverse-DNS names through this server
 )";
 
 constexpr const char* kVersion = "0.1.0";
@@ -44,6 +48,7 @@ int RunAgent(const std::vector<std::string_view>& args) {
   agent::AgentOptions options;
   options.version = kVersion;
   std::string netns, user = "nobody";
+  EnrichFlags enrich;
   api::TargetPolicy policy;
   auto usage = [](const std::string& message) {
     std::cerr << "colotrace agent: " << message << "\nTry 'colotrace agent --help'.\n";
@@ -57,6 +62,10 @@ int RunAgent(const std::vector<std::string_view>& args) {
     }
     if (a == "--unavailable") {
       options.available = false;
+      continue;
+    }
+    if (a == "--names") {
+      enrich.names = true;
       continue;
     }
     if (i + 1 >= args.size()) return usage(std::string(a) + " needs a value");
@@ -85,6 +94,7 @@ int RunAgent(const std::vector<std::string_view>& args) {
       if (options.capacity < 1 || options.capacity > 100000) {
         return usage("--capacity wants 1..100000");
       }
+    } else if (ParseEnrichFlag(a, &enrich, [&] { return v; })) {
     } else if (a == "--allow-target") {
       if (auto s = policy.Allow(v); !s) return usage(s.error());
     } else {
@@ -114,6 +124,10 @@ int RunAgent(const std::vector<std::string_view>& args) {
   dispatch::LocalColoOptions local;
   local.netns = netns;
   local.allow_target = [&policy](const packet::IpAddress& a) { return policy.IsAllowed(a); };
+  if (auto s = MakeEnrichment(enrich, netns, &local); !s) {
+    std::cerr << "colotrace agent: " << s.error() << "\n";
+    return 2;
+  }
   auto runner = std::make_unique<dispatch::LocalColoRunner>(**engine, local);
   auto the_agent = std::make_unique<agent::Agent>(options, *runner);
   if (auto s = probe::DropPrivileges(user); !s) {

@@ -13,6 +13,7 @@
 #include "agent_command.h"
 #include "api/request_parser.h"
 #include "dispatch/local_colo.h"
+#include "enrich_flags.h"
 #include "model/limits.h"
 #include "model/result_json.h"
 #include "model/text_report.h"
@@ -49,6 +50,9 @@ options:
   --wait-time S        1..5 seconds to wait for each probe's reply (default 1)
   --netns NAME         send from network namespace NAME (as `ip netns` names it)
   --json               print the API's result array instead of a table
+  --asn-db FILE        ASNs from a MaxMind-format ASN database
+  --names              reverse-DNS names, through the namespace's resolv.conf
+  --dns-server IP[:PORT]  reverse-DNS names through this server (implies --names)
   -h, --help           this text
 
 exit status: 0 done, 1 could not probe at all, 2 bad input.
@@ -57,6 +61,7 @@ exit status: 0 done, 1 could not probe at all, 2 bad input.
 struct TraceFlags {
   TraceOptions options;
   std::string netns;
+  colotrace::apps::EnrichFlags enrich;
   bool json = false;
   std::vector<std::string> targets;
 };
@@ -121,6 +126,7 @@ TraceFlags ParseTraceFlags(const std::vector<std::string_view>& args) {
       if (f.netns.empty()) throw UsageError{"--netns needs a name"};
     } else if (name == "--json" && !inline_value) {
       f.json = true;
+    } else if (colotrace::apps::ParseEnrichFlag(name, &f.enrich, value)) {
     } else {
       throw UsageError{"unknown option '" + std::string(arg) + "'"};
     }
@@ -176,6 +182,13 @@ int RunTrace(const TraceFlags& flags) {
     }
     addresses.push_back(*address);
   }
+  colotrace::dispatch::LocalColoOptions local;
+  local.netns = flags.netns;
+  if (auto s = colotrace::apps::MakeEnrichment(flags.enrich, flags.netns, &local); !s) {
+    std::cerr << "colotrace: " << s.error() << "\n";
+    return kExitUsage;
+  }
+  colotrace::dispatch::LocalColoRunner runner(**engine, local);
   if (auto s = colotrace::probe::DropPrivileges(); !s) {
     std::cerr << "colotrace: cannot drop privileges: " << s.error() << "\n";
     return kExitFailed;
@@ -183,8 +196,8 @@ int RunTrace(const TraceFlags& flags) {
 
   std::vector<std::promise<ColoResult>> promises(addresses.size());
   for (size_t i = 0; i < addresses.size(); ++i) {
-    (*engine)->Start({addresses[i], flags.options},
-                     [&promises, i](ColoResult r) { promises[i].set_value(std::move(r)); });
+    runner.Trace(addresses[i].ToString(), flags.options,
+                 [&promises, i](ColoResult r) { promises[i].set_value(std::move(r)); });
   }
   std::vector<TargetResult> results;
   int cannot_probe = 0;

@@ -47,6 +47,9 @@ options:
   --nats-creds FILE          NATS user credentials (JWT and NKey seed)
   --nats-tls-ca FILE         require TLS to NATS and trust these CAs
   --no-local-colo            no in-process colo (then no raw sockets and no root are needed)
+  --asn-db FILE              ASNs from a MaxMind-format ASN database (reloaded on change)
+  --names                    reverse-DNS names through the namespace's resolv.conf
+  --dns-server IP[:PORT]     reverse-DNS names through this server (implies --names)
   -h, --help                 this text
 )";
 
@@ -130,6 +133,7 @@ ServeConfig ParseFlags(const std::vector<std::string_view>& args) {
       config.nats_tls_ca = value();
     } else if (arg == "--no-local-colo") {
       config.local_colo = false;
+    } else if (ParseEnrichFlag(arg, &config.enrich, value)) {
     } else {
       throw UsageError{"unknown option '" + std::string(arg) + "'"};
     }
@@ -206,6 +210,10 @@ int RunServe(const std::vector<std::string_view>& args) {
     dispatch::LocalColoOptions local;
     local.netns = config.netns;
     local.allow_target = [&policy](const packet::IpAddress& a) { return policy.IsAllowed(a); };
+    if (auto s = MakeEnrichment(config.enrich, config.netns, &local); !s) {
+      std::cerr << "colotrace serve: " << s.error() << "\n";
+      return 2;
+    }
     dispatcher.AddColo({config.colo_name, config.colo_city, true},
                        std::make_shared<dispatch::LocalColoRunner>(*engine, local));
   }

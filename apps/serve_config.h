@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "enrich_flags.h"
 #include "model/result.h"
 
 namespace colotrace::apps {
@@ -31,6 +32,7 @@ struct ServeConfig {
   std::string nats_creds;
   std::string nats_tls_ca;
   bool local_colo = true;
+  EnrichFlags enrich;  // names and ASNs of the local colo (flags only)
   // Limits.
   int requests_per_window = 1200;
   int64_t probes_per_window = 1'000'000;

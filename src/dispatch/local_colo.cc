@@ -3,8 +3,10 @@
 #include <netdb.h>
 #include <sys/socket.h>
 
+#include <algorithm>
 #include <condition_variable>
 #include <deque>
+#include <map>
 #include <mutex>
 #include <thread>
 #include <vector>
@@ -149,7 +151,78 @@ void LocalColoRunner::Probe(const IpAddress& address, const model::TraceOptions&
     done(std::move(r));
     return;
   }
-  engine_.Start(probe::TraceRequest{address, options}, std::move(done));
+  if (!options_.asn && !options_.reverse_dns) {
+    engine_.Start(probe::TraceRequest{address, options}, std::move(done));
+    return;
+  }
+  engine_.Start(probe::TraceRequest{address, options},
+                [this, done = std::move(done)](model::ColoResult r) mutable {
+                  Enrich(std::move(r), std::move(done));
+                });
+}
+
+void LocalColoRunner::Enrich(model::ColoResult result, Callback done) {
+  if (options_.asn) {
+    auto asn_of = [this](const std::string& ip) {
+      auto address = IpAddress::Parse(ip);
+      return address ? enrich::AsnText(options_.asn->Lookup(*address)) : std::string();
+    };
+    for (auto& hop : result.hops) {
+      for (auto& node : hop.nodes) node.asn = asn_of(node.ip);
+    }
+    if (!result.target_summary.ip.empty()) {
+      result.target_summary.asn = asn_of(result.target_summary.ip);
+    }
+  }
+  if (!options_.reverse_dns) {
+    done(std::move(result));
+    return;
+  }
+  // Every distinct address once; names are filled in when the last lookup has answered.
+  struct Job {
+    std::mutex mu;
+    model::ColoResult result;
+    Callback done;
+    std::map<std::string, std::string> names;
+    size_t pending = 0;
+  };
+  auto job = std::make_shared<Job>();
+  std::vector<std::string> ips;
+  for (const auto& hop : result.hops) {
+    for (const auto& node : hop.nodes) ips.push_back(node.ip);
+  }
+  if (!result.target_summary.ip.empty()) ips.push_back(result.target_summary.ip);
+  std::sort(ips.begin(), ips.end());
+  ips.erase(std::unique(ips.begin(), ips.end()), ips.end());
+  job->result = std::move(result);
+  job->done = std::move(done);
+  job->pending = ips.size() + 1;  // + 1 until every lookup has been started
+  auto arrive = [job](const std::string& ip, std::optional<std::string> name) {
+    std::unique_lock lock(job->mu);
+    if (name && !name->empty()) job->names[ip] = *name;
+    if (--job->pending > 0) return;
+    for (auto& hop : job->result.hops) {
+      for (auto& node : hop.nodes) {
+        if (auto it = job->names.find(node.ip); it != job->names.end()) node.name = it->second;
+      }
+    }
+    auto& summary = job->result.target_summary;
+    if (auto it = job->names.find(summary.ip); it != job->names.end()) summary.name = it->second;
+    Callback cb = std::move(job->done);
+    model::ColoResult r = std::move(job->result);
+    lock.unlock();
+    cb(std::move(r));
+  };
+  for (const auto& ip : ips) {
+    auto address = IpAddress::Parse(ip);
+    if (!address) {
+      arrive(ip, std::nullopt);
+      continue;
+    }
+    options_.reverse_dns->Lookup(
+        *address, [arrive, ip](std::optional<std::string> name) { arrive(ip, std::move(name)); });
+  }
+  arrive("", std::nullopt);
 }
 
 }  // namespace colotrace::dispatch

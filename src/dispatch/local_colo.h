@@ -7,6 +7,8 @@
 #include <string>
 
 #include "dispatch/colo_runner.h"
+#include "enrich/asn_db.h"
+#include "enrich/reverse_dns.h"
 #include "probe/engine.h"
 #include "probe/packet/address.h"
 
@@ -16,6 +18,11 @@ struct LocalColoOptions {
   std::string netns;  // where names are resolved (the engine's namespace); empty: ours
   // Called with every resolved address; false refuses the target (Code 1). Empty: allow all.
   std::function<bool(const packet::IpAddress&)> allow_target;
+  // Enrichment of every answering node and of the target summary; null: none (asn "", name =
+  // the address). Reverse-DNS lookups all run at once after the trace; each ends within the
+  // DNS client's timeout, which bounds what names add to a result's time.
+  std::shared_ptr<enrich::AsnDatabase> asn;
+  std::shared_ptr<enrich::ReverseDns> reverse_dns;
   int resolver_threads = 4;        // concurrent name lookups
   int max_pending_lookups = 1024;  // beyond it, a lookup fails at once (Code 4)
 };
@@ -30,6 +37,7 @@ class LocalColoRunner final : public ColoRunner {
  private:
   class Resolver;
   void Probe(const packet::IpAddress& address, const model::TraceOptions& options, Callback done);
+  void Enrich(model::ColoResult result, Callback done);
   probe::Engine& engine_;
   LocalColoOptions options_;
   std::unique_ptr<Resolver> resolver_;

@@ -227,3 +227,36 @@ TEST_F(ColotraceCliLabTest, GreAndIcmpTogetherLabelEachNode) {
 }
 
 }  // namespace
+
+namespace {
+
+TEST_F(ColotraceCliLabTest, AsnsFromADatabaseAndAResolverThatNeverAnswers) {
+  auto topo = colotrace::lab::Chain(*lab_, 2);
+  std::string db = "/tmp/colotrace-cli-test-" + std::to_string(getpid()) + ".mmdb";
+  ExecResult written = RunCommand({"perl", WRITE_LAB_ASN_DB, db, "198.51.100.0/24=64500:Lab-Links",
+                                   "203.0.113.0/24=64501:Lab-Target"},
+                                  ExecOptions{false, "", std::chrono::milliseconds(30000)});
+  ASSERT_EQ(written.status, 0) << written.err;
+  // 192.0.2.53 is routed into the lab but nothing answers there: names stay the addresses,
+  // and the trace still ends (each lookup gives up after its 1 s budget).
+  ExecResult r = Colotrace({"trace", "--netns", topo.colo, "--json", "--asn-db", db, "--dns-server",
+                            "192.0.2.53", topo.target_v4});
+  unlink(db.c_str());
+  ASSERT_EQ(r.status, 0) << r.err;
+  auto doc = boost::json::parse(r.out);
+  const auto& colo = doc.at(0).at("colos").at(0);
+  const auto& hops = colo.at("hops").as_array();
+  ASSERT_EQ(hops.size(), topo.hop_v4.size());
+  for (size_t h = 0; h < hops.size(); ++h) {
+    const auto& node = hops[h].at("nodes").at(0);
+    EXPECT_EQ(node.at("asn").as_string(), h + 1 == hops.size() ? "AS64501" : "AS64500");
+    EXPECT_EQ(node.at("name").as_string(), node.at("ip").as_string());
+  }
+  EXPECT_EQ(colo.at("target_summary").at("asn").as_string(), "AS64501");
+  ExecResult missing =
+      Colotrace({"trace", "--netns", topo.colo, "--asn-db", "/nonexistent.mmdb", topo.target_v4});
+  EXPECT_EQ(missing.status, 2);
+  EXPECT_NE(missing.err.find("--asn-db"), std::string::npos) << missing.err;
+}
+
+}  // namespace
