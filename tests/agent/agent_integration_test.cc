@@ -14,6 +14,7 @@
 #include <boost/json.hpp>
 #include <chrono>
 #include <cstdio>
+#include <future>
 #include <string>
 #include <thread>
 
@@ -213,8 +214,49 @@ TEST(AgentIntegrationTest, RemoteColosThroughNats) {
   EXPECT_EQ(Hops(den_colos[0]).size() + Hops(den_colos[1]).size(),
             a.hop_v4.size() + b.hop_v4.size());
 
-  // An agent killed: its colo disappears within a few seconds; the others go on.
+  // A colo marked unavailable is listed but never selected.
+  auto pek01 = std::make_unique<Child>(
+      std::vector<std::string>{COLOTRACE_BIN, "agent", "--nats", nats_url, "--colo", "pek01",
+                               "--netns", c.colo, "--unavailable"});
+  ASSERT_TRUE(WaitFor([&] { return ColoNames(s1->Port()).size() == 4; }, 6s));
+  auto pek = Trace(s1->Port(), R"({"targets":["203.0.113.1"],"colos":["pek01"]})");
+  EXPECT_EQ(pek.at("errors").at(0).at("code").as_int64(), 1005);
+  auto without_pek = Trace(s1->Port(), R"({"targets":["203.0.113.1"]})");
+  EXPECT_EQ(without_pek.at("result").at(0).at("colos").as_array().size(), 3u);
+  pek01->Kill(SIGKILL);
+
+  // A second agent of den01: when one of the two dies, the other takes its jobs.
+  auto den01_b = agent("den01", a);
+  std::this_thread::sleep_for(1500ms);
+  den01->Kill(SIGKILL);
+  for (int i = 0; i < 3; ++i) {
+    auto r = Trace(s2->Port(), R"({"targets":["203.0.113.1"],"colos":["den01"]})");
+    const auto& colo = r.at("result").at(0).at("colos").at(0);
+    // Right after the kill a job may still go to the dead agent (Code 3); then the live one.
+    if (colo.at("error").as_string() != "") continue;
+    EXPECT_EQ(Hops(colo), a.hop_v4);
+    break;
+  }
+  auto den01_after = Trace(s2->Port(), R"({"targets":["203.0.113.1"],"colos":["den01"]})");
+  EXPECT_EQ(den01_after.at("result").at(0).at("colos").at(0).at("error").as_string(), "");
+
+  // An agent killed in the middle of a trace costs only that trace: its colo gets Code 3
+  // (after the deadline, 2 x wait_time + 5 s) while the others answer.
+  auto slow = std::async(std::launch::async, [&] {
+    return Trace(
+        s1->Port(),
+        R"({"targets":["203.0.113.99"],"colos":["ams01","den02"],"options":{"max_ttl":4}})");
+  });
+  std::this_thread::sleep_for(300ms);  // 203.0.113.99 never answers: each trace waits 1 s
   ams01->Kill(SIGKILL);
+  auto mid = slow.get();
+  const auto& mid_colos = mid.at("result").at(0).at("colos").as_array();
+  ASSERT_EQ(mid_colos.size(), 2u) << boost::json::serialize(mid);
+  EXPECT_EQ(mid_colos[0].at("error").as_string(), "Could not gather traceroute data: Code 3");
+  EXPECT_EQ(mid_colos[1].at("error").as_string(), "");
+  EXPECT_EQ(mid_colos[1].at("hops").as_array().size(), 4u);
+
+  // The killed agent's colo disappears within a few seconds; the others go on.
   ASSERT_TRUE(WaitFor(
       [&] {
         return ColoNames(s1->Port()) == std::vector<std::string>{"den01", "den02"};
