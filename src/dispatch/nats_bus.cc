@@ -43,7 +43,12 @@ class NatsBusImpl final : public NatsBus {
     if (s == NATS_OK) s = natsOptions_SetTimeout(opts_, 2000);
     if (s == NATS_OK) s = natsOptions_SetPingInterval(opts_, 2000);
     if (s == NATS_OK) s = natsOptions_SetMaxPingsOut(opts_, 2);
-    if (s == NATS_OK) s = natsOptions_SetRetryOnFailedConnect(opts_, true, nullptr, nullptr);
+    // With a callback the first connection is made in the background (without one nats.c
+    // would retry inside Connect, for ever, blocking the caller).
+    if (s == NATS_OK) {
+      s = natsOptions_SetRetryOnFailedConnect(
+          opts_, true, [](natsConnection*, void*) {}, nullptr);
+    }
     if (s == NATS_OK && !o.creds_file.empty()) {
       s = natsOptions_SetUserCredentialsFromFiles(opts_, o.creds_file.c_str(), nullptr);
     }
@@ -86,12 +91,11 @@ class NatsBusImpl final : public NatsBus {
 
   model::Status Publish(const std::string& subject, std::string_view data,
                         const std::string& reply) override {
-    natsStatus s =
-        reply.empty()
-            ? natsConnection_Publish(conn_, subject.c_str(), data.data(),
-                                     static_cast<int>(data.size()))
-            : natsConnection_PublishRequest(conn_, subject.c_str(), reply.c_str(), data.data(),
-                                            static_cast<int>(data.size()));
+    natsStatus s = reply.empty()
+                       ? natsConnection_Publish(conn_, subject.c_str(), data.data(),
+                                                static_cast<int>(data.size()))
+                       : natsConnection_PublishRequest(conn_, subject.c_str(), reply.c_str(),
+                                                       data.data(), static_cast<int>(data.size()));
     if (s != NATS_OK) return model::Status::Error("NATS publish: " + Text(s));
     return model::Status::Ok();
   }

@@ -287,4 +287,47 @@ TEST(AgentIntegrationTest, RemoteColosThroughNats) {
   EXPECT_TRUE(recovered) << "no answer through NATS after its restart";
 }
 
+TEST(AgentIntegrationTest, TlsToNats) {
+  std::string reason;
+  if (!colotrace::lab::Lab::CanRun(&reason)) GTEST_SKIP() << "lab unavailable: " << reason;
+  ASSERT_EQ(system("command -v nats-server >/dev/null && command -v openssl >/dev/null"), 0);
+  // A CA, a server certificate for 127.0.0.1 signed by it, and an unrelated second CA.
+  std::string dir = "/tmp/colotrace-tls-" + std::to_string(getpid());
+  std::string script =
+      "set -e; mkdir -p " + dir + "; cd " + dir +
+      "; openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=lab-ca -keyout ca.key "
+      "-out ca.pem 2>/dev/null"
+      "; openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=other-ca -keyout o.key "
+      "-out other.pem 2>/dev/null"
+      "; openssl req -newkey rsa:2048 -nodes -subj /CN=127.0.0.1 -keyout server.key -out s.csr "
+      "2>/dev/null"
+      "; printf 'subjectAltName=IP:127.0.0.1' > ext"
+      "; openssl x509 -req -in s.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 1 "
+      "-extfile ext -out server.pem 2>/dev/null";
+  ASSERT_EQ(system(("/bin/sh -c \"" + script + "\"").c_str()), 0);
+  colotrace::lab::Lab lab("tls");
+  auto topo = colotrace::lab::Chain(lab, 1);
+  int nats_port = FreePort();
+  std::string url = "tls://127.0.0.1:" + std::to_string(nats_port);
+  Child nats({"nats-server", "-a", "127.0.0.1", "-p", std::to_string(nats_port), "--tls",
+              "--tlscert", dir + "/server.pem", "--tlskey", dir + "/server.key"},
+             false);
+  ASSERT_TRUE(WaitFor([&] { return Accepts(nats_port); }, 5s));
+  Child trusted({COLOTRACE_BIN, "agent", "--nats", url, "--tls-ca", dir + "/ca.pem", "--colo",
+                 "sec01", "--netns", topo.colo, "--allow-target", "203.0.113.0/24"});
+  Child untrusting({COLOTRACE_BIN, "agent", "--nats", url, "--tls-ca", dir + "/other.pem", "--colo",
+                    "bad01", "--netns", topo.colo});
+  Child server({COLOTRACE_BIN, "serve", "--no-local-colo", "--nats", url, "--nats-tls-ca",
+                dir + "/ca.pem", "--listen", "127.0.0.1:0", "--token", "t0k:acc1"});
+  ASSERT_GT(server.Port(), 0) << server.first_line();
+  ASSERT_TRUE(
+      WaitFor([&] { return ColoNames(server.Port()) == std::vector<std::string>{"sec01"}; }, 8s));
+  auto r = Trace(server.Port(), R"({"targets":["203.0.113.1"],"colos":["sec01"]})");
+  EXPECT_EQ(Hops(r.at("result").at(0).at("colos").at(0)), topo.hop_v4);
+  // The agent that does not trust the server's certificate never joined.
+  std::this_thread::sleep_for(1500ms);
+  EXPECT_EQ(ColoNames(server.Port()), std::vector<std::string>{"sec01"});
+  system(("rm -rf " + dir).c_str());
+}
+
 }  // namespace
