@@ -98,29 +98,27 @@ void ApiHandler::Handle(HttpRequest request, Respond respond) {
     r.body = metrics_.Render();
     return finish(std::move(r));
   }
-  // client/v4/accounts/{account_id}/diagnostics/traceroute
-  if (seg.size() == 6 && seg[0] == "client" && seg[1] == "v4" && seg[2] == "accounts" &&
+  // client/v4/accounts/{account_id}/diagnostics/traceroute, and .../colos (a colotrace
+  // extension): both for the account's credentials only.
+  bool traceroute = seg.size() == 6;
+  bool colos = seg.size() == 7 && seg[6] == "colos";
+  if ((traceroute || colos) && seg[0] == "client" && seg[1] == "v4" && seg[2] == "accounts" &&
       seg[4] == "diagnostics" && seg[5] == "traceroute") {
-    if (request.method != "POST") return method_not_allowed("POST");
-    return Traceroute(request, seg[3], std::move(finish));
-  }
-  // client/v4/accounts/{account_id}/diagnostics/traceroute/colos (a colotrace extension)
-  if (seg.size() == 7 && seg[0] == "client" && seg[1] == "v4" && seg[2] == "accounts" &&
-      seg[4] == "diagnostics" && seg[5] == "traceroute" && seg[6] == "colos") {
-    if (request.method != "GET") return method_not_allowed("GET");
-    return ListColos(request, seg[3], std::move(finish));
+    const char* allowed = traceroute ? "POST" : "GET";
+    if (request.method != allowed) return method_not_allowed(allowed);
+    AuthHeaders headers{request.Header("authorization"), request.Header("x-auth-email"),
+                        request.Header("x-auth-key")};
+    AuthOutcome auth = auth_.Check(headers, seg[3]);
+    if (!auth.ok()) {
+      return finish(ErrorResponse(auth.http_status, std::vector<ApiError>{*auth.error}));
+    }
+    if (colos) return ListColos(std::move(finish));
+    return Traceroute(request, *auth.principal_id, std::move(finish));
   }
   finish(ErrorResponse(404, kNoRoute, "No route for that URI"));
 }
 
-void ApiHandler::ListColos(const HttpRequest& request, const std::string& account_id,
-                           Respond respond) {
-  AuthHeaders headers{request.Header("authorization"), request.Header("x-auth-email"),
-                      request.Header("x-auth-key")};
-  AuthOutcome auth = auth_.Check(headers, account_id);
-  if (!auth.ok()) {
-    return respond(ErrorResponse(auth.http_status, std::vector<ApiError>{*auth.error}));
-  }
+void ApiHandler::ListColos(Respond respond) {
   model::JsonWriter w;
   w.BeginObject();
   w.Key("success").Bool(true);
@@ -149,14 +147,8 @@ void ApiHandler::ListColos(const HttpRequest& request, const std::string& accoun
   respond(Json(200, w.Take()));
 }
 
-void ApiHandler::Traceroute(const HttpRequest& request, const std::string& account_id,
+void ApiHandler::Traceroute(const HttpRequest& request, const std::string& principal,
                             Respond respond) {
-  AuthHeaders headers{request.Header("authorization"), request.Header("x-auth-email"),
-                      request.Header("x-auth-key")};
-  AuthOutcome auth = auth_.Check(headers, account_id);
-  if (!auth.ok()) {
-    return respond(ErrorResponse(auth.http_status, std::vector<ApiError>{*auth.error}));
-  }
   ParseOutcome parsed = ParseTracerouteRequest(request.body);
   if (auto* errors = std::get_if<std::vector<ApiError>>(&parsed)) {
     return respond(ErrorResponse(HttpStatusFor(*errors), *errors));
@@ -182,7 +174,7 @@ void ApiHandler::Traceroute(const HttpRequest& request, const std::string& accou
                                      std::to_string(options_.max_probes_per_request) +
                                      " are allowed (targets x colos x max_ttl x packets_per_ttl)"));
   }
-  RateDecision decision = limiter_.Take(*auth.principal_id, probes);
+  RateDecision decision = limiter_.Take(principal, probes);
   if (!decision.allowed) {
     HttpResponse r = ErrorResponse(
         429, kRateLimited,

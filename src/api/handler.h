@@ -40,8 +40,9 @@ class ApiHandler {
   void Handle(HttpRequest request, Respond respond);
 
  private:
-  void Traceroute(const HttpRequest& request, const std::string& account_id, Respond respond);
-  void ListColos(const HttpRequest& request, const std::string& account_id, Respond respond);
+  // For an authenticated request; `principal` names the credential (rate limits).
+  void Traceroute(const HttpRequest& request, const std::string& principal, Respond respond);
+  void ListColos(Respond respond);
   const Authenticator& auth_;
   dispatch::Dispatcher& dispatcher_;
   RateLimiter& limiter_;

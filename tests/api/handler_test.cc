@@ -224,5 +224,24 @@ TEST_F(HandlerTest, RateLimitAnswers429WithRetryAfter) {
   EXPECT_EQ(Post(R"({"targets":["192.0.2.1"],"colos":["den01"]})").status, 200);
 }
 
+TEST_F(HandlerTest, ColosAreListedForTheAccountsCredentialsOnly) {
+  HttpResponse r = Call("GET", "/client/v4/accounts/acc1/diagnostics/traceroute/colos");
+  ASSERT_EQ(r.status, 200) << r.body;
+  auto body = Body(r);
+  const auto& colos = body.at("result").as_array();
+  ASSERT_EQ(colos.size(), 3u);
+  EXPECT_EQ(colos[0].at("name").as_string(), "den01");
+  EXPECT_EQ(colos[0].at("city").as_string(), "Denver, CO, US");
+  EXPECT_EQ(colos[0].at("status").as_string(), "available");
+  EXPECT_EQ(colos[0].at("remote").as_bool(), false);
+  EXPECT_TRUE(colos[0].at("last_seen_unix_ms").is_null());
+  EXPECT_EQ(Call("GET", "/client/v4/accounts/acc2/diagnostics/traceroute/colos").status, 403);
+  EXPECT_EQ(Call("GET", "/client/v4/accounts/acc1/diagnostics/traceroute/colos", "", "").status,
+            403);
+  HttpResponse post = Call("POST", "/client/v4/accounts/acc1/diagnostics/traceroute/colos");
+  EXPECT_EQ(post.status, 405);
+  EXPECT_EQ(Header(post, "Allow"), "GET");
+}
+
 }  // namespace
 }  // namespace colotrace::api
