@@ -20,54 +20,22 @@
 
 #include "lab/lab.h"
 #include "lab/topologies.h"
+#include "support/child_process.h"
 
 namespace {
 
 using namespace std::chrono_literals;
 
-// A child process; its first stdout line is kept; killed on destruction.
-class Child {
- public:
-  explicit Child(std::vector<std::string> argv, bool read_line = true) {
-    int out[2];
-    EXPECT_EQ(pipe(out), 0);
-    pid_ = fork();
-    if (pid_ == 0) {
-      dup2(out[1], 1);
-      close(out[0]);
-      int devnull = open("/dev/null", O_WRONLY);
-      dup2(devnull, 2);
-      std::vector<char*> args;
-      for (auto& a : argv) args.push_back(a.data());
-      args.push_back(nullptr);
-      execvp(args[0], args.data());
-      _exit(127);
-    }
-    close(out[1]);
-    out_ = fdopen(out[0], "r");
-    char line[512];
-    if (read_line && fgets(line, sizeof line, out_) != nullptr) first_line_ = line;
-  }
-  ~Child() {
-    Kill(SIGKILL);
-    if (out_) fclose(out_);
-  }
-  void Kill(int sig) {
-    if (pid_ <= 0) return;
-    kill(pid_, sig);
-    waitpid(pid_, nullptr, 0);
-    pid_ = -1;
-  }
-  const std::string& first_line() const { return first_line_; }
-  int Port() const {
-    auto at = first_line_.find("127.0.0.1:");
-    return at == std::string::npos ? 0 : std::atoi(first_line_.c_str() + at + 10);
-  }
+using colotrace::testing_support::BodyOf;
+using colotrace::testing_support::ChildProcess;
+using colotrace::testing_support::HttpExchange;
 
- private:
-  pid_t pid_ = -1;
-  FILE* out_ = nullptr;
-  std::string first_line_;
+// Children here keep their stderr to themselves.
+class Child : public ChildProcess {
+ public:
+  explicit Child(std::vector<std::string> argv, bool read_line = true)
+      : ChildProcess(std::move(argv), read_line, /*quiet_stderr=*/true) {}
+  int Port() const { return port(); }
 };
 
 int FreePort() {
@@ -94,23 +62,7 @@ bool Accepts(int port) {
 }
 
 std::string Http(int port, const std::string& request) {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_port = htons(static_cast<uint16_t>(port));
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) {
-    close(fd);
-    return "";
-  }
-  [[maybe_unused]] ssize_t w = write(fd, request.data(), request.size());
-  std::string response;
-  char buf[8192];
-  ssize_t n;
-  while ((n = read(fd, buf, sizeof buf)) > 0) response.append(buf, static_cast<size_t>(n));
-  close(fd);
-  auto body = response.find("\r\n\r\n");
-  return body == std::string::npos ? "" : response.substr(body + 4);
+  return BodyOf(HttpExchange(port, request));
 }
 
 boost::json::value Trace(int port, const std::string& body) {

@@ -20,90 +20,18 @@
 
 #include "lab/lab.h"
 #include "lab/topologies.h"
+#include "support/child_process.h"
 
 namespace {
 
-// A `colotrace serve` child process with its stdout captured.
-class ServeProcess {
- public:
-  explicit ServeProcess(const std::vector<std::string>& args) {
-    int out[2];
-    EXPECT_EQ(pipe(out), 0);
-    pid_ = fork();
-    if (pid_ == 0) {
-      dup2(out[1], 1);
-      close(out[0]);
-      std::vector<std::string> all = {COLOTRACE_BIN, "serve"};
-      all.insert(all.end(), args.begin(), args.end());
-      std::vector<char*> argv;
-      for (auto& a : all) argv.push_back(a.data());
-      argv.push_back(nullptr);
-      execv(argv[0], argv.data());
-      _exit(127);
-    }
-    close(out[1]);
-    out_ = fdopen(out[0], "r");
-    char line[512];
-    if (fgets(line, sizeof line, out_) != nullptr) banner_ = line;
-    auto colon = banner_.find("127.0.0.1:");
-    if (colon != std::string::npos) port_ = std::atoi(banner_.c_str() + colon + 10);
-  }
-  ~ServeProcess() {
-    if (pid_ > 0) {
-      kill(pid_, SIGKILL);
-      waitpid(pid_, nullptr, 0);
-    }
-    if (out_ != nullptr) fclose(out_);
-  }
-  // SIGTERM and the exit status (-1 if it did not exit within `limit`).
-  int Terminate(std::chrono::milliseconds limit) {
-    kill(pid_, SIGTERM);
-    auto end = std::chrono::steady_clock::now() + limit;
-    while (std::chrono::steady_clock::now() < end) {
-      int status = 0;
-      if (waitpid(pid_, &status, WNOHANG) == pid_) {
-        pid_ = -1;
-        return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    }
-    return -1;
-  }
-  std::string RestOfOutput() {
-    std::string s;
-    char line[512];
-    while (fgets(line, sizeof line, out_) != nullptr) s += line;
-    return s;
-  }
-  pid_t pid() const { return pid_; }
-  int port() const { return port_; }
-  const std::string& banner() const { return banner_; }
+using colotrace::testing_support::BodyOf;
+using colotrace::testing_support::ChildProcess;
+using colotrace::testing_support::HttpExchange;
 
- private:
-  pid_t pid_ = -1;
-  FILE* out_ = nullptr;
-  std::string banner_;
-  int port_ = 0;
-};
-
-// One HTTP/1.1 request on a new connection; the whole response, or "" if none came.
-std::string HttpExchange(int port, const std::string& request) {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(static_cast<uint16_t>(port));
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
-    close(fd);
-    return "";
-  }
-  [[maybe_unused]] ssize_t w = write(fd, request.data(), request.size());
-  std::string response;
-  char buf[4096];
-  ssize_t n;
-  while ((n = read(fd, buf, sizeof buf)) > 0) response.append(buf, static_cast<size_t>(n));
-  close(fd);
-  return response;
+// `colotrace serve ARGS...` as a child process.
+std::vector<std::string> Serve(std::vector<std::string> args) {
+  args.insert(args.begin(), {COLOTRACE_BIN, "serve"});
+  return args;
 }
 
 std::string Post(const std::string& token, const std::string& body) {
@@ -111,11 +39,6 @@ std::string Post(const std::string& token, const std::string& body) {
          "Authorization: Bearer " +
          token + "\r\nContent-Type: application/json\r\nConnection: close\r\nContent-Length: " +
          std::to_string(body.size()) + "\r\n\r\n" + body;
-}
-
-std::string BodyOf(const std::string& response) {
-  auto pos = response.find("\r\n\r\n");
-  return pos == std::string::npos ? "" : response.substr(pos + 4);
 }
 
 class ServeTest : public ::testing::Test {
@@ -130,9 +53,10 @@ class ServeTest : public ::testing::Test {
 
 TEST(ServeBannerTest, WithoutConfigurationItPrintsAWorkingCurlCommand) {
   // Port 0: any free port. The banner names it and a generated token for account "local".
-  ServeProcess server({"--listen", "127.0.0.1:0", "--user", "nobody"});
-  ASSERT_GT(server.port(), 0) << server.banner();
-  EXPECT_NE(server.banner().find("colotrace: listening on http://127.0.0.1:"), std::string::npos);
+  ChildProcess server(Serve({"--listen", "127.0.0.1:0", "--user", "nobody"}));
+  ASSERT_GT(server.port(), 0) << server.first_line();
+  EXPECT_NE(server.first_line().find("colotrace: listening on http://127.0.0.1:"),
+            std::string::npos);
   ASSERT_EQ(server.Terminate(std::chrono::seconds(5)), 0);
   std::string rest = server.RestOfOutput();
   EXPECT_NE(rest.find("admits the token "), std::string::npos) << rest;
@@ -148,7 +72,7 @@ TEST(ServeBannerTest, BadFlagsAndConfigurationExit2) {
                                         {"--token", "no-colon"},
                                         {"--allow-target", "300.0.0.0/8"},
                                         {"--config", "/nonexistent/colotrace.toml"}}) {
-    ServeProcess server(args);
+    ChildProcess server(Serve(args));
     int status = server.Terminate(std::chrono::seconds(5));
     EXPECT_EQ(status, 2) << args[0];
   }
@@ -158,9 +82,9 @@ TEST_F(ServeTest, TracesThroughTheLabAndDrainsOnSigterm) {
   colotrace::lab::ChainOptions opts;
   opts.silent_router = 1;  // every trace waits 1 s for hop 1: time to send SIGTERM meanwhile
   auto topo = colotrace::lab::Chain(*lab_, 2, opts);
-  ServeProcess server({"--listen", "127.0.0.1:0", "--netns", topo.colo, "--token", "t0k:acc1",
-                       "--allow-target", "203.0.113.0/24", "--colo-name", "lab01"});
-  ASSERT_GT(server.port(), 0) << server.banner();
+  ChildProcess server(Serve({"--listen", "127.0.0.1:0", "--netns", topo.colo, "--token", "t0k:acc1",
+                             "--allow-target", "203.0.113.0/24", "--colo-name", "lab01"}));
+  ASSERT_GT(server.port(), 0) << server.first_line();
 
   // Privileges are gone once it listens.
   std::ifstream status("/proc/" + std::to_string(server.pid()) + "/status");
@@ -200,7 +124,8 @@ TEST_F(ServeTest, TracesThroughTheLabAndDrainsOnSigterm) {
 TEST_F(ServeTest, RefusesTargetsOutsideThePolicyWithCode1) {
   auto topo = colotrace::lab::Chain(*lab_, 1);
   // No --allow-target: the documentation ranges of the lab are refused like any reserved range.
-  ServeProcess server({"--listen", "127.0.0.1:0", "--netns", topo.colo, "--token", "t0k:acc1"});
+  ChildProcess server(
+      Serve({"--listen", "127.0.0.1:0", "--netns", topo.colo, "--token", "t0k:acc1"}));
   ASSERT_GT(server.port(), 0);
   std::string response =
       HttpExchange(server.port(), Post("t0k", R"({"targets":[")" + topo.target_v4 + R"("]})"));
@@ -214,8 +139,8 @@ TEST_F(ServeTest, GreThroughTheApi) {
   colotrace::lab::ChainOptions opts;
   opts.gre_endpoint = colotrace::lab::GreEndpoint::kHealthy;
   auto topo = colotrace::lab::Chain(*lab_, 2, opts);
-  ServeProcess server({"--listen", "127.0.0.1:0", "--netns", topo.colo, "--token", "t0k:acc1",
-                       "--allow-target", "203.0.113.0/24"});
+  ChildProcess server(Serve({"--listen", "127.0.0.1:0", "--netns", topo.colo, "--token", "t0k:acc1",
+                             "--allow-target", "203.0.113.0/24"}));
   ASSERT_GT(server.port(), 0);
   std::string response = HttpExchange(
       server.port(), Post("t0k", R"({"targets":[")" + topo.target_v4 +
