@@ -11,6 +11,8 @@ packages=(
   libgtest-dev libgmock-dev
   # the lab: namespaces, firewall rules, the NFQUEUE delay program
   iproute2 nftables iptables libnetfilter-queue-dev iputils-ping
+  # the NATS tests: a TLS certificate authority made in the test
+  openssl
   # enrich: ASN databases (libmaxminddb), reverse DNS (c-ares); its tests: a lab DNS server
   # (dnsmasq-base: the binary without the system service `dnsmasq` would start) and the
   # writer of lab ASN databases
