@@ -29,7 +29,8 @@ options:
                           its jobs
   --city CITY             the colo's city, as the API shows it
   --netns NAME            probe from network namespace NAME
-  --creds FILE            NATS user credentials (JWT and NKey seed)
+  --creds FILE            NATS user credentials (JWT and NKey seed, operator mode)
+  --nkey FILE             NATS NKey authentication with this user seed ("SU...")
   --tls-ca FILE           require TLS and trust these CAs
   --allow-target CIDR     admit targets in this range despite the target policy (repeatable)
   --capacity N            traceroutes at once (default 256)
@@ -85,6 +86,8 @@ int RunAgent(const std::vector<std::string_view>& args) {
       netns = v;
     } else if (a == "--creds") {
       options.nats.creds_file = v;
+    } else if (a == "--nkey") {
+      options.nats.nkey_file = v;
     } else if (a == "--tls-ca") {
       options.nats.tls_ca_file = v;
     } else if (a == "--user") {
@@ -102,6 +105,9 @@ int RunAgent(const std::vector<std::string_view>& args) {
     }
   }
   if (options.nats.urls.empty()) return usage("--nats is required");
+  if (!options.nats.creds_file.empty() && !options.nats.nkey_file.empty()) {
+    return usage("--creds and --nkey exclude each other");
+  }
   bool name_ok = !options.colo.empty() && options.colo.size() <= 32;
   for (char c : options.colo) {
     name_ok = name_ok && (std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_');

@@ -44,7 +44,8 @@ options:
   --netns NAME               probe from network namespace NAME
   --user NAME                run as this user once the sockets are open (default nobody)
   --nats URL[,URL...]        take remote colos from the agents on these NATS servers
-  --nats-creds FILE          NATS user credentials (JWT and NKey seed)
+  --nats-creds FILE          NATS user credentials (JWT and NKey seed, operator mode)
+  --nats-nkey FILE           NATS NKey authentication with this user seed ("SU...")
   --nats-tls-ca FILE         require TLS to NATS and trust these CAs
   --no-local-colo            no in-process colo (then no raw sockets and no root are needed)
   --asn-db FILE              ASNs from a MaxMind-format ASN database (reloaded on change)
@@ -129,6 +130,8 @@ ServeConfig ParseFlags(const std::vector<std::string_view>& args) {
       }
     } else if (arg == "--nats-creds") {
       config.nats_creds = value();
+    } else if (arg == "--nats-nkey") {
+      config.nats_nkey = value();
     } else if (arg == "--nats-tls-ca") {
       config.nats_tls_ca = value();
     } else if (arg == "--no-local-colo") {
@@ -224,6 +227,7 @@ int RunServe(const std::vector<std::string_view>& args) {
     nats.urls = config.nats_urls;
     nats.name = "colotrace-serve";
     nats.creds_file = config.nats_creds;
+    nats.nkey_file = config.nats_nkey;
     nats.tls_ca_file = config.nats_tls_ca;
     auto connected = dispatch::NatsBus::Connect(nats);
     if (!connected) {

@@ -93,9 +93,10 @@ Status Load(const toml::table& root, ServeConfig* c) {
   RETURN_IF_ERROR(GetString(root, "user", &c->user));
   RETURN_IF_ERROR(GetStrings(root, "allow_targets", &c->allow_targets));
   if (const toml::table* nats = root["nats"].as_table()) {
-    RETURN_IF_ERROR(CheckKeys(*nats, {"urls", "creds", "tls_ca", "local_colo"}, "nats."));
+    RETURN_IF_ERROR(CheckKeys(*nats, {"urls", "creds", "nkey", "tls_ca", "local_colo"}, "nats."));
     RETURN_IF_ERROR(GetStrings(*nats, "urls", &c->nats_urls));
     RETURN_IF_ERROR(GetString(*nats, "creds", &c->nats_creds));
+    RETURN_IF_ERROR(GetString(*nats, "nkey", &c->nats_nkey));
     RETURN_IF_ERROR(GetString(*nats, "tls_ca", &c->nats_tls_ca));
     if (const toml::node* local = nats->get("local_colo")) {
       if (!local->is_boolean()) return Status::Error("'nats.local_colo' must be true or false");

@@ -30,6 +30,7 @@ struct ServeConfig {
   // Remote colos over NATS (empty: none).
   std::vector<std::string> nats_urls;
   std::string nats_creds;
+  std::string nats_nkey;
   std::string nats_tls_ca;
   bool local_colo = true;
   EnrichFlags enrich;  // names and ASNs of the local colo (flags only)

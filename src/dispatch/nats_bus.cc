@@ -1,5 +1,7 @@
 #include "dispatch/nats_bus.h"
 
+#include "dispatch/nkey.h"
+
 #include <nats/nats.h>
 
 #include <atomic>
@@ -51,6 +53,20 @@ class NatsBusImpl final : public NatsBus {
     }
     if (s == NATS_OK && !o.creds_file.empty()) {
       s = natsOptions_SetUserCredentialsFromFiles(opts_, o.creds_file.c_str(), nullptr);
+    }
+    if (!o.creds_file.empty() && !o.nkey_file.empty()) {
+      return model::Status::Error("NATS: give either a creds file or an NKey seed file, not both");
+    }
+    if (s == NATS_OK && !o.nkey_file.empty()) {
+      auto seed = nkey::ReadSeedFile(o.nkey_file);
+      if (!seed) return model::Status::Error("NATS NKey: " + seed.error());
+      auto pub = nkey::PublicKey(*seed);
+      if (!pub) return model::Status::Error("NATS NKey: " + pub.error());
+      if (seed->type != nkey::kUser) {
+        return model::Status::Error("NATS NKey: " + o.nkey_file + " holds a " + pub->substr(0, 1) +
+                                    "... key; a user seed starts with SU");
+      }
+      s = natsOptions_SetNKeyFromSeed(opts_, pub->c_str(), o.nkey_file.c_str());
     }
     if (s == NATS_OK && !o.tls_ca_file.empty()) {
       s = natsOptions_SetSecure(opts_, true);

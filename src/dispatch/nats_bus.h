@@ -20,6 +20,7 @@ struct NatsOptions {
   std::vector<std::string> urls;  // "nats://127.0.0.1:4222", ...
   std::string name;               // shown in the server's connection list
   std::string creds_file;         // user JWT + NKey seed (.creds), or empty
+  std::string nkey_file;          // an NKey user seed ("SU..."), or empty; not with creds_file
   std::string tls_ca_file;        // trust these CAs and require TLS, or empty
   std::chrono::milliseconds reconnect_wait{250};
 };

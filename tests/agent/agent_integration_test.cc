@@ -18,6 +18,12 @@
 #include <string>
 #include <thread>
 
+#include <openssl/evp.h>
+#include <openssl/rand.h>
+
+#include <fstream>
+
+#include "dispatch/nkey.h"
 #include "lab/lab.h"
 #include "lab/topologies.h"
 #include "support/child_process.h"
@@ -48,6 +54,28 @@ int FreePort() {
   getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
   close(fd);
   return ntohs(a.sin_port);
+}
+
+// Removes a scratch directory when the test ends, also when it fails.
+class TempDir {
+ public:
+  explicit TempDir(std::string path) : path_(std::move(path)) {}
+  ~TempDir() { std::system(("rm -rf '" + path_ + "'").c_str()); }
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+
+ private:
+  std::string path_;
+};
+
+// Runs a shell command; its stdout and stderr in *output, its exit status returned.
+int RunShell(const std::string& command, std::string* output) {
+  FILE* p = popen((command + " 2>&1").c_str(), "r");
+  if (p == nullptr) return -1;
+  char buf[512];
+  while (fgets(buf, sizeof buf, p) != nullptr) *output += buf;
+  int status = pclose(p);
+  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
 bool Accepts(int port) {
@@ -256,6 +284,7 @@ TEST(AgentIntegrationTest, TlsToNats) {
       "; printf 'subjectAltName=IP:127.0.0.1' > ext"
       "; openssl x509 -req -in s.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 1 "
       "-extfile ext -out server.pem 2>/dev/null";
+  TempDir remove_dir(dir);
   ASSERT_EQ(system(("/bin/sh -c \"" + script + "\"").c_str()), 0);
   colotrace::lab::Lab lab("tls");
   auto topo = colotrace::lab::Chain(lab, 1);
@@ -279,7 +308,148 @@ TEST(AgentIntegrationTest, TlsToNats) {
   // The agent that does not trust the server's certificate never joined.
   std::this_thread::sleep_for(1500ms);
   EXPECT_EQ(ColoNames(server.Port()), std::vector<std::string>{"sec01"});
-  system(("rm -rf " + dir).c_str());
+}
+
+namespace nkey = colotrace::dispatch::nkey;
+
+nkey::Seed NewSeed(uint8_t type) {
+  nkey::Seed s;
+  s.type = type;
+  EXPECT_EQ(RAND_bytes(s.raw.data(), static_cast<int>(s.raw.size())), 1);
+  return s;
+}
+
+std::string Public(const nkey::Seed& s) {
+  return *nkey::PublicKey(s);
+}
+
+void WriteFile(const std::string& path, const std::string& text) {
+  std::ofstream(path) << text;
+}
+
+std::string Base64Url(const std::string& in) {
+  std::string out(4 * ((in.size() + 2) / 3) + 1, '\0');
+  int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
+                          reinterpret_cast<const unsigned char*>(in.data()),
+                          static_cast<int>(in.size()));
+  out.resize(static_cast<size_t>(n));
+  while (!out.empty() && out.back() == '=') out.pop_back();
+  for (char& c : out) c = c == '+' ? '-' : c == '/' ? '_' : c;
+  return out;
+}
+
+// A NATS JWT (v2): `nats` claims of `subject`, issued and signed by `issuer`.
+std::string Jwt(const nkey::Seed& issuer, const std::string& subject, const std::string& nats) {
+  std::string claims = R"({"jti":"LAB)" + std::to_string(getpid()) + R"(","iat":)" +
+                       std::to_string(time(nullptr)) + R"(,"iss":")" + Public(issuer) +
+                       R"(","name":"lab","sub":")" + subject + R"(","nats":)" + nats + "}";
+  std::string signing_input =
+      Base64Url(R"({"typ":"JWT","alg":"ed25519-nkey"})") + "." + Base64Url(claims);
+  return signing_input + "." + Base64Url(*nkey::Sign(issuer, signing_input));
+}
+
+// A .creds file as NATS tooling writes it: the user's JWT and the user's seed.
+std::string Creds(const std::string& jwt, const nkey::Seed& user) {
+  return "-----BEGIN NATS USER JWT-----\n" + jwt +
+         "\n------END NATS USER JWT------\n\n-----BEGIN USER NKEY SEED-----\n" +
+         nkey::EncodeSeed(user) + "\n------END USER NKEY SEED------\n";
+}
+
+// Per-agent NKeys: nats-server admits the agent and the API server by their public keys; an
+// agent with an unknown seed and one without credentials never join.
+TEST(AgentIntegrationTest, NkeyAuthentication) {
+  std::string reason;
+  if (!colotrace::lab::Lab::CanRun(&reason)) GTEST_SKIP() << "lab unavailable: " << reason;
+  std::string dir = "/tmp/colotrace-nkey-" + std::to_string(getpid());
+  TempDir remove_dir(dir);
+  ASSERT_EQ(system(("mkdir -p " + dir).c_str()), 0);
+  nkey::Seed agent = NewSeed(nkey::kUser), api = NewSeed(nkey::kUser),
+             stranger = NewSeed(nkey::kUser);
+  WriteFile(dir + "/agent.nk", "# lab agent\n" + nkey::EncodeSeed(agent) + "\n");
+  WriteFile(dir + "/api.nk", nkey::EncodeSeed(api) + "\n");
+  WriteFile(dir + "/stranger.nk", nkey::EncodeSeed(stranger) + "\n");
+  WriteFile(dir + "/account.nk", nkey::EncodeSeed(NewSeed(nkey::kAccount)) + "\n");
+  int nats_port = FreePort();
+  WriteFile(dir + "/nats.conf", "listen: 127.0.0.1:" + std::to_string(nats_port) +
+                                    "\nauthorization { users = [ {nkey: " + Public(agent) +
+                                    "}, {nkey: " + Public(api) + "} ] }\n");
+  colotrace::lab::Lab lab("nkey");
+  auto topo = colotrace::lab::Chain(lab, 1);
+  std::string url = "nats://127.0.0.1:" + std::to_string(nats_port);
+  Child nats({"nats-server", "-c", dir + "/nats.conf"}, false);
+  ASSERT_TRUE(WaitFor([&] { return Accepts(nats_port); }, 5s));
+
+  // A seed of the wrong type is refused before any connection, with a clear line.
+  std::string wrong;
+  int wrong_status = RunShell(std::string(COLOTRACE_BIN) + " agent --nats " + url + " --nkey " + dir +
+                             "/account.nk --colo bad00",
+                         &wrong);
+  EXPECT_EQ(wrong_status, 1) << wrong;
+  EXPECT_NE(wrong.find("user seed starts with SU"), std::string::npos) << wrong;
+
+  Child good({COLOTRACE_BIN, "agent", "--nats", url, "--nkey", dir + "/agent.nk", "--colo",
+              "key01", "--netns", topo.colo, "--allow-target", "203.0.113.0/24"});
+  Child unknown({COLOTRACE_BIN, "agent", "--nats", url, "--nkey", dir + "/stranger.nk", "--colo",
+                 "bad01", "--netns", topo.colo});
+  Child anonymous({COLOTRACE_BIN, "agent", "--nats", url, "--colo", "bad02", "--netns", topo.colo});
+  Child server({COLOTRACE_BIN, "serve", "--no-local-colo", "--nats", url, "--nats-nkey",
+                dir + "/api.nk", "--listen", "127.0.0.1:0", "--token", "t0k:acc1"});
+  ASSERT_GT(server.Port(), 0) << server.first_line();
+  ASSERT_TRUE(
+      WaitFor([&] { return ColoNames(server.Port()) == std::vector<std::string>{"key01"}; }, 8s));
+  auto r = Trace(server.Port(), R"({"targets":["203.0.113.1"],"colos":["key01"]})");
+  EXPECT_EQ(Hops(r.at("result").at(0).at("colos").at(0)), topo.hop_v4);
+  std::this_thread::sleep_for(1500ms);
+  EXPECT_EQ(ColoNames(server.Port()), std::vector<std::string>{"key01"});
+}
+
+// Operator mode (decentralised JWT auth): an operator, an account and user JWTs written here,
+// handed to agents as .creds files. A user signed by an account the server does not know
+// never joins.
+TEST(AgentIntegrationTest, CredsFilesInOperatorMode) {
+  std::string reason;
+  if (!colotrace::lab::Lab::CanRun(&reason)) GTEST_SKIP() << "lab unavailable: " << reason;
+  std::string dir = "/tmp/colotrace-creds-" + std::to_string(getpid());
+  TempDir remove_dir(dir);
+  ASSERT_EQ(system(("mkdir -p " + dir).c_str()), 0);
+  nkey::Seed op = NewSeed(nkey::kOperator), account = NewSeed(nkey::kAccount),
+             rogue_account = NewSeed(nkey::kAccount);
+  nkey::Seed agent = NewSeed(nkey::kUser), api = NewSeed(nkey::kUser),
+             stranger = NewSeed(nkey::kUser);
+  const std::string user_claims =
+      R"({"pub":{},"sub":{},"subs":-1,"data":-1,"payload":-1,"type":"user","version":2})";
+  const std::string account_claims =
+      R"({"limits":{"subs":-1,"data":-1,"payload":-1,"imports":-1,"exports":-1,)"
+      R"("wildcards":true,"conn":-1,"leaf":-1},"type":"account","version":2})";
+  std::string account_jwt = Jwt(op, Public(account), account_claims);
+  WriteFile(dir + "/operator.jwt", Jwt(op, Public(op), R"({"type":"operator","version":2})"));
+  WriteFile(dir + "/agent.creds", Creds(Jwt(account, Public(agent), user_claims), agent));
+  WriteFile(dir + "/api.creds", Creds(Jwt(account, Public(api), user_claims), api));
+  WriteFile(dir + "/stranger.creds",
+            Creds(Jwt(rogue_account, Public(stranger), user_claims), stranger));
+  int nats_port = FreePort();
+  WriteFile(dir + "/nats.conf", "listen: 127.0.0.1:" + std::to_string(nats_port) +
+                                    "\noperator: " + dir + "/operator.jwt\nresolver: MEMORY\n" +
+                                    "resolver_preload: { " + Public(account) + ": \"" +
+                                    account_jwt + "\" }\n");
+  colotrace::lab::Lab lab("creds");
+  auto topo = colotrace::lab::Chain(lab, 1);
+  std::string url = "nats://127.0.0.1:" + std::to_string(nats_port);
+  Child nats({"nats-server", "-c", dir + "/nats.conf"}, false);
+  ASSERT_TRUE(WaitFor([&] { return Accepts(nats_port); }, 5s));
+  Child good({COLOTRACE_BIN, "agent", "--nats", url, "--creds", dir + "/agent.creds", "--colo",
+              "jwt01", "--netns", topo.colo, "--allow-target", "203.0.113.0/24"});
+  Child unknown({COLOTRACE_BIN, "agent", "--nats", url, "--creds", dir + "/stranger.creds",
+                 "--colo", "bad01", "--netns", topo.colo});
+  Child server({COLOTRACE_BIN, "serve", "--no-local-colo", "--nats", url, "--nats-creds",
+                dir + "/api.creds", "--listen", "127.0.0.1:0", "--token", "t0k:acc1"});
+  ASSERT_GT(server.Port(), 0) << server.first_line();
+  ASSERT_TRUE(
+      WaitFor([&] { return ColoNames(server.Port()) == std::vector<std::string>{"jwt01"}; }, 8s));
+  auto r = Trace(server.Port(), R"({"targets":["203.0.113.1"],"colos":["jwt01"]})");
+  EXPECT_EQ(Hops(r.at("result").at(0).at("colos").at(0)), topo.hop_v4);
+  std::this_thread::sleep_for(1500ms);
+  EXPECT_EQ(ColoNames(server.Port()), std::vector<std::string>{"jwt01"});
 }
 
 }  // namespace

@@ -1,0 +1,165 @@
+#include "dispatch/nkey.h"
+
+#include <openssl/evp.h>
+
+#include <fstream>
+#include <memory>
+#include <vector>
+
+namespace colotrace::dispatch::nkey {
+
+namespace {
+
+constexpr char kAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+constexpr uint8_t kSeedPrefix = 18 << 3;  // 'S'
+
+std::string Base32(const std::vector<uint8_t>& in) {
+  std::string out;
+  uint32_t buffer = 0;
+  int bits = 0;
+  for (uint8_t b : in) {
+    buffer = (buffer << 8) | b;
+    bits += 8;
+    while (bits >= 5) {
+      out.push_back(kAlphabet[(buffer >> (bits - 5)) & 31]);
+      bits -= 5;
+    }
+  }
+  if (bits > 0) out.push_back(kAlphabet[(buffer << (5 - bits)) & 31]);
+  return out;
+}
+
+bool Unbase32(std::string_view in, std::vector<uint8_t>* out) {
+  uint32_t buffer = 0;
+  int bits = 0;
+  for (char c : in) {
+    int v;
+    if (c >= 'A' && c <= 'Z') {
+      v = c - 'A';
+    } else if (c >= '2' && c <= '7') {
+      v = c - '2' + 26;
+    } else {
+      return false;
+    }
+    buffer = (buffer << 5) | static_cast<uint32_t>(v);
+    bits += 5;
+    if (bits >= 8) {
+      out->push_back(static_cast<uint8_t>(buffer >> (bits - 8)));
+      bits -= 8;
+    }
+  }
+  return true;
+}
+
+void AppendCrc(std::vector<uint8_t>* v) {
+  uint16_t crc = Crc16(std::string_view(reinterpret_cast<const char*>(v->data()), v->size()));
+  v->push_back(static_cast<uint8_t>(crc & 0xff));
+  v->push_back(static_cast<uint8_t>(crc >> 8));
+}
+
+struct PkeyDeleter {
+  void operator()(EVP_PKEY* p) const { EVP_PKEY_free(p); }
+};
+using Pkey = std::unique_ptr<EVP_PKEY, PkeyDeleter>;
+
+Pkey PrivateKey(const Seed& seed) {
+  return Pkey(EVP_PKEY_new_raw_private_key(EVP_PKEY_ED25519, nullptr, seed.raw.data(),
+                                           seed.raw.size()));
+}
+
+}  // namespace
+
+uint16_t Crc16(std::string_view data) {
+  uint16_t crc = 0;
+  for (char ch : data) {
+    crc ^= static_cast<uint16_t>(static_cast<uint8_t>(ch) << 8);
+    for (int i = 0; i < 8; ++i) {
+      crc = (crc & 0x8000) ? static_cast<uint16_t>((crc << 1) ^ 0x1021)
+                           : static_cast<uint16_t>(crc << 1);
+    }
+  }
+  return crc;
+}
+
+model::Result<Seed> DecodeSeed(std::string_view text) {
+  while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) text.remove_prefix(1);
+  while (!text.empty() && (text.back() == ' ' || text.back() == '\t' || text.back() == '\n' ||
+                           text.back() == '\r')) {
+    text.remove_suffix(1);
+  }
+  if (text.empty() || text.front() != 'S') {
+    return model::Result<Seed>::Error("not an NKey seed (it should start with S)");
+  }
+  std::vector<uint8_t> raw;
+  if (!Unbase32(text, &raw)) return model::Result<Seed>::Error("not an NKey seed (bad base32)");
+  if (raw.size() != 2 + 32 + 2) return model::Result<Seed>::Error("not an NKey seed (length)");
+  uint16_t crc = static_cast<uint16_t>(raw[34] | (raw[35] << 8));
+  if (Crc16(std::string_view(reinterpret_cast<const char*>(raw.data()), 34)) != crc) {
+    return model::Result<Seed>::Error("not an NKey seed (checksum)");
+  }
+  if ((raw[0] & 0xf8) != kSeedPrefix) {
+    return model::Result<Seed>::Error("not an NKey seed (it should start with S)");
+  }
+  Seed seed;
+  seed.type = static_cast<uint8_t>(((raw[0] & 7) << 5) | ((raw[1] & 0xf8) >> 3));
+  std::copy(raw.begin() + 2, raw.begin() + 34, seed.raw.begin());
+  return seed;
+}
+
+std::string EncodeSeed(const Seed& seed) {
+  std::vector<uint8_t> raw;
+  raw.push_back(static_cast<uint8_t>(kSeedPrefix | (seed.type >> 5)));
+  raw.push_back(static_cast<uint8_t>((seed.type & 31) << 3));
+  raw.insert(raw.end(), seed.raw.begin(), seed.raw.end());
+  AppendCrc(&raw);
+  return Base32(raw);
+}
+
+model::Result<std::string> PublicKey(const Seed& seed) {
+  Pkey key = PrivateKey(seed);
+  Bytes32 pub{};
+  size_t len = pub.size();
+  if (!key || EVP_PKEY_get_raw_public_key(key.get(), pub.data(), &len) != 1 || len != 32) {
+    return model::Result<std::string>::Error("Ed25519 key derivation failed");
+  }
+  std::vector<uint8_t> raw{seed.type};
+  raw.insert(raw.end(), pub.begin(), pub.end());
+  AppendCrc(&raw);
+  return Base32(raw);
+}
+
+model::Result<std::string> PublicKeyFromSeed(std::string_view seed_text) {
+  auto seed = DecodeSeed(seed_text);
+  if (!seed) return model::Result<std::string>::Error(seed.error());
+  return PublicKey(*seed);
+}
+
+model::Result<std::string> Sign(const Seed& seed, std::string_view data) {
+  Pkey key = PrivateKey(seed);
+  std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> ctx(EVP_MD_CTX_new(), EVP_MD_CTX_free);
+  std::string sig(64, '\0');
+  size_t len = sig.size();
+  if (!key || !ctx || EVP_DigestSignInit(ctx.get(), nullptr, nullptr, nullptr, key.get()) != 1 ||
+      EVP_DigestSign(ctx.get(), reinterpret_cast<unsigned char*>(sig.data()), &len,
+                     reinterpret_cast<const unsigned char*>(data.data()), data.size()) != 1) {
+    return model::Result<std::string>::Error("Ed25519 signing failed");
+  }
+  sig.resize(len);
+  return sig;
+}
+
+model::Result<Seed> ReadSeedFile(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) return model::Result<Seed>::Error("cannot read " + path);
+  std::string line;
+  while (std::getline(in, line)) {
+    size_t s = line.find_first_not_of(" \t");
+    if (s == std::string::npos || line[s] != 'S') continue;
+    auto seed = DecodeSeed(line);
+    if (seed) return seed;
+    return model::Result<Seed>::Error(path + ": " + seed.error());
+  }
+  return model::Result<Seed>::Error(path + ": no NKey seed (a line starting with S)");
+}
+
+}  // namespace colotrace::dispatch::nkey
