@@ -36,9 +36,11 @@ options:
   --capacity N            traceroutes at once (default 256)
   --user NAME             run as this user once the sockets are open (default nobody)
   --unavailable           announce the colo as unavailable: it is listed but never selected
-  --asn-db FILE           ASNs from a MaxMind-format ASN database
-  --names                 reverse-DNS names through the namespace's resolv.conf
-  --dns-server IP[:PORT]  reverse-DNS names through this server
+  --asn-db FILE           ASNs from a MaxMind-format ASN database (reloaded on change)
+  --asn-cymru             ASNs from Team Cymru's DNS service (origin.asn.cymru.com)
+  --no-names              no reverse-DNS names (looked up by default)
+  --dns-server IP[:PORT]  DNS server for host names, reverse names and Cymru (repeatable);
+                          default: the namespace's resolv.conf
 )";
 
 constexpr const char* kVersion = "0.1.0";
@@ -65,8 +67,8 @@ int RunAgent(const std::vector<std::string_view>& args) {
       options.available = false;
       continue;
     }
-    if (a == "--names") {
-      enrich.names = true;
+    if (a == "--no-names" || a == "--asn-cymru") {
+      ParseEnrichFlag(a, &enrich, [] { return std::string(); });
       continue;
     }
     if (i + 1 >= args.size()) return usage(std::string(a) + " needs a value");
@@ -128,7 +130,6 @@ int RunAgent(const std::vector<std::string_view>& args) {
     return 1;
   }
   dispatch::LocalColoOptions local;
-  local.netns = netns;
   local.allow_target = [&policy](const packet::IpAddress& a) { return policy.IsAllowed(a); };
   if (auto s = MakeEnrichment(enrich, netns, &local); !s) {
     std::cerr << "colotrace agent: " << s.error() << "\n";

@@ -50,9 +50,14 @@ options:
   --wait-time S        1..5 seconds to wait for each probe's reply (default 1)
   --netns NAME         send from network namespace NAME (as `ip netns` names it)
   --json               print the API's result array instead of a table
+  -4, --ipv4           trace host names over IPv4 (their first A record)
+  -6, --ipv6           trace host names over IPv6 (their first AAAA record); without either,
+                       IPv4 when the name has an A record, else IPv6
+  -n, --no-names       no reverse-DNS names (looked up by default)
   --asn-db FILE        ASNs from a MaxMind-format ASN database
-  --names              reverse-DNS names, through the namespace's resolv.conf
-  --dns-server IP[:PORT]  reverse-DNS names through this server (implies --names)
+  --asn-cymru          ASNs from Team Cymru's DNS service (origin.asn.cymru.com)
+  --dns-server IP[:PORT]  DNS server for host names, reverse names and Cymru (repeatable);
+                       default: the namespace's resolv.conf
   -h, --help           this text
 
 exit status: 0 done, 1 could not probe at all, 2 bad input.
@@ -90,6 +95,20 @@ TraceFlags ParseTraceFlags(const std::vector<std::string_view>& args) {
     }
     if (arg.size() < 2 || arg[0] != '-') {
       f.targets.emplace_back(arg);
+      continue;
+    }
+    if (arg == "-4" || arg == "--ipv4" || arg == "-6" || arg == "--ipv6") {
+      auto v = arg.find('4') != std::string_view::npos ? colotrace::model::IpVersion::kV4
+                                                       : colotrace::model::IpVersion::kV6;
+      if (f.options.ip_version != colotrace::model::IpVersion::kAuto &&
+          f.options.ip_version != v) {
+        throw UsageError{"-4 and -6 exclude each other"};
+      }
+      f.options.ip_version = v;
+      continue;
+    }
+    if (arg == "-n") {
+      f.enrich.names = false;
       continue;
     }
     std::string_view name = arg;
@@ -148,22 +167,6 @@ TraceFlags ParseTraceFlags(const std::vector<std::string_view>& args) {
 
 namespace {
 
-// Resolves `name` inside network namespace `netns` (the caller's own when empty).
-std::optional<IpAddress> Resolve(const std::string& name, const std::string& netns,
-                                 std::string* error) {
-  std::optional<IpAddress> result;
-  auto status = colotrace::probe::RunInNetns(netns, [&] {
-    auto resolved = colotrace::dispatch::ResolveHost(name);
-    if (resolved) {
-      result = *resolved;
-    } else {
-      *error = resolved.error();
-    }
-  });
-  if (!status) *error = status.error();
-  return result;
-}
-
 int RunTrace(const TraceFlags& flags) {
   colotrace::probe::EngineOptions engine_options;
   engine_options.netns = flags.netns;
@@ -172,21 +175,26 @@ int RunTrace(const TraceFlags& flags) {
     std::cerr << "colotrace: " << engine.error() << "\n";
     return kExitFailed;
   }
-  std::vector<IpAddress> addresses;
-  for (const auto& target : flags.targets) {
-    std::string error;
-    auto address = Resolve(target, flags.netns, &error);
-    if (!address) {
-      std::cerr << "colotrace: " << error << "\n";
-      return kExitUsage;
-    }
-    addresses.push_back(*address);
-  }
   colotrace::dispatch::LocalColoOptions local;
-  local.netns = flags.netns;
   if (auto s = colotrace::apps::MakeEnrichment(flags.enrich, flags.netns, &local); !s) {
     std::cerr << "colotrace: " << s.error() << "\n";
     return kExitUsage;
+  }
+  // Names are resolved first (inside the namespace, with its resolver), so that a name that
+  // does not resolve stops the run before anything is sent.
+  std::vector<IpAddress> addresses;
+  for (const auto& target : flags.targets) {
+    auto resolved = local.resolver->ResolveNow(target, flags.options.ip_version);
+    if (!resolved) {
+      std::cerr << "colotrace: " << resolved.error() << "\n";
+      return kExitUsage;
+    }
+    if (resolved->candidates > 1) {
+      std::cerr << "colotrace: " << target << " has " << resolved->candidates << " "
+                << (resolved->address.is_v4() ? "IPv4" : "IPv6") << " addresses; tracing "
+                << resolved->address.ToString() << "\n";
+    }
+    addresses.push_back(resolved->address);
   }
   colotrace::dispatch::LocalColoRunner runner(**engine, local);
   if (auto s = colotrace::probe::DropPrivileges(); !s) {

@@ -49,8 +49,10 @@ options:
   --nats-tls-ca FILE         require TLS to NATS and trust these CAs
   --no-local-colo            no in-process colo (then no raw sockets and no root are needed)
   --asn-db FILE              ASNs from a MaxMind-format ASN database (reloaded on change)
-  --names                    reverse-DNS names through the namespace's resolv.conf
-  --dns-server IP[:PORT]     reverse-DNS names through this server (implies --names)
+  --asn-cymru                ASNs from Team Cymru's DNS service (origin.asn.cymru.com)
+  --no-names                 no reverse-DNS names (looked up by default)
+  --dns-server IP[:PORT]     DNS server for host names, reverse names and Cymru (repeatable);
+                             default: the namespace's resolv.conf
   -h, --help                 this text
 )";
 
@@ -211,7 +213,6 @@ int RunServe(const std::vector<std::string_view>& args) {
     }
     engine = std::move(*created);
     dispatch::LocalColoOptions local;
-    local.netns = config.netns;
     local.allow_target = [&policy](const packet::IpAddress& a) { return policy.IsAllowed(a); };
     if (auto s = MakeEnrichment(config.enrich, config.netns, &local); !s) {
       std::cerr << "colotrace serve: " << s.error() << "\n";

@@ -29,6 +29,8 @@ constexpr const char* kMsgInvalidTarget =
 constexpr const char* kMsgColosNotArray = "Colo is not a valid colo: colos must be an array";
 constexpr const char* kMsgInvalidColo =
     "Colo is not a valid colo: want 1 to 32 letters, digits, '-' or '_'";
+constexpr const char* kMsgInvalidIpVersion =
+    "Invalid ip_version: want \"auto\", \"ipv4\" or \"ipv6\" (a colotrace option)";
 constexpr const char* kMsgOptionsNotObject = "Invalid request: options must be an object";
 constexpr const char* kMsgInvalidPacketType =
     "Invalid packet_type: want icmp, tcp, udp, gre or gre+icmp";
@@ -161,6 +163,17 @@ void ParseOptions(const json::value& v, model::TraceOptions& options, Errors& er
       }
       continue;
     }
+    if (key == "ip_version") {
+      const json::string* s = member.value().if_string();
+      std::optional<model::IpVersion> version;
+      if (s != nullptr) version = model::ParseIpVersion(std::string_view(s->data(), s->size()));
+      if (!version) {
+        errors.Add(kInvalidIpVersion, kMsgInvalidIpVersion, "/options/ip_version");
+      } else {
+        options.ip_version = *version;
+      }
+      continue;
+    }
     for (const IntegerField& f : kIntegerFields) {
       if (key != f.name) continue;
       std::optional<int64_t> n = IntegerValue(member.value());
@@ -213,6 +226,18 @@ ParseOutcome ParseTracerouteRequest(std::string_view body) {
     }
   }
   if (!saw_targets) errors.Add(kNoTargets, kMsgNoTargets, "/targets");
+  if (request.options.ip_version != model::IpVersion::kAuto) {
+    bool want_v4 = request.options.ip_version == model::IpVersion::kV4;
+    for (size_t i = 0; i < request.targets.size(); ++i) {
+      auto literal = packet::IpAddress::Parse(request.targets[i]);
+      if (literal && literal->is_v4() != want_v4) {
+        errors.Add(kTargetFamilyMismatch,
+                   want_v4 ? "Target is an IPv6 address but ip_version is \"ipv4\""
+                           : "Target is an IPv4 address but ip_version is \"ipv6\"",
+                   "/targets/" + std::to_string(i));
+      }
+    }
+  }
   if (!errors.empty()) return errors.Take();
   return request;
 }

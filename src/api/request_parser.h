@@ -44,7 +44,9 @@ using ParseOutcome = std::variant<TracerouteRequest, std::vector<ApiError>>;
 //   options not an object 1001 /options; max_ttl 1007, packets_per_ttl 1008, wait_time 1009,
 //   port 1012 /options/<field> unless an integer in range (an integral number such as 15.0
 //   counts; fractions, booleans, strings, null and out-of-range values do not);
-//   packet_type 1006 unless exactly "icmp", "tcp", "udp", "gre" or "gre+icmp".
+//   packet_type 1006 unless exactly "icmp", "tcp", "udp", "gre" or "gre+icmp";
+//   ip_version (colotrace) 1019 unless "auto", "ipv4" or "ipv6"; then, last, an address
+//   literal of the other family than ip_version 1020 /targets/<i>.
 // - unknown members are ignored; of duplicate members the last one counts.
 // Only std::bad_alloc can escape.
 ParseOutcome ParseTracerouteRequest(std::string_view body);

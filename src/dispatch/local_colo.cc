@@ -4,45 +4,15 @@
 #include <sys/socket.h>
 
 #include <algorithm>
-#include <condition_variable>
-#include <deque>
 #include <map>
 #include <mutex>
-#include <thread>
 #include <vector>
-
-#include "probe/system.h"
 
 namespace colotrace::dispatch {
 
 using model::ColoError;
 using model::ColoResult;
 using packet::IpAddress;
-
-model::Result<IpAddress> ResolveHost(const std::string& name) {
-  if (auto literal = IpAddress::Parse(name)) return *literal;
-  addrinfo hints{};
-  hints.ai_family = AF_UNSPEC;
-  hints.ai_socktype = SOCK_DGRAM;
-  addrinfo* res = nullptr;
-  int rc = getaddrinfo(name.c_str(), nullptr, &hints, &res);
-  if (rc != 0) {
-    return model::Result<IpAddress>::Error("cannot resolve '" + name + "': " + gai_strerror(rc));
-  }
-  std::optional<IpAddress> found;
-  for (addrinfo* ai = res; ai != nullptr && !found; ai = ai->ai_next) {
-    if (ai->ai_family == AF_INET) {
-      found = IpAddress::V4(
-          reinterpret_cast<uint8_t*>(&reinterpret_cast<sockaddr_in*>(ai->ai_addr)->sin_addr));
-    } else if (ai->ai_family == AF_INET6) {
-      found = IpAddress::V6(
-          reinterpret_cast<uint8_t*>(&reinterpret_cast<sockaddr_in6*>(ai->ai_addr)->sin6_addr));
-    }
-  }
-  freeaddrinfo(res);
-  if (!found) return model::Result<IpAddress>::Error("cannot resolve '" + name + "': no address");
-  return *found;
-}
 
 namespace {
 
@@ -55,92 +25,32 @@ ColoResult Failed(ColoError error, const std::string& target) {
 
 }  // namespace
 
-// Worker threads that live in the colo's namespace and resolve names with the system resolver
-// (getaddrinfo blocks; c-ares replaces this with the enrichment module).
-class LocalColoRunner::Resolver {
- public:
-  using Done = std::function<void(model::Result<IpAddress>)>;
-
-  Resolver(const std::string& netns, int threads, int max_pending) : max_pending_(max_pending) {
-    for (int i = 0; i < threads; ++i) {
-      workers_.emplace_back([this, netns] {
-        bool ok = netns.empty() || probe::EnterNetns(netns).ok();
-        Work(ok);
-      });
-    }
-  }
-
-  ~Resolver() {
-    {
-      std::lock_guard lock(mu_);
-      stop_ = true;
-    }
-    cv_.notify_all();
-    for (auto& w : workers_) w.join();
-  }
-
-  // False when the queue is full.
-  bool Submit(std::string name, Done done) {
-    {
-      std::lock_guard lock(mu_);
-      if (stop_ || static_cast<int>(queue_.size()) >= max_pending_) return false;
-      queue_.emplace_back(std::move(name), std::move(done));
-    }
-    cv_.notify_one();
-    return true;
-  }
-
- private:
-  void Work(bool in_namespace) {
-    while (true) {
-      std::pair<std::string, Done> job;
-      {
-        std::unique_lock lock(mu_);
-        cv_.wait(lock, [this] { return stop_ || !queue_.empty(); });
-        if (queue_.empty()) return;
-        job = std::move(queue_.front());
-        queue_.pop_front();
-      }
-      if (!in_namespace) {
-        job.second(model::Result<IpAddress>::Error("resolver is not in the colo's namespace"));
-        continue;
-      }
-      job.second(ResolveHost(job.first));
-    }
-  }
-
-  int max_pending_;
-  std::mutex mu_;
-  std::condition_variable cv_;
-  std::deque<std::pair<std::string, Done>> queue_;
-  bool stop_ = false;
-  std::vector<std::thread> workers_;
-};
-
 LocalColoRunner::LocalColoRunner(probe::Engine& engine, LocalColoOptions options)
-    : engine_(engine),
-      options_(std::move(options)),
-      resolver_(std::make_unique<Resolver>(options_.netns, options_.resolver_threads,
-                                           options_.max_pending_lookups)) {}
+    : engine_(engine), options_(std::move(options)) {}
 
 LocalColoRunner::~LocalColoRunner() = default;
 
 void LocalColoRunner::Trace(const std::string& target, const model::TraceOptions& options,
                             Callback done) {
-  if (auto literal = IpAddress::Parse(target)) {
+  auto literal = IpAddress::Parse(target);
+  if (literal || !options_.resolver) {
+    if (!literal) {
+      done(Failed(ColoError::kTargetRefused, target));
+      return;
+    }
     Probe(*literal, options, std::move(done));
     return;
   }
   auto shared_done = std::make_shared<Callback>(std::move(done));
-  bool queued = resolver_->Submit(
-      target, [this, target, options, shared_done](model::Result<IpAddress> address) {
-        if (!address) {
+  options_.resolver->Resolve(
+      target, options.ip_version,
+      [this, target, options, shared_done](model::Result<enrich::Resolution> resolved) {
+        if (!resolved) {
           (*shared_done)(Failed(ColoError::kTargetRefused, target));
           return;
         }
-        Probe(*address, options, std::move(*shared_done));
+        Probe(resolved->address, options, std::move(*shared_done));
       });
-  if (!queued) (*shared_done)(Failed(ColoError::kInternal, target));
 }
 
 void LocalColoRunner::Probe(const IpAddress& address, const model::TraceOptions& options,
@@ -151,7 +61,7 @@ void LocalColoRunner::Probe(const IpAddress& address, const model::TraceOptions&
     done(std::move(r));
     return;
   }
-  if (!options_.asn && !options_.reverse_dns) {
+  if (!options_.asn && !options_.cymru && !options_.reverse_dns) {
     engine_.Start(probe::TraceRequest{address, options}, std::move(done));
     return;
   }
@@ -174,16 +84,18 @@ void LocalColoRunner::Enrich(model::ColoResult result, Callback done) {
       result.target_summary.asn = asn_of(result.target_summary.ip);
     }
   }
-  if (!options_.reverse_dns) {
+  bool cymru = options_.cymru && !options_.asn;
+  if (!options_.reverse_dns && !cymru) {
     done(std::move(result));
     return;
   }
-  // Every distinct address once; names are filled in when the last lookup has answered.
+  // Every distinct address once; names and ASNs are filled in when the last lookup answered.
   struct Job {
     std::mutex mu;
     model::ColoResult result;
     Callback done;
     std::map<std::string, std::string> names;
+    std::map<std::string, std::string> asns;
     size_t pending = 0;
   };
   auto job = std::make_shared<Job>();
@@ -196,18 +108,23 @@ void LocalColoRunner::Enrich(model::ColoResult result, Callback done) {
   ips.erase(std::unique(ips.begin(), ips.end()), ips.end());
   job->result = std::move(result);
   job->done = std::move(done);
-  job->pending = ips.size() + 1;  // + 1 until every lookup has been started
-  auto arrive = [job](const std::string& ip, std::optional<std::string> name) {
+  size_t per_ip = (options_.reverse_dns ? 1 : 0) + (cymru ? 1 : 0);
+  job->pending = ips.size() * per_ip + 1;  // + 1 until every lookup has been started
+  // Called once per lookup (with what it found, if anything) and once at the end of the loop.
+  auto arrive = [job](std::map<std::string, std::string> Job::*into, const std::string& ip,
+                      std::optional<std::string> value) {
     std::unique_lock lock(job->mu);
-    if (name && !name->empty()) job->names[ip] = *name;
+    if (into != nullptr && value && !value->empty()) (job.get()->*into)[ip] = *value;
     if (--job->pending > 0) return;
+    auto fill = [&](std::string& name, std::string& asn, const std::string& address) {
+      if (auto it = job->names.find(address); it != job->names.end()) name = it->second;
+      if (auto it = job->asns.find(address); it != job->asns.end()) asn = it->second;
+    };
     for (auto& hop : job->result.hops) {
-      for (auto& node : hop.nodes) {
-        if (auto it = job->names.find(node.ip); it != job->names.end()) node.name = it->second;
-      }
+      for (auto& node : hop.nodes) fill(node.name, node.asn, node.ip);
     }
     auto& summary = job->result.target_summary;
-    if (auto it = job->names.find(summary.ip); it != job->names.end()) summary.name = it->second;
+    fill(summary.name, summary.asn, summary.ip);
     Callback cb = std::move(job->done);
     model::ColoResult r = std::move(job->result);
     lock.unlock();
@@ -215,14 +132,26 @@ void LocalColoRunner::Enrich(model::ColoResult result, Callback done) {
   };
   for (const auto& ip : ips) {
     auto address = IpAddress::Parse(ip);
-    if (!address) {
-      arrive(ip, std::nullopt);
-      continue;
+    if (options_.reverse_dns) {
+      if (!address) {
+        arrive(&Job::names, ip, std::nullopt);
+      } else {
+        options_.reverse_dns->Lookup(*address, [arrive, ip](std::optional<std::string> name) {
+          arrive(&Job::names, ip, std::move(name));
+        });
+      }
     }
-    options_.reverse_dns->Lookup(
-        *address, [arrive, ip](std::optional<std::string> name) { arrive(ip, std::move(name)); });
+    if (cymru) {
+      if (!address) {
+        arrive(&Job::asns, ip, std::nullopt);
+      } else {
+        options_.cymru->LookupAsync(*address, [arrive, ip](std::optional<uint32_t> asn) {
+          arrive(&Job::asns, ip, enrich::AsnText(asn));
+        });
+      }
+    }
   }
-  arrive("", std::nullopt);
+  arrive(nullptr, "", std::nullopt);
 }
 
 }  // namespace colotrace::dispatch

@@ -47,6 +47,7 @@ std::string EncodeJob(const Job& job) {
   w.Key("packets_per_ttl").Int(job.options.packets_per_ttl);
   w.Key("port").Int(job.options.port);
   w.Key("wait_time").Int(job.options.wait_time_s);
+  w.Key("ip_version").String(model::IpVersionName(job.options.ip_version));
   w.EndObject();
   w.EndObject();
   return w.Take();
@@ -152,6 +153,12 @@ Result<Job> DecodeJob(std::string_view data) {
   auto type = model::ParsePacketType(Str(op, "packet_type"));
   if (!type) return Result<Job>::Error("job with an unknown packet type");
   job.options.packet_type = *type;
+  // Added in wire version 1 later on: absent means "auto".
+  if (op.contains("ip_version")) {
+    auto version = model::ParseIpVersion(Str(op, "ip_version"));
+    if (!version) return Result<Job>::Error("job with an unknown ip_version");
+    job.options.ip_version = *version;
+  }
   return job;
 }
 

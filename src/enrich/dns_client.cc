@@ -303,9 +303,12 @@ model::Result<std::unique_ptr<DnsClient>> DnsClient::Create(const DnsClientOptio
   if (options.servers.empty()) {
     std::string path = ResolvConfPathFor(options.netns);
     auto read = ReadResolvConf(path);
-    if (!read) return R::Error(read.error());
-    if (read->empty()) return R::Error(path + " names no usable nameserver");
-    impl->servers = std::move(*read);
+    if (read && !read->empty()) {
+      impl->servers = std::move(*read);
+    } else {
+      // As resolv.conf(5): without a (usable) nameserver line, the server on this machine.
+      impl->servers.push_back(DnsServer{*packet::IpAddress::Parse("127.0.0.1"), 53});
+    }
   } else {
     for (const std::string& text : options.servers) {
       auto server = ParseDnsServer(text);
@@ -342,6 +345,11 @@ void DnsClient::Query(const std::string& name, uint16_t type, std::function<void
     return;
   }
   impl_->Wake();
+}
+
+int DnsClient::max_query_ms() const {
+  int rounds = (1 << std::min(impl_->options.tries, 16)) - 1;
+  return impl_->options.timeout_ms * rounds * static_cast<int>(impl_->servers.size());
 }
 
 const std::vector<DnsServer>& DnsClient::servers() const {

@@ -34,8 +34,8 @@ model::Result<std::vector<DnsServer>> ReadResolvConf(const std::string& path);
 std::string ResolvConfPathFor(const std::string& netns);
 
 struct DnsClientOptions {
-  // Servers as ParseDnsServer reads them. Empty: the nameservers of ResolvConfPathFor(netns)
-  // (Create fails if it names none).
+  // Servers as ParseDnsServer reads them. Empty: the nameservers of ResolvConfPathFor(netns);
+  // when that file is missing or names none, 127.0.0.1:53 (as resolv.conf(5) says).
   std::vector<std::string> servers;
   // Network namespace the queries leave from ("" = the creating process's). Needs root
   // (CAP_SYS_ADMIN) at Create.
@@ -66,7 +66,7 @@ class DnsClient {
  public:
   // Starts the event-loop thread (entering options.netns first) and configures c-ares with
   // exactly the servers chosen (c-ares' own resolv.conf reading is bypassed). Errors: bad
-  // server text, no servers, the namespace cannot be entered, c-ares cannot start.
+  // server text, the namespace cannot be entered, c-ares cannot start.
   static model::Result<std::unique_ptr<DnsClient>> Create(const DnsClientOptions& options);
   // Stops the thread; queries still running end with kCancelled (on the event-loop thread,
   // before the destructor returns).
@@ -78,6 +78,9 @@ class DnsClient {
   // (fully qualified, no search domains). `done` runs exactly once.
   void Query(const std::string& name, uint16_t type, std::function<void(DnsReply)> done);
 
+  // About the longest one query can take before it times out, milliseconds: every server,
+  // `tries` rounds, the timeout doubling each round.
+  int max_query_ms() const;
   // The servers in use, in order.
   const std::vector<DnsServer>& servers() const;
   // Queries handed to c-ares so far (one per Query call, retries not counted).

@@ -162,6 +162,9 @@ model::Result<DnsAnswer> ParseDnsResponse(const uint8_t* data, size_t size) {
         p += len;
       }
       answer.txts.push_back(std::move(text));
+    } else if ((type == kDnsTypeA && rdlength == 4) || (type == kDnsTypeAaaa && rdlength == 16)) {
+      answer.addresses.push_back(type == kDnsTypeA ? packet::IpAddress::V4(data + rdata)
+                                                   : packet::IpAddress::V6(data + rdata));
     } else {
       relevant = false;
     }

@@ -15,6 +15,8 @@
 namespace colotrace::enrich {
 
 // Resource record types the module asks for.
+inline constexpr uint16_t kDnsTypeA = 1;
+inline constexpr uint16_t kDnsTypeAaaa = 28;
 inline constexpr uint16_t kDnsTypeCname = 5;
 inline constexpr uint16_t kDnsTypePtr = 12;
 inline constexpr uint16_t kDnsTypeTxt = 16;
@@ -33,7 +35,8 @@ struct DnsAnswer {
   int rcode = 0;                       // 0 NOERROR, 3 NXDOMAIN, ...
   std::vector<std::string> ptr_names;  // PTR targets, without the trailing dot
   std::vector<std::string> txts;       // one string per TXT record (its strings concatenated)
-  // Smallest TTL (seconds) among the PTR, TXT and CNAME records read; nullopt when there is
+  std::vector<packet::IpAddress> addresses;  // A and AAAA records, in answer order
+  // Smallest TTL (seconds) among the PTR, TXT, A, AAAA and CNAME records read; nullopt when there is
   // none. A CNAME counts because a cached answer must not outlive any link of its chain.
   std::optional<uint32_t> min_ttl_s;
 };

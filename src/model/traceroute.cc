@@ -28,6 +28,25 @@ std::optional<PacketType> ParsePacketType(std::string_view name) {
   return std::nullopt;
 }
 
+std::string_view IpVersionName(IpVersion version) {
+  switch (version) {
+    case IpVersion::kV4:
+      return "ipv4";
+    case IpVersion::kV6:
+      return "ipv6";
+    case IpVersion::kAuto:
+      break;
+  }
+  return "auto";
+}
+
+std::optional<IpVersion> ParseIpVersion(std::string_view name) {
+  for (IpVersion v : {IpVersion::kAuto, IpVersion::kV4, IpVersion::kV6}) {
+    if (IpVersionName(v) == name) return v;
+  }
+  return std::nullopt;
+}
+
 int EffectivePort(const TraceOptions& options) {
   if (options.port != 0) return options.port;
   switch (options.packet_type) {

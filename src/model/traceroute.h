@@ -17,6 +17,13 @@ std::string_view PacketTypeName(PacketType type);
 // Inverse of PacketTypeName; nullopt for any other spelling (case-sensitive, as the API).
 std::optional<PacketType> ParsePacketType(std::string_view name);
 
+// The address family a host-name target is traced over (a colotrace extension; address
+// literals carry their own). kAuto: IPv4 when the name has an A record, else IPv6.
+enum class IpVersion { kAuto, kV4, kV6 };
+// "auto", "ipv4", "ipv6".
+std::string_view IpVersionName(IpVersion version);
+std::optional<IpVersion> ParseIpVersion(std::string_view name);
+
 // Options of one traceroute, after defaults were applied (see limits.h for ranges).
 struct TraceOptions {
   int max_ttl = 15;
@@ -26,6 +33,7 @@ struct TraceOptions {
   // (see DefaultPort).
   int port = 0;
   int wait_time_s = 1;
+  IpVersion ip_version = IpVersion::kAuto;
 };
 
 // The port a probe uses when `options.port` is 0: UDP 33434, TCP 80, ICMP sequence 1.

@@ -167,6 +167,44 @@ TEST(ParseDnsResponseTest, CnameChainTakesTheSmallestTtl) {
   EXPECT_EQ(a->min_ttl_s, 120u);
 }
 
+TEST(ParseDnsResponseTest, AddressRecordsThroughACname) {
+  Message m;
+  m.Question("www.lab.example", kDnsTypeA);
+  m.Begin(kDnsTypeCname, 300);
+  m.Name("edge.lab.example");
+  m.End();
+  const uint8_t v4a[4] = {203, 0, 113, 7}, v4b[4] = {203, 0, 113, 8};
+  for (const uint8_t* v : {v4a, v4b}) {
+    m.Begin(kDnsTypeA, 60, false, "edge.lab.example");
+    m.Raw(std::string(reinterpret_cast<const char*>(v), 4));
+    m.End();
+  }
+  // An A record of another name and one with a wrong length are not answers.
+  m.Begin(kDnsTypeA, 5, false, "other.lab.example");
+  m.Raw(std::string("\xcb\x00\x71\x09", 4));
+  m.End();
+  m.Begin(kDnsTypeA, 5, false, "edge.lab.example");
+  m.Raw(std::string("\xcb\x00\x71", 3));
+  m.End();
+  auto a = Parse(m);
+  ASSERT_TRUE(a.ok()) << a.error();
+  ASSERT_EQ(a->addresses.size(), 2u);
+  EXPECT_EQ(a->addresses[0], Ip("203.0.113.7"));
+  EXPECT_EQ(a->addresses[1], Ip("203.0.113.8"));
+  EXPECT_EQ(a->min_ttl_s, 60u);
+
+  Message six;
+  six.Question("v6.lab.example", kDnsTypeAaaa);
+  six.Begin(kDnsTypeAaaa, 30);
+  auto v6 = Ip("2001:db8::7");
+  six.Raw(std::string(reinterpret_cast<const char*>(v6.bytes.data()), 16));
+  six.End();
+  auto b = Parse(six);
+  ASSERT_TRUE(b.ok()) << b.error();
+  ASSERT_EQ(b->addresses.size(), 1u);
+  EXPECT_EQ(b->addresses[0], v6);
+}
+
 TEST(ParseDnsResponseTest, IgnoresRecordsOfOtherNames) {
   Message m;
   m.Question("1.113.0.203.in-addr.arpa", kDnsTypePtr);

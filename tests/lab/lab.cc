@@ -14,11 +14,13 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
 #include <exception>
 #include <filesystem>
+#include <fstream>
 #include <mutex>
 #include <sstream>
 #include <stdexcept>
@@ -219,12 +221,19 @@ void KillProcessesIn(const std::string& ns) {
   }
 }
 
+// Per-namespace configuration, as `ip netns exec` and colotrace's --netns read it.
+std::string NetnsEtcDir(const std::string& ns) {
+  return "/etc/netns/" + ns;
+}
+
 void DeleteNetns(const std::string& ns) {
   KillProcessesIn(ns);
   ExecOptions opts;
   opts.check = false;
   opts.timeout = std::chrono::seconds(10);
   RunCommand({"ip", "netns", "del", ns}, opts);
+  std::error_code ec;
+  std::filesystem::remove_all(NetnsEtcDir(ns), ec);
 }
 
 }  // namespace
@@ -349,8 +358,15 @@ void Lab::RemoveStale() {
   try {
     std::error_code ec;
     std::vector<std::string> stale;
-    for (const auto& entry : std::filesystem::directory_iterator(kNetnsDir, ec)) {
-      const std::string name = entry.path().filename().string();
+    std::vector<std::string> seen;
+    for (const char* dir : {kNetnsDir, "/etc/netns"}) {
+      for (const auto& entry : std::filesystem::directory_iterator(dir, ec)) {
+        seen.push_back(entry.path().filename().string());
+      }
+    }
+    std::sort(seen.begin(), seen.end());
+    seen.erase(std::unique(seen.begin(), seen.end()), seen.end());
+    for (const std::string& name : seen) {
       if (name.size() < 4 || name.compare(0, 2, "ct") != 0) continue;
       const std::size_t dash = name.find('-');
       if (dash == std::string::npos || dash == 2) continue;
@@ -371,6 +387,15 @@ std::string Lab::AddNode(const std::string& short_name, NodeOptions opts) {
   const std::string ns = ProcessPrefix() + tag_ + "-" + short_name;
   RunCommand({"ip", "netns", "add", ns});
   namespaces_.push_back(ns);
+  // DNS inside the lab goes to the namespace's own loopback, never to the machine's resolver:
+  // nothing answers there unless a test starts a server (tests/enrich).
+  {
+    std::error_code ec;
+    std::filesystem::create_directories(NetnsEtcDir(ns), ec);
+    std::ofstream conf(NetnsEtcDir(ns) + "/resolv.conf");
+    conf << "# written by the colotrace lab for namespace " << ns << "\nnameserver 127.0.0.1\n";
+    if (!conf) throw std::runtime_error("cannot write " + NetnsEtcDir(ns) + "/resolv.conf");
+  }
 
   std::vector<std::pair<std::string, std::string>> sysctls = {
       // IPv6 addresses (link-local included) are usable at once.
