@@ -155,7 +155,12 @@ struct DnsClient::Impl {
     DnsReply reply;
     reply.status = StatusOf(status);
     if (abuf != nullptr && alen > 0) reply.message.assign(abuf, abuf + alen);
-    if (status != ARES_SUCCESS) reply.error = ares_strerror(status);
+    if (status == ARES_ECONNREFUSED) {
+      // c-ares ends so when every server failed (SERVFAIL), refused, or was unreachable.
+      reply.error = "every DNS server failed, refused the query or was unreachable";
+    } else if (status != ARES_SUCCESS) {
+      reply.error = ares_strerror(status);
+    }
     request->done(std::move(reply));
   }
 

@@ -278,6 +278,33 @@ TEST(RequestParserTest, DefaultsWhenOptionsAreAbsent) {
   EXPECT_EQ(r.options.wait_time_s, model::kWaitTimeDefaultS);
 }
 
+TEST(RequestParserTest, IpVersionOption) {
+  EXPECT_EQ(Request(R"({"targets":["example.com"]})").options.ip_version, model::IpVersion::kAuto);
+  EXPECT_EQ(Request(WithOptions(R"({"ip_version":"ipv4"})")).options.ip_version,
+            model::IpVersion::kV4);
+  EXPECT_EQ(Request(R"({"targets":["example.com","2001:db8::1"],"options":{"ip_version":"ipv6"}})")
+                .options.ip_version,
+            model::IpVersion::kV6);
+  EXPECT_EQ(Request(WithOptions(R"({"ip_version":"auto"})")).options.ip_version,
+            model::IpVersion::kAuto);
+  for (const char* bad : {R"("IPv6")", "6", "null", R"("")", R"("ipv5")"}) {
+    auto errors = Errors(WithOptions(std::string(R"({"ip_version":)") + bad + "}"));
+    ASSERT_EQ(errors.size(), 1u) << bad;
+    EXPECT_EQ(errors[0].code, kInvalidIpVersion) << bad;
+    EXPECT_EQ(errors[0].pointer, "/options/ip_version");
+  }
+  // Literals of the other family, each reported; host names are judged at the colo.
+  auto errors = Errors(
+      R"({"targets":["192.0.2.1","example.com","2001:db8::1","198.51.100.1"],)"
+      R"("options":{"ip_version":"ipv6"}})");
+  ASSERT_EQ(errors.size(), 2u);
+  EXPECT_EQ(errors[0].code, kTargetFamilyMismatch);
+  EXPECT_EQ(errors[0].pointer, "/targets/0");
+  EXPECT_EQ(errors[1].pointer, "/targets/3");
+  EXPECT_EQ(HttpStatusForCode(kTargetFamilyMismatch), 400);
+  EXPECT_EQ(HttpStatusForCode(kInvalidIpVersion), 400);
+}
+
 TEST(RequestParserTest, ZerosMeanDefaults) {
   TracerouteRequest r =
       Request(WithOptions(R"({"max_ttl":0,"packets_per_ttl":0,"port":0,"wait_time":5})"));

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "enrich/dnsmasq.h"
 #include "lab/lab.h"
 #include "lab/topologies.h"
 
@@ -257,6 +258,68 @@ TEST_F(ColotraceCliLabTest, AsnsFromADatabaseAndAResolverThatNeverAnswers) {
       Colotrace({"trace", "--netns", topo.colo, "--asn-db", "/nonexistent.mmdb", topo.target_v4});
   EXPECT_EQ(missing.status, 2);
   EXPECT_NE(missing.err.find("--asn-db"), std::string::npos) << missing.err;
+}
+
+// Host names, reverse names and Cymru ASNs from dnsmasq on the first router (198.51.100.2,
+// 2001:db8:0:1::2 — the lab's DNS address): names by default, -n, -4/-6, NXDOMAIN.
+TEST_F(ColotraceCliLabTest, HostNamesReverseNamesAndCymruFromALabDnsServer) {
+  auto topo = colotrace::lab::Chain(*lab_, 2);
+  char dir[] = "/tmp/colotrace-cli-dns.XXXXXX";
+  ASSERT_NE(mkdtemp(dir), nullptr);
+  struct RemoveDir {
+    std::string path;
+    ~RemoveDir() { std::system(("rm -rf '" + path + "'").c_str()); }
+  } remove_dir{dir};
+  colotrace::enrich::Dnsmasq dns(*lab_, topo.routers[0], 53, 300, std::string(dir) + "/dns.log");
+  auto trace = [&](std::vector<std::string> extra) {
+    std::vector<std::string> args = {"trace", "--netns", topo.colo, "--json", "--dns-server",
+                                     colotrace::enrich::kDnsV4};
+    args.insert(args.end(), extra.begin(), extra.end());
+    return Colotrace(args);
+  };
+  auto colo_of = [](const ExecResult& r) {
+    return boost::json::parse(r.out).at(0).at("colos").at(0);
+  };
+
+  // both.lab.example has A and AAAA: IPv4 by default; names looked up by default.
+  ExecResult r = trace({"--asn-cymru", "both.lab.example"});
+  ASSERT_EQ(r.status, 0) << r.err;
+  auto colo = colo_of(r);
+  EXPECT_EQ(colo.at("target_summary").at("ip").as_string(), "203.0.113.1");
+  EXPECT_EQ(colo.at("target_summary").at("name").as_string(), "target.lab.example");
+  EXPECT_EQ(colo.at("target_summary").at("asn").as_string(), "AS64501");
+  const auto& hops = colo.at("hops").as_array();
+  ASSERT_EQ(hops.size(), topo.hop_v4.size());
+  EXPECT_EQ(hops[0].at("nodes").at(0).at("name").as_string(), "r1.lab.example");
+  // A router without a PTR record keeps its address as name.
+  const auto& r2 = hops[1].at("nodes").at(0);
+  EXPECT_EQ(r2.at("name").as_string(), r2.at("ip").as_string());
+
+  // -n: no names; -6 over IPv6 through a CNAME chain.
+  r = trace({"-n", "-6", "alias.lab.example"});
+  ASSERT_EQ(r.status, 0) << r.err;
+  colo = colo_of(r);
+  EXPECT_EQ(colo.at("target_summary").at("ip").as_string(), topo.target_v6);
+  EXPECT_EQ(colo.at("target_summary").at("name").as_string(), topo.target_v6);
+  EXPECT_EQ(colo.at("hops").as_array().size(), topo.hop_v6.size());
+
+  // AAAA only, asked for IPv4; NXDOMAIN; a v6 literal with -4: exit 2, one clear line.
+  r = trace({"-4", "v6only.lab.example"});
+  EXPECT_EQ(r.status, 2);
+  EXPECT_EQ(r.err, "colotrace: cannot resolve 'v6only.lab.example': no IPv4 address\n");
+  r = trace({"nosuch.lab.example"});
+  EXPECT_EQ(r.status, 2);
+  EXPECT_EQ(r.err, "colotrace: cannot resolve 'nosuch.lab.example': no such name (NXDOMAIN)\n");
+  r = trace({"-4", topo.target_v6});
+  EXPECT_EQ(r.status, 2);
+  EXPECT_NE(r.err.find("is not an IPv4 address"), std::string::npos) << r.err;
+
+  // Several addresses: the first is traced and stderr says so.
+  r = trace({"-n", "--max-ttl", "4", "many.lab.example"});
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_NE(r.err.find("many.lab.example has 2 IPv4 addresses; tracing 203.0.113."),
+            std::string::npos)
+      << r.err;
 }
 
 }  // namespace

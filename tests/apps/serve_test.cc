@@ -18,6 +18,7 @@
 #include <string>
 #include <thread>
 
+#include "enrich/dnsmasq.h"
 #include "lab/lab.h"
 #include "lab/topologies.h"
 #include "support/child_process.h"
@@ -133,6 +134,49 @@ TEST_F(ServeTest, RefusesTargetsOutsideThePolicyWithCode1) {
   EXPECT_EQ(body.at("result").at(0).at("colos").at(0).at("error").as_string(),
             "Could not gather traceroute data: Code 1");
   EXPECT_TRUE(body.at("result").at(0).at("colos").at(0).at("hops").as_array().empty());
+}
+
+// Host-name targets resolved at the colo by dnsmasq on the first router: the family option, a
+// name that does not resolve (Code 1), a name that resolves into a refused range (Code 1: the
+// policy judges the resolved address), names of the hops.
+TEST_F(ServeTest, HostNamesResolveAtTheColo) {
+  auto topo = colotrace::lab::Chain(*lab_, 1);
+  char dir[] = "/tmp/colotrace-serve-dns.XXXXXX";
+  ASSERT_NE(mkdtemp(dir), nullptr);
+  struct RemoveDir {
+    std::string path;
+    ~RemoveDir() { std::system(("rm -rf '" + path + "'").c_str()); }
+  } remove_dir{dir};
+  colotrace::enrich::Dnsmasq dns(*lab_, topo.routers[0], 53, 300, std::string(dir) + "/dns.log");
+  // The IPv6 target prefix is allowed, IPv4 is not.
+  ChildProcess server(Serve({"--listen", "127.0.0.1:0", "--netns", topo.colo, "--token",
+                             "t0k:acc1", "--allow-target", "2001:db8:ff::/48", "--dns-server",
+                             colotrace::enrich::kDnsV4}));
+  ASSERT_GT(server.port(), 0);
+  auto trace = [&](const std::string& body) {
+    return boost::json::parse(BodyOf(HttpExchange(server.port(), Post("t0k", body))));
+  };
+  auto v6 = trace(
+      R"({"targets":["both.lab.example","nosuch.lab.example"],"options":{"ip_version":"ipv6"}})");
+  const auto& found = v6.at("result").at(0).at("colos").at(0);
+  EXPECT_EQ(found.at("error").as_string(), "");
+  EXPECT_EQ(found.at("target_summary").at("ip").as_string(), topo.target_v6);
+  EXPECT_EQ(found.at("target_summary").at("name").as_string(), "target6.lab.example");
+  EXPECT_EQ(found.at("hops").as_array().size(), topo.hop_v6.size());
+  EXPECT_EQ(v6.at("result").at(1).at("colos").at(0).at("error").as_string(),
+            "Could not gather traceroute data: Code 1");
+  // Default family: IPv4, which the policy refuses after resolution.
+  auto v4 = trace(R"({"targets":["both.lab.example"]})");
+  const auto& refused = v4.at("result").at(0).at("colos").at(0);
+  EXPECT_EQ(refused.at("error").as_string(), "Could not gather traceroute data: Code 1");
+  EXPECT_EQ(refused.at("target_summary").at("ip").as_string(), topo.target_v4);
+  // A literal of the other family than ip_version, and a bad ip_version: 400.
+  auto bad = trace(R"({"targets":["203.0.113.1"],"options":{"ip_version":"ipv6"}})");
+  EXPECT_EQ(bad.at("errors").at(0).at("code").as_int64(), 1020);
+  bad = trace(R"({"targets":["203.0.113.1"],"options":{"ip_version":"6"}})");
+  EXPECT_EQ(bad.at("errors").at(0).at("code").as_int64(), 1019);
+  EXPECT_EQ(bad.at("errors").at(0).at("source").at("pointer").as_string(),
+            "/options/ip_version");
 }
 
 TEST_F(ServeTest, GreThroughTheApi) {

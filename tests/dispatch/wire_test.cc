@@ -1,0 +1,109 @@
+// The NATS wire format (docs/wire.md): every message round-trips; other versions and malformed
+// messages are refused with a reason, never guessed at.
+#include "dispatch/wire.h"
+
+#include <gtest/gtest.h>
+
+namespace colotrace::dispatch {
+namespace {
+
+TEST(WireTest, SubjectsAreLowerCased) {
+  EXPECT_EQ(TraceSubject("FRA01"), "colotrace.v1.trace.fra01");
+  EXPECT_EQ(QueueGroup("FRA01"), QueueGroup("fra01"));
+}
+
+TEST(WireTest, AnnouncementRoundTrips) {
+  Announcement a{"fra01", "Frankfurt, DE", "agent-7", "0.1.0", 64, false};
+  auto back = DecodeAnnouncement(EncodeAnnouncement(a));
+  ASSERT_TRUE(back.ok()) << back.error();
+  EXPECT_EQ(back->colo, "fra01");
+  EXPECT_EQ(back->city, "Frankfurt, DE");
+  EXPECT_EQ(back->agent, "agent-7");
+  EXPECT_EQ(back->version, "0.1.0");
+  EXPECT_EQ(back->capacity, 64);
+  EXPECT_FALSE(back->available);
+}
+
+TEST(WireTest, JobRoundTripsWithEveryOption) {
+  Job job;
+  job.target = "both.lab.example";
+  job.options.max_ttl = 20;
+  job.options.packet_type = model::PacketType::kGreIcmp;
+  job.options.packets_per_ttl = 5;
+  job.options.port = 443;
+  job.options.wait_time_s = 4;
+  job.options.ip_version = model::IpVersion::kV6;
+  auto back = DecodeJob(EncodeJob(job));
+  ASSERT_TRUE(back.ok()) << back.error();
+  EXPECT_EQ(back->target, job.target);
+  EXPECT_EQ(back->options.max_ttl, 20);
+  EXPECT_EQ(back->options.packet_type, model::PacketType::kGreIcmp);
+  EXPECT_EQ(back->options.packets_per_ttl, 5);
+  EXPECT_EQ(back->options.port, 443);
+  EXPECT_EQ(back->options.wait_time_s, 4);
+  EXPECT_EQ(back->options.ip_version, model::IpVersion::kV6);
+}
+
+TEST(WireTest, JobWithoutIpVersionIsAutoAndAnUnknownOneIsRefused) {
+  std::string job = EncodeJob(Job{"203.0.113.1", {}});
+  auto at = job.find(R"(,"ip_version":"auto")");
+  ASSERT_NE(at, std::string::npos) << job;
+  std::string without = job;
+  without.erase(at, std::string(R"(,"ip_version":"auto")").size());
+  auto back = DecodeJob(without);
+  ASSERT_TRUE(back.ok()) << back.error() << " " << without;
+  EXPECT_EQ(back->options.ip_version, model::IpVersion::kAuto);
+  std::string odd = job;
+  odd.replace(at, std::string(R"(,"ip_version":"auto")").size(), R"(,"ip_version":"ipv9")");
+  EXPECT_FALSE(DecodeJob(odd).ok());
+}
+
+TEST(WireTest, ReplyRoundTrips) {
+  model::ColoResult r;
+  r.colo = {"fra01", "Frankfurt, DE"};
+  r.error = model::ColoError::kTimeout;
+  model::Hop hop;
+  hop.packets_ttl = 1;
+  hop.packets_sent = 3;
+  hop.packets_lost = 1;
+  hop.nodes.push_back(model::Node{"AS64500", "198.51.100.2", "r1.lab.example", {"!H"},
+                                  model::RttStats{2, 0.5, 0.75, 1.0, 0.25}});
+  r.hops.push_back(hop);
+  r.target_summary = {"AS64501", "203.0.113.1", "target.lab.example", {3, 1, 2, 3, 0.8}};
+  r.traceroute_time_ms = 1234;
+  auto back = DecodeReply(EncodeReply(r));
+  ASSERT_TRUE(back.ok()) << back.error();
+  EXPECT_EQ(back->colo.name, "fra01");
+  EXPECT_EQ(back->error, model::ColoError::kTimeout);
+  ASSERT_EQ(back->hops.size(), 1u);
+  ASSERT_EQ(back->hops[0].nodes.size(), 1u);
+  const auto& n = back->hops[0].nodes[0];
+  EXPECT_EQ(n.asn, "AS64500");
+  EXPECT_EQ(n.name, "r1.lab.example");
+  EXPECT_EQ(n.labels, std::vector<std::string>{"!H"});
+  EXPECT_EQ(n.rtt.count, 2);
+  EXPECT_DOUBLE_EQ(n.rtt.max_ms, 1.0);
+  EXPECT_EQ(back->hops[0].packets_lost, 1);
+  EXPECT_EQ(back->target_summary.name, "target.lab.example");
+  EXPECT_EQ(back->target_summary.latency.count, 3);
+  EXPECT_EQ(back->traceroute_time_ms, 1234);
+}
+
+TEST(WireTest, OtherVersionsAndGarbageAreRefused) {
+  std::string a = EncodeAnnouncement(Announcement{"fra01", "", "x", "0.1.0", 1, true});
+  EXPECT_EQ(WireVersionOf(a), kWireVersion);
+  std::string v2 = a;
+  v2.replace(v2.find(R"("v":1)"), 5, R"("v":2)");
+  EXPECT_EQ(WireVersionOf(v2), 2);
+  auto refused = DecodeAnnouncement(v2);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_NE(refused.error().find("2"), std::string::npos) << refused.error();
+  EXPECT_FALSE(WireVersionOf("not json").has_value());
+  EXPECT_FALSE(DecodeJob("").ok());
+  EXPECT_FALSE(DecodeJob(R"({"v":1})").ok());
+  EXPECT_FALSE(DecodeReply(R"({"v":1,"result":[]})").ok());
+  EXPECT_FALSE(DecodeAnnouncement(R"([1,2,3])").ok());
+}
+
+}  // namespace
+}  // namespace colotrace::dispatch
