@@ -100,8 +100,7 @@ TraceFlags ParseTraceFlags(const std::vector<std::string_view>& args) {
     if (arg == "-4" || arg == "--ipv4" || arg == "-6" || arg == "--ipv6") {
       auto v = arg.find('4') != std::string_view::npos ? colotrace::model::IpVersion::kV4
                                                        : colotrace::model::IpVersion::kV6;
-      if (f.options.ip_version != colotrace::model::IpVersion::kAuto &&
-          f.options.ip_version != v) {
+      if (f.options.ip_version != colotrace::model::IpVersion::kAuto && f.options.ip_version != v) {
         throw UsageError{"-4 and -6 exclude each other"};
       }
       f.options.ip_version = v;

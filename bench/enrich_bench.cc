@@ -140,7 +140,8 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "enrich_bench: %s\n", reverse.error().c_str());
     return 1;
   }
-  enriched_options.reverse_dns = std::shared_ptr<colotrace::enrich::ReverseDns>(std::move(*reverse));
+  enriched_options.reverse_dns =
+      std::shared_ptr<colotrace::enrich::ReverseDns>(std::move(*reverse));
   auto* reverse_dns = enriched_options.reverse_dns.get();
   colotrace::dispatch::LocalColoRunner enriched(**engine, enriched_options);
 

@@ -63,8 +63,8 @@ struct PkeyDeleter {
 using Pkey = std::unique_ptr<EVP_PKEY, PkeyDeleter>;
 
 Pkey PrivateKey(const Seed& seed) {
-  return Pkey(EVP_PKEY_new_raw_private_key(EVP_PKEY_ED25519, nullptr, seed.raw.data(),
-                                           seed.raw.size()));
+  return Pkey(
+      EVP_PKEY_new_raw_private_key(EVP_PKEY_ED25519, nullptr, seed.raw.data(), seed.raw.size()));
 }
 
 }  // namespace

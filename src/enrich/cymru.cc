@@ -3,27 +3,13 @@
 #include <atomic>
 #include <charconv>
 #include <chrono>
-#include <condition_variable>
 #include <mutex>
-#include <unordered_map>
 #include <utility>
 
+#include "enrich/coalescing_cache.h"
 #include "enrich/dns_message.h"
-#include "enrich/ttl_cache.h"
 
 namespace colotrace::enrich {
-
-namespace {
-
-using Clock = std::chrono::steady_clock;
-
-std::string KeyOf(const packet::IpAddress& address) {
-  std::string key(1, address.is_v4() ? '4' : '6');
-  key.append(reinterpret_cast<const char*>(address.data()), address.size());
-  return key;
-}
-
-}  // namespace
 
 std::optional<uint32_t> ParseCymruOrigin(std::string_view txt) {
   size_t start = txt.find_first_not_of(" \t\"");
@@ -42,10 +28,9 @@ std::optional<uint32_t> ParseCymruOrigin(std::string_view txt) {
 
 struct CymruAsn::State {
   CymruAsnOptions options;
-  std::mutex mu;  // guards client, cache, waiting
+  std::mutex mu;  // guards client
   std::shared_ptr<DnsClient> client;
-  TtlCache<std::string, std::optional<uint32_t>> cache;
-  std::unordered_map<std::string, std::vector<Callback>> waiting;
+  CoalescingCache<std::optional<uint32_t>> cache;
   std::atomic<uint64_t> queries{0};
 
   State(std::shared_ptr<DnsClient> c, const CymruAsnOptions& o)
@@ -66,20 +51,7 @@ struct CymruAsn::State {
     } else if (reply.status != DnsReply::Status::kCancelled) {
       keep_s = options.negative_cache_s;
     }
-    std::vector<Callback> callbacks;
-    {
-      std::lock_guard lock(mu);
-      if (keep_s && *keep_s > 0) {
-        Clock::time_point now = Clock::now();
-        cache.Put(key, asn, now + std::chrono::seconds(*keep_s), now);
-      }
-      auto it = waiting.find(key);
-      if (it != waiting.end()) {
-        callbacks = std::move(it->second);
-        waiting.erase(it);
-      }
-    }
-    for (Callback& cb : callbacks) cb(asn);
+    cache.Finish(key, asn, keep_s);
   }
 };
 
@@ -106,22 +78,21 @@ model::Result<std::unique_ptr<CymruAsn>> CymruAsn::Create(std::shared_ptr<DnsCli
 
 void CymruAsn::LookupAsync(const packet::IpAddress& address, Callback done) {
   State& s = *state_;
-  std::string key = KeyOf(address);
-  std::shared_ptr<DnsClient> client;
+  std::string key = CacheKey(address);
   std::optional<std::optional<uint32_t>> hit;
+  switch (s.cache.Start(key, done, &hit)) {
+    case CoalescingCache<std::optional<uint32_t>>::Begin::kHit:
+      done(*hit);
+      return;
+    case CoalescingCache<std::optional<uint32_t>>::Begin::kWaiting:
+      return;
+    case CoalescingCache<std::optional<uint32_t>>::Begin::kStartQuery:
+      break;
+  }
+  std::shared_ptr<DnsClient> client;
   {
     std::lock_guard lock(s.mu);
-    hit = s.cache.Get(key, Clock::now());
-    if (!hit) {
-      auto [it, first] = s.waiting.try_emplace(key);
-      it->second.push_back(std::move(done));
-      if (!first) return;
-      client = s.client;
-    }
-  }
-  if (hit) {
-    done(*hit);
-    return;
+    client = s.client;
   }
   if (!client) {
     s.Finish(key, DnsReply{DnsReply::Status::kCancelled, {}, "stopped"});
@@ -136,26 +107,12 @@ void CymruAsn::LookupAsync(const packet::IpAddress& address, Callback done) {
 
 std::vector<std::optional<uint32_t>> CymruAsn::LookupAll(
     const std::vector<packet::IpAddress>& addresses, int budget_ms) {
-  struct Gather {
-    std::mutex mu;
-    std::condition_variable cv;
-    std::vector<std::optional<uint32_t>> asns;
-    size_t remaining = 0;
-  };
-  Clock::time_point deadline = Clock::now() + std::chrono::milliseconds(std::max(budget_ms, 0));
-  auto gather = std::make_shared<Gather>();
-  gather->asns.resize(addresses.size());
-  gather->remaining = addresses.size();
-  for (size_t i = 0; i < addresses.size(); ++i) {
-    LookupAsync(addresses[i], [gather, i](std::optional<uint32_t> asn) {
-      std::lock_guard lock(gather->mu);
-      gather->asns[i] = asn;
-      if (--gather->remaining == 0) gather->cv.notify_all();
-    });
-  }
-  std::unique_lock lock(gather->mu);
-  gather->cv.wait_until(lock, deadline, [&] { return gather->remaining == 0; });
-  return gather->asns;
+  return GatherWithin<std::optional<uint32_t>>(
+      addresses.size(),
+      [&](size_t i, std::function<void(std::optional<uint32_t>)> done) {
+        LookupAsync(addresses[i], std::move(done));
+      },
+      budget_ms);
 }
 
 std::optional<uint32_t> CymruAsn::Lookup(const packet::IpAddress& address) {

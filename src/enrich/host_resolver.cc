@@ -76,8 +76,8 @@ void HostResolver::Resolve(const std::string& name, IpVersion version, Callback 
   if (auto literal = IpAddress::Parse(name)) {
     if ((version == IpVersion::kV4 && !literal->is_v4()) ||
         (version == IpVersion::kV6 && literal->is_v4())) {
-      done(R::Error("'" + name + "' is not an " +
-                    (version == IpVersion::kV4 ? "IPv4" : "IPv6") + " address"));
+      done(R::Error("'" + name + "' is not an " + (version == IpVersion::kV4 ? "IPv4" : "IPv6") +
+                    " address"));
       return;
     }
     done(Resolution{*literal, 1});

@@ -2,34 +2,19 @@
 
 #include <atomic>
 #include <chrono>
-#include <condition_variable>
 #include <mutex>
-#include <unordered_map>
 #include <utility>
 
+#include "enrich/coalescing_cache.h"
 #include "enrich/dns_message.h"
-#include "enrich/ttl_cache.h"
 
 namespace colotrace::enrich {
 
-namespace {
-
-using Clock = std::chrono::steady_clock;
-
-std::string KeyOf(const packet::IpAddress& address) {
-  std::string key(1, address.is_v4() ? '4' : '6');
-  key.append(reinterpret_cast<const char*>(address.data()), address.size());
-  return key;
-}
-
-}  // namespace
-
 struct ReverseDns::State {
   ReverseDnsOptions options;
-  std::mutex mu;  // guards client, cache, waiting
+  std::mutex mu;  // guards client
   std::shared_ptr<DnsClient> client;
-  TtlCache<std::string, std::optional<std::string>> cache;
-  std::unordered_map<std::string, std::vector<Callback>> waiting;  // queries in flight
+  CoalescingCache<std::optional<std::string>> cache;
 
   std::atomic<uint64_t> lookups{0}, cache_hits{0}, queries{0}, names{0}, no_names{0}, failures{0};
 
@@ -69,20 +54,7 @@ struct ReverseDns::State {
       case DnsReply::Status::kCancelled:
         break;
     }
-    std::vector<Callback> callbacks;
-    {
-      std::lock_guard lock(mu);
-      if (keep_s && *keep_s > 0) {
-        Clock::time_point now = Clock::now();
-        cache.Put(key, name, now + std::chrono::seconds(*keep_s), now);
-      }
-      auto it = waiting.find(key);
-      if (it != waiting.end()) {
-        callbacks = std::move(it->second);
-        waiting.erase(it);
-      }
-    }
-    for (Callback& cb : callbacks) cb(name);
+    cache.Finish(key, name, keep_s);
   }
 };
 
@@ -118,23 +90,22 @@ model::Result<std::unique_ptr<ReverseDns>> ReverseDns::Create(std::shared_ptr<Dn
 void ReverseDns::Lookup(const packet::IpAddress& address, Callback done) {
   State& s = *state_;
   s.lookups.fetch_add(1, std::memory_order_relaxed);
-  std::string key = KeyOf(address);
-  std::shared_ptr<DnsClient> client;
+  std::string key = CacheKey(address);
   std::optional<std::optional<std::string>> hit;
+  switch (s.cache.Start(key, done, &hit)) {
+    case CoalescingCache<std::optional<std::string>>::Begin::kHit:
+      s.cache_hits.fetch_add(1, std::memory_order_relaxed);
+      done(std::move(*hit));
+      return;
+    case CoalescingCache<std::optional<std::string>>::Begin::kWaiting:
+      return;  // a query for this address is already running
+    case CoalescingCache<std::optional<std::string>>::Begin::kStartQuery:
+      break;
+  }
+  std::shared_ptr<DnsClient> client;
   {
     std::lock_guard lock(s.mu);
-    hit = s.cache.Get(key, Clock::now());
-    if (!hit) {
-      auto [it, first] = s.waiting.try_emplace(key);
-      it->second.push_back(std::move(done));
-      if (!first) return;  // a query for this address is already running
-      client = s.client;
-    }
-  }
-  if (hit) {  // answered outside the lock: done may call Lookup again
-    s.cache_hits.fetch_add(1, std::memory_order_relaxed);
-    done(std::move(*hit));
-    return;
+    client = s.client;
   }
   if (!client) {  // being destroyed
     s.Finish(key, DnsReply{DnsReply::Status::kCancelled, {}, "stopped"});
@@ -148,31 +119,16 @@ void ReverseDns::Lookup(const packet::IpAddress& address, Callback done) {
 
 std::vector<std::optional<std::string>> ReverseDns::LookupAll(
     const std::vector<packet::IpAddress>& addresses, int budget_ms) {
-  struct Gather {
-    std::mutex mu;
-    std::condition_variable cv;
-    std::vector<std::optional<std::string>> names;
-    size_t remaining = 0;
-  };
-  Clock::time_point deadline = Clock::now() + std::chrono::milliseconds(std::max(budget_ms, 0));
-  auto gather = std::make_shared<Gather>();
-  gather->names.resize(addresses.size());
-  gather->remaining = addresses.size();
-  for (size_t i = 0; i < addresses.size(); ++i) {
-    Lookup(addresses[i], [gather, i](std::optional<std::string> name) {
-      std::lock_guard lock(gather->mu);
-      gather->names[i] = std::move(name);
-      if (--gather->remaining == 0) gather->cv.notify_all();
-    });
-  }
-  std::unique_lock lock(gather->mu);
-  gather->cv.wait_until(lock, deadline, [&] { return gather->remaining == 0; });
-  return gather->names;
+  return GatherWithin<std::optional<std::string>>(
+      addresses.size(),
+      [&](size_t i, std::function<void(std::optional<std::string>)> done) {
+        Lookup(addresses[i], std::move(done));
+      },
+      budget_ms);
 }
 
 std::optional<std::optional<std::string>> ReverseDns::Cached(const packet::IpAddress& address) {
-  std::lock_guard lock(state_->mu);
-  return state_->cache.Get(KeyOf(address), Clock::now());
+  return state_->cache.Get(CacheKey(address));
 }
 
 ReverseDns::Stats ReverseDns::stats() const {

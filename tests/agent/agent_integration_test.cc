@@ -381,14 +381,14 @@ TEST(AgentIntegrationTest, NkeyAuthentication) {
 
   // A seed of the wrong type is refused before any connection, with a clear line.
   std::string wrong;
-  int wrong_status = RunShell(std::string(COLOTRACE_BIN) + " agent --nats " + url + " --nkey " + dir +
-                             "/account.nk --colo bad00",
-                         &wrong);
+  int wrong_status = RunShell(std::string(COLOTRACE_BIN) + " agent --nats " + url + " --nkey " +
+                                  dir + "/account.nk --colo bad00",
+                              &wrong);
   EXPECT_EQ(wrong_status, 1) << wrong;
   EXPECT_NE(wrong.find("user seed starts with SU"), std::string::npos) << wrong;
 
-  Child good({COLOTRACE_BIN, "agent", "--nats", url, "--nkey", dir + "/agent.nk", "--colo",
-              "key01", "--netns", topo.colo, "--allow-target", "203.0.113.0/24"});
+  Child good({COLOTRACE_BIN, "agent", "--nats", url, "--nkey", dir + "/agent.nk", "--colo", "key01",
+              "--netns", topo.colo, "--allow-target", "203.0.113.0/24"});
   Child unknown({COLOTRACE_BIN, "agent", "--nats", url, "--nkey", dir + "/stranger.nk", "--colo",
                  "bad01", "--netns", topo.colo});
   Child anonymous({COLOTRACE_BIN, "agent", "--nats", url, "--colo", "bad02", "--netns", topo.colo});

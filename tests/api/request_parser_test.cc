@@ -294,9 +294,8 @@ TEST(RequestParserTest, IpVersionOption) {
     EXPECT_EQ(errors[0].pointer, "/options/ip_version");
   }
   // Literals of the other family, each reported; host names are judged at the colo.
-  auto errors = Errors(
-      R"({"targets":["192.0.2.1","example.com","2001:db8::1","198.51.100.1"],)"
-      R"("options":{"ip_version":"ipv6"}})");
+  auto errors = Errors(R"({"targets":["192.0.2.1","example.com","2001:db8::1","198.51.100.1"],)"
+                       R"("options":{"ip_version":"ipv6"}})");
   ASSERT_EQ(errors.size(), 2u);
   EXPECT_EQ(errors[0].code, kTargetFamilyMismatch);
   EXPECT_EQ(errors[0].pointer, "/targets/0");

@@ -272,8 +272,8 @@ TEST_F(ColotraceCliLabTest, HostNamesReverseNamesAndCymruFromALabDnsServer) {
   } remove_dir{dir};
   colotrace::enrich::Dnsmasq dns(*lab_, topo.routers[0], 53, 300, std::string(dir) + "/dns.log");
   auto trace = [&](std::vector<std::string> extra) {
-    std::vector<std::string> args = {"trace", "--netns", topo.colo, "--json", "--dns-server",
-                                     colotrace::enrich::kDnsV4};
+    std::vector<std::string> args = {"trace",  "--netns",      topo.colo,
+                                     "--json", "--dns-server", colotrace::enrich::kDnsV4};
     args.insert(args.end(), extra.begin(), extra.end());
     return Colotrace(args);
   };

@@ -149,9 +149,9 @@ TEST_F(ServeTest, HostNamesResolveAtTheColo) {
   } remove_dir{dir};
   colotrace::enrich::Dnsmasq dns(*lab_, topo.routers[0], 53, 300, std::string(dir) + "/dns.log");
   // The IPv6 target prefix is allowed, IPv4 is not.
-  ChildProcess server(Serve({"--listen", "127.0.0.1:0", "--netns", topo.colo, "--token",
-                             "t0k:acc1", "--allow-target", "2001:db8:ff::/48", "--dns-server",
-                             colotrace::enrich::kDnsV4}));
+  ChildProcess server(
+      Serve({"--listen", "127.0.0.1:0", "--netns", topo.colo, "--token", "t0k:acc1",
+             "--allow-target", "2001:db8:ff::/48", "--dns-server", colotrace::enrich::kDnsV4}));
   ASSERT_GT(server.port(), 0);
   auto trace = [&](const std::string& body) {
     return boost::json::parse(BodyOf(HttpExchange(server.port(), Post("t0k", body))));
@@ -175,8 +175,7 @@ TEST_F(ServeTest, HostNamesResolveAtTheColo) {
   EXPECT_EQ(bad.at("errors").at(0).at("code").as_int64(), 1020);
   bad = trace(R"({"targets":["203.0.113.1"],"options":{"ip_version":"6"}})");
   EXPECT_EQ(bad.at("errors").at(0).at("code").as_int64(), 1019);
-  EXPECT_EQ(bad.at("errors").at(0).at("source").at("pointer").as_string(),
-            "/options/ip_version");
+  EXPECT_EQ(bad.at("errors").at(0).at("source").at("pointer").as_string(), "/options/ip_version");
 }
 
 TEST_F(ServeTest, GreThroughTheApi) {

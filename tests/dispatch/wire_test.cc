@@ -66,7 +66,10 @@ TEST(WireTest, ReplyRoundTrips) {
   hop.packets_ttl = 1;
   hop.packets_sent = 3;
   hop.packets_lost = 1;
-  hop.nodes.push_back(model::Node{"AS64500", "198.51.100.2", "r1.lab.example", {"!H"},
+  hop.nodes.push_back(model::Node{"AS64500",
+                                  "198.51.100.2",
+                                  "r1.lab.example",
+                                  {"!H"},
                                   model::RttStats{2, 0.5, 0.75, 1.0, 0.25}});
   r.hops.push_back(hop);
   r.target_summary = {"AS64501", "203.0.113.1", "target.lab.example", {3, 1, 2, 3, 0.8}};

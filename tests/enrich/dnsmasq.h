@@ -43,8 +43,8 @@ class Dnsmasq {
         "--local=/lab.example/",
         "--txt-record=1.113.0.203.origin.asn.cymru.com,64501 | 203.0.113.0/24 | ZZ | lab | "
         "2024-01-01",
-        "--txt-record=" + ReversedUnder(*packet::IpAddress::Parse("2001:db8:ff::1"),
-                                        "origin6.asn.cymru.com") +
+        "--txt-record=" +
+            ReversedUnder(*packet::IpAddress::Parse("2001:db8:ff::1"), "origin6.asn.cymru.com") +
             ",64502 64503 | 2001:db8::/32 | ZZ | lab | 2024-01-01",
         "--ptr-record=1.113.0.203.in-addr.arpa,target.lab.example",
         "--ptr-record=2.100.51.198.in-addr.arpa,r1.lab.example",
@@ -74,25 +74,24 @@ class Dnsmasq {
   Dnsmasq(lab::Lab& lab, const std::string& ns, uint16_t port, int ttl_s, std::string log_path,
           std::vector<std::string> records = LabRecords())
       : log_path_(std::move(log_path)) {
-    std::vector<std::string> argv = {
-        "ip",
-        "netns",
-        "exec",
-        ns,
-        "dnsmasq",
-        "--no-daemon",
-        "--conf-file=/dev/null",
-        "--no-resolv",
-        "--no-hosts",
-        "--no-poll",
-        "--pid-file=",
-        "--bind-interfaces",
-        "--listen-address=" + std::string(kDnsV4),
-        "--listen-address=" + std::string(kDnsV6),
-        "--port=" + std::to_string(port),
-        "--local-ttl=" + std::to_string(ttl_s),
-        "--log-queries",
-        "--log-facility=-"};
+    std::vector<std::string> argv = {"ip",
+                                     "netns",
+                                     "exec",
+                                     ns,
+                                     "dnsmasq",
+                                     "--no-daemon",
+                                     "--conf-file=/dev/null",
+                                     "--no-resolv",
+                                     "--no-hosts",
+                                     "--no-poll",
+                                     "--pid-file=",
+                                     "--bind-interfaces",
+                                     "--listen-address=" + std::string(kDnsV4),
+                                     "--listen-address=" + std::string(kDnsV6),
+                                     "--port=" + std::to_string(port),
+                                     "--local-ttl=" + std::to_string(ttl_s),
+                                     "--log-queries",
+                                     "--log-facility=-"};
     argv.insert(argv.end(), records.begin(), records.end());
     std::vector<char*> args;
     for (auto& a : argv) args.push_back(a.data());

@@ -105,8 +105,7 @@ TEST_F(HostResolverLabTest, Nxdomain) {
 
 TEST_F(HostResolverLabTest, ServerFailure) {
   // A validating dnsmasq in front of the lab's: every answer is BOGUS, so SERVFAIL.
-  Dnsmasq validator(*lab_, dns_, 5300, 300, dir_ + "/validator.log",
-                    Dnsmasq::ServfailRecords(53));
+  Dnsmasq validator(*lab_, dns_, 5300, 300, dir_ + "/validator.log", Dnsmasq::ServfailRecords(53));
   DnsClientOptions o;
   o.netns = colo_;
   o.servers = {std::string(kDnsV4) + ":5300"};
@@ -128,8 +127,8 @@ TEST_F(HostResolverLabTest, SilentServerTimesOut) {
   dnsmasq_->Stop();
   auto start = std::chrono::steady_clock::now();
   std::string got = Resolve("v4only.lab.example");
-  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                std::chrono::steady_clock::now() - start)
+  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() -
+                                                                  start)
                 .count();
   dnsmasq_->Continue();
   EXPECT_EQ(got,
