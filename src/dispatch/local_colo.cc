@@ -62,13 +62,22 @@ void LocalColoRunner::Probe(const IpAddress& address, const model::TraceOptions&
     return;
   }
   if (!options_.asn && !options_.cymru && !options_.reverse_dns) {
-    engine_.Start(probe::TraceRequest{address, options}, std::move(done));
+    engine_.Start(probe::TraceRequest{address, options, nullptr}, std::move(done));
     return;
   }
-  engine_.Start(probe::TraceRequest{address, options},
-                [this, done = std::move(done)](model::ColoResult r) mutable {
-                  Enrich(std::move(r), std::move(done));
-                });
+  probe::TraceRequest request{address, options, nullptr};
+  // Lookups start as soon as an address answers; Enrich then finds them cached or running.
+  auto reverse_dns = options_.reverse_dns;
+  auto cymru = options_.asn ? nullptr : options_.cymru;
+  if (reverse_dns || cymru) {
+    request.on_new_address = [reverse_dns, cymru](const IpAddress& from) {
+      if (reverse_dns) reverse_dns->Lookup(from, [](std::optional<std::string>) {});
+      if (cymru) cymru->LookupAsync(from, [](std::optional<uint32_t>) {});
+    };
+  }
+  engine_.Start(request, [this, done = std::move(done)](model::ColoResult r) mutable {
+    Enrich(std::move(r), std::move(done));
+  });
 }
 
 void LocalColoRunner::Enrich(model::ColoResult result, Callback done) {

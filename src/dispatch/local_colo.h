@@ -25,8 +25,9 @@ struct LocalColoOptions {
   std::function<bool(const packet::IpAddress&)> allow_target;
   // Enrichment of every answering node and of the target summary; null: none (asn "", name =
   // the address). `asn` (a database, synchronous) wins over `cymru` (DNS, asynchronous).
-  // Lookups of every distinct address run at once after the trace; each ends within the DNS
-  // client's timeout, which bounds what names and Cymru ASNs add to a result's time.
+  // Lookups start while probing goes on (the first time an address answers); the result waits
+  // for those not done when the trace ends, each bounded by the DNS client's timeout, which
+  // bounds what names and Cymru ASNs add to a result's time.
   std::shared_ptr<enrich::AsnDatabase> asn;
   std::shared_ptr<enrich::CymruAsn> cymru;
   std::shared_ptr<enrich::ReverseDns> reverse_dns;

@@ -133,6 +133,8 @@ struct Trace {
   Flow flow;
   model::TraceOptions options;
   Engine::Callback done;
+  std::function<void(const IpAddress&)> on_new_address;
+  std::vector<IpAddress> answered_from;  // addresses reported to on_new_address
   int64_t start_mono_ns = 0;
   int64_t wait_ns = 0;
   std::vector<ProbeOutcome> probes;
@@ -422,6 +424,7 @@ class EngineImpl final : public Engine {
     t.flow.tcp_seq_base = static_cast<uint32_t>(rng_());
     t.options = opt;
     t.done = std::move(p.done);
+    t.on_new_address = std::move(p.request.on_new_address);
     t.start_mono_ns = p.queued_ns;
     t.wait_ns = static_cast<int64_t>(opt.wait_time_s) * 1'000'000'000;
     size_t count = static_cast<size_t>(opt.max_ttl) * static_cast<size_t>(opt.packets_per_ttl);
@@ -646,6 +649,11 @@ class EngineImpl final : public Engine {
     probe.from = reply.from;
     probe.rtt_ms = static_cast<double>(rtt) / 1e6;
     for (const auto& m : reply.mpls) probe.labels.push_back(packet::MplsLabelText(m));
+    if (t->on_new_address && std::find(t->answered_from.begin(), t->answered_from.end(),
+                                       reply.from) == t->answered_from.end()) {
+      t->answered_from.push_back(reply.from);
+      t->on_new_address(reply.from);
+    }
     bool ends = false;
     switch (reply.kind) {
       case ReplyKind::kTimeExceeded:

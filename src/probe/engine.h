@@ -29,6 +29,9 @@ struct EngineOptions {
 struct TraceRequest {
   packet::IpAddress target;
   model::TraceOptions options;  // validated: ranges of model/limits.h, packet type icmp/udp/tcp
+  // Optional: called on the engine thread the first time each address answers this trace, so
+  // that its name can be looked up while probing goes on. Must not block.
+  std::function<void(const packet::IpAddress&)> on_new_address;
 };
 
 // Counters since the engine started; read from any thread.
