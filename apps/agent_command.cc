@@ -34,6 +34,8 @@ options:
   --tls-ca FILE           require TLS and trust these CAs
   --allow-target CIDR     admit targets in this range despite the target policy (repeatable)
   --capacity N            traceroutes at once (default 256)
+  --max-pps N             probes per second this colo sends, all traces together (default
+                          20000; the engine paces to it)
   --user NAME             run as this user once the sockets are open (default nobody)
   --unavailable           announce the colo as unavailable: it is listed but never selected
   --asn-db FILE           ASNs from a MaxMind-format ASN database (reloaded on change)
@@ -51,6 +53,7 @@ int RunAgent(const std::vector<std::string_view>& args) {
   agent::AgentOptions options;
   options.version = kVersion;
   std::string netns, user = "nobody";
+  int max_pps = 20000;
   EnrichFlags enrich;
   api::TargetPolicy policy;
   auto usage = [](const std::string& message) {
@@ -94,6 +97,9 @@ int RunAgent(const std::vector<std::string_view>& args) {
       options.nats.tls_ca_file = v;
     } else if (a == "--user") {
       user = v;
+    } else if (a == "--max-pps") {
+      max_pps = std::atoi(v.c_str());
+      if (max_pps < 1 || max_pps > 10'000'000) return usage("--max-pps wants 1..10000000");
     } else if (a == "--capacity") {
       options.capacity = std::atoi(v.c_str());
       if (options.capacity < 1 || options.capacity > 100000) {
@@ -124,6 +130,7 @@ int RunAgent(const std::vector<std::string_view>& args) {
 
   probe::EngineOptions engine_options;
   engine_options.netns = netns;
+  engine_options.max_packets_per_second = max_pps;
   auto engine = probe::Engine::Create(engine_options);
   if (!engine) {
     std::cerr << "colotrace agent: " << engine.error() << "\n";

@@ -256,6 +256,7 @@ int RunServe(const std::vector<std::string_view>& args) {
   api::Metrics metrics;
   api::ApiOptions api_options;
   api_options.max_probes_per_request = config.max_probes_per_request;
+  api_options.max_concurrent_per_credential = config.max_concurrent_requests_per_token;
   api::ApiHandler handler(auth, dispatcher, limiter, metrics, api_options);
 
   api::HttpServerOptions http;

@@ -39,6 +39,7 @@ struct ServeConfig {
   int64_t probes_per_window = 1'000'000;
   int window_s = 300;
   int64_t max_probes_per_request = 100'000;
+  int max_concurrent_requests_per_token = 32;
   int max_connections = 1024;
   int64_t max_body_bytes = 64 * 1024;
   int read_timeout_ms = 10'000;

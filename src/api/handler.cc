@@ -174,8 +174,29 @@ void ApiHandler::Traceroute(const HttpRequest& request, const std::string& princ
                                      std::to_string(options_.max_probes_per_request) +
                                      " are allowed (targets x colos x max_ttl x packets_per_ttl)"));
   }
+  {
+    std::lock_guard lock(running_mu_);
+    int& running = running_[principal];
+    if (running >= options_.max_concurrent_per_credential) {
+      if (running == 0) running_.erase(principal);
+      HttpResponse r = ErrorResponse(
+          429, kRateLimited,
+          "this credential already has " + std::to_string(running) +
+              " traceroute requests running, the most allowed at once; try again when one ends");
+      r.headers.emplace_back("Retry-After", "1");
+      return respond(std::move(r));
+    }
+    ++running;
+  }
+  // Ends the request's turn once its response is out (or it was refused below).
+  auto finished = [this, principal] {
+    std::lock_guard lock(running_mu_);
+    auto it = running_.find(principal);
+    if (it != running_.end() && --it->second <= 0) running_.erase(it);
+  };
   RateDecision decision = limiter_.Take(principal, probes);
   if (!decision.allowed) {
+    finished();
     HttpResponse r = ErrorResponse(
         429, kRateLimited,
         decision.exceeds_limit
@@ -195,7 +216,9 @@ void ApiHandler::Traceroute(const HttpRequest& request, const std::string& princ
   auto deadline = ColoDeadline(req.options, options_.deadline_margin);
   dispatcher_.Run(
       req.targets, selection.colos, req.options, deadline,
-      [this, decision, respond = std::move(respond)](std::vector<model::TargetResult> results) {
+      [this, decision, finished, respond = std::move(respond)](
+          std::vector<model::TargetResult> results) {
+        finished();
         int64_t sent = 0;
         int64_t replies = 0;
         for (const auto& t : results) {

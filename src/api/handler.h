@@ -7,6 +7,9 @@
 
 #include <chrono>
 #include <cstdint>
+#include <mutex>
+#include <string>
+#include <unordered_map>
 
 #include "api/auth.h"
 #include "api/http_types.h"
@@ -30,6 +33,9 @@ struct ApiOptions {
   int64_t max_probes_per_request = 100'000;
   // A colo that has not answered within 2 x wait_time + this gets Code 3.
   std::chrono::milliseconds deadline_margin{5'000};
+  // Traceroute requests one credential may have running at once; more are refused (429,
+  // 10100, Retry-After: 1) without consuming its rate budget.
+  int max_concurrent_per_credential = 32;
 };
 
 class ApiHandler {
@@ -48,6 +54,8 @@ class ApiHandler {
   RateLimiter& limiter_;
   Metrics& metrics_;
   ApiOptions options_;
+  std::mutex running_mu_;
+  std::unordered_map<std::string, int> running_;  // principal -> traceroute requests running
 };
 
 // An error response in the envelope, with the headers every error carries.

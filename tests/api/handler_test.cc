@@ -54,6 +54,7 @@ class HandlerTest : public ::testing::Test {
   static ApiOptions Options() {
     ApiOptions o;
     o.max_probes_per_request = 2000;
+    o.max_concurrent_per_credential = 2;
     o.deadline_margin = std::chrono::milliseconds(-1900);  // 2 s x wait_time 1 - 1.9 s = 100 ms
     return o;
   }
@@ -221,6 +222,32 @@ TEST_F(HandlerTest, RateLimitAnswers429WithRetryAfter) {
   EXPECT_EQ(Header(r, "x-should-retry"), "true");
   EXPECT_EQ(colo_->traces, 3);
   now_ms_ += 61'000;  // the next window
+  EXPECT_EQ(Post(R"({"targets":["192.0.2.1"],"colos":["den01"]})").status, 200);
+}
+
+TEST_F(HandlerTest, ConcurrentRequestsPerCredentialAreBounded) {
+  // Two requests to the silent colo stay running until their 100 ms deadline.
+  std::vector<std::future<HttpResponse>> running;
+  for (int i = 0; i < 2; ++i) {
+    auto p = std::make_shared<std::promise<HttpResponse>>();
+    running.push_back(p->get_future());
+    HttpRequest r;
+    r.method = "POST";
+    r.target = "/client/v4/accounts/acc1/diagnostics/traceroute";
+    r.body = R"({"targets":["192.0.2.1"],"colos":["ams01"]})";
+    r.headers.emplace_back("authorization", "Bearer tok-a");
+    handler_.Handle(r, [p](HttpResponse resp) { p->set_value(std::move(resp)); });
+  }
+  HttpResponse third = Post(R"({"targets":["192.0.2.1"],"colos":["den01"]})");
+  EXPECT_EQ(third.status, 429);
+  EXPECT_EQ(Code(third), kRateLimited);
+  EXPECT_EQ(Header(third, "Retry-After"), "1");
+  EXPECT_NE(Body(third).at("errors").at(0).at("message").as_string().find("2 traceroute"),
+            std::string::npos);
+  EXPECT_EQ(colo_->traces, 0);
+  for (auto& f : running) EXPECT_EQ(f.get().status, 200);
+  // Both ended: the credential may run requests again, and the refusal consumed no budget
+  // (3 requests per window: the two above and this one).
   EXPECT_EQ(Post(R"({"targets":["192.0.2.1"],"colos":["den01"]})").status, 200);
 }
 
