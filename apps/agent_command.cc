@@ -121,6 +121,11 @@ int RunAgent(const std::vector<std::string_view>& args) {
     name_ok = name_ok && (std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_');
   }
   if (!name_ok) return usage("--colo wants 1..32 of [A-Za-z0-9_-]");
+  // Read now: the files may be readable by root only, and reconnects happen as --user.
+  if (auto s = dispatch::LoadNatsCredentials(&options.nats); !s) {
+    std::cerr << "colotrace agent: " << s.error() << "\n";
+    return 2;
+  }
 
   sigset_t signals;
   sigemptyset(&signals);

@@ -221,29 +221,20 @@ int RunServe(const std::vector<std::string_view>& args) {
     dispatcher.AddColo({config.colo_name, config.colo_city, true},
                        std::make_shared<dispatch::LocalColoRunner>(*engine, local));
   }
-  std::unique_ptr<dispatch::NatsBus> bus;
-  std::unique_ptr<dispatch::NatsColoRegistry> registry;
-  if (!config.nats_urls.empty()) {
-    dispatch::NatsOptions nats;
-    nats.urls = config.nats_urls;
-    nats.name = "colotrace-serve";
-    nats.creds_file = config.nats_creds;
-    nats.nkey_file = config.nats_nkey;
-    nats.tls_ca_file = config.nats_tls_ca;
-    auto connected = dispatch::NatsBus::Connect(nats);
-    if (!connected) {
-      std::cerr << "colotrace serve: " << connected.error() << "\n";
-      return 1;
-    }
-    bus = std::move(*connected);
-    registry = std::make_unique<dispatch::NatsColoRegistry>(*bus, dispatcher);
-    if (auto s = registry->Start(); !s) {
-      std::cerr << "colotrace serve: " << s.error() << "\n";
-      return 1;
-    }
-  } else if (!config.local_colo) {
+  if (config.nats_urls.empty() && !config.local_colo) {
     std::cerr << "colotrace serve: --no-local-colo needs --nats: there would be no colo at all\n"
                  "Try 'colotrace serve --help'.\n";
+    return 2;
+  }
+  dispatch::NatsOptions nats;
+  nats.urls = config.nats_urls;
+  nats.name = "colotrace-serve";
+  nats.creds_file = config.nats_creds;
+  nats.nkey_file = config.nats_nkey;
+  nats.tls_ca_file = config.nats_tls_ca;
+  // Read now: the files may be readable by root only, and reconnects happen as --user.
+  if (auto s = dispatch::LoadNatsCredentials(&nats); !s) {
+    std::cerr << "colotrace serve: " << s.error() << "\n";
     return 2;
   }
 
@@ -286,6 +277,23 @@ int RunServe(const std::vector<std::string_view>& args) {
   if (auto s = probe::DropPrivileges(config.user); !s) {
     std::cerr << "colotrace serve: cannot drop privileges: " << s.error() << "\n";
     return 1;
+  }
+
+  // NATS after the drop: its threads never hold a privilege.
+  std::unique_ptr<dispatch::NatsBus> bus;
+  std::unique_ptr<dispatch::NatsColoRegistry> registry;
+  if (!config.nats_urls.empty()) {
+    auto connected = dispatch::NatsBus::Connect(nats);
+    if (!connected) {
+      std::cerr << "colotrace serve: " << connected.error() << "\n";
+      return 1;
+    }
+    bus = std::move(*connected);
+    registry = std::make_unique<dispatch::NatsColoRegistry>(*bus, dispatcher);
+    if (auto s = registry->Start(); !s) {
+      std::cerr << "colotrace serve: " << s.error() << "\n";
+      return 1;
+    }
   }
 
   std::string host = config.listen_address.find(':') != std::string::npos

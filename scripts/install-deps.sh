@@ -11,6 +11,8 @@ packages=(
   libgtest-dev libgmock-dev
   # the lab: namespaces, firewall rules, the NFQUEUE delay program
   iproute2 nftables iptables libnetfilter-queue-dev iputils-ping
+  # least privilege: setcap on the installed binary (cmake --install), and its tests
+  libcap2-bin
   # the NATS tests: a TLS certificate authority made in the test
   openssl
   # enrich: ASN databases (libmaxminddb), reverse DNS (c-ares); its tests: a lab DNS server

@@ -6,6 +6,8 @@
 #include <thread>
 #include <utility>
 
+#include "probe/system.h"
+
 namespace colotrace::dispatch {
 
 using model::ColoError;
@@ -25,7 +27,11 @@ std::string Lower(std::string s) {
 // One thread that runs callbacks at their deadlines.
 class Dispatcher::Timer {
  public:
-  Timer() : thread_([this] { Loop(); }) {}
+  Timer()
+      : thread_([this] {
+          probe::DropThreadCapabilitiesUnlessRoot();
+          Loop();
+        }) {}
   ~Timer() {
     {
       std::lock_guard lock(mu_);

@@ -5,6 +5,10 @@
 #include <nats/nats.h>
 
 #include <atomic>
+#include <fstream>
+#include <iterator>
+#include <cstdlib>
+#include <cstring>
 #include <list>
 #include <map>
 #include <mutex>
@@ -51,26 +55,24 @@ class NatsBusImpl final : public NatsBus {
       s = natsOptions_SetRetryOnFailedConnect(
           opts_, true, [](natsConnection*, void*) {}, nullptr);
     }
-    if (s == NATS_OK && !o.creds_file.empty()) {
-      s = natsOptions_SetUserCredentialsFromFiles(opts_, o.creds_file.c_str(), nullptr);
+    NatsOptions loaded = o;
+    if (!o.credentials && o.tls_ca_pem.empty()) {
+      if (auto status = LoadNatsCredentials(&loaded); !status) return status;
     }
-    if (!o.creds_file.empty() && !o.nkey_file.empty()) {
-      return model::Status::Error("NATS: give either a creds file or an NKey seed file, not both");
-    }
-    if (s == NATS_OK && !o.nkey_file.empty()) {
-      auto seed = nkey::ReadSeedFile(o.nkey_file);
-      if (!seed) return model::Status::Error("NATS NKey: " + seed.error());
-      auto pub = nkey::PublicKey(*seed);
-      if (!pub) return model::Status::Error("NATS NKey: " + pub.error());
-      if (seed->type != nkey::kUser) {
-        return model::Status::Error("NATS NKey: " + o.nkey_file + " holds a " + pub->substr(0, 1) +
-                                    "... key; a user seed starts with SU");
+    credentials_ = loaded.credentials;
+    if (s == NATS_OK && credentials_) {
+      if (credentials_->jwt.empty()) {
+        auto pub = nkey::PublicKey(credentials_->seed);
+        if (!pub) return model::Status::Error("NATS NKey: " + pub.error());
+        s = natsOptions_SetNKey(opts_, pub->c_str(), &SignNonce, &*credentials_);
+      } else {
+        s = natsOptions_SetUserCredentialsCallbacks(opts_, &UserJwt, &*credentials_, &SignNonce,
+                                                    &*credentials_);
       }
-      s = natsOptions_SetNKeyFromSeed(opts_, pub->c_str(), o.nkey_file.c_str());
     }
     if (s == NATS_OK && !o.tls_ca_file.empty()) {
       s = natsOptions_SetSecure(opts_, true);
-      if (s == NATS_OK) s = natsOptions_LoadCATrustedCertificates(opts_, o.tls_ca_file.c_str());
+      if (s == NATS_OK) s = natsOptions_SetCATrustedCertificates(opts_, loaded.tls_ca_pem.c_str());
     }
     if (s != NATS_OK) return model::Status::Error("NATS options: " + Text(s));
     s = natsConnection_Connect(&conn_, opts_);
@@ -85,6 +87,25 @@ class NatsBusImpl final : public NatsBus {
       // The reply subject is not passed to us here: the handler below uses the message subject.
       (void)data;
     });
+  }
+
+  // nats.c callbacks: the user JWT, and the nonce signed with the seed (both malloc'ed: nats.c
+  // frees them).
+  static natsStatus UserJwt(char** jwt, char** /*error*/, void* closure) {
+    const auto* c = static_cast<const nkey::Credentials*>(closure);
+    *jwt = strdup(c->jwt.c_str());
+    return *jwt == nullptr ? NATS_NO_MEMORY : NATS_OK;
+  }
+  static natsStatus SignNonce(char** /*error*/, unsigned char** signature, int* length,
+                              const char* nonce, void* closure) {
+    const auto* c = static_cast<const nkey::Credentials*>(closure);
+    auto sig = nkey::Sign(c->seed, nonce);
+    if (!sig) return NATS_ERR;
+    *signature = static_cast<unsigned char*>(malloc(sig->size()));
+    if (*signature == nullptr) return NATS_NO_MEMORY;
+    memcpy(*signature, sig->data(), sig->size());
+    *length = static_cast<int>(sig->size());
+    return NATS_OK;
   }
 
   model::Status Subscribe(const std::string& subject, const std::string& queue,
@@ -174,6 +195,7 @@ class NatsBusImpl final : public NatsBus {
     done(data);
   }
 
+  std::optional<nkey::Credentials> credentials_;  // outlives conn_ (declared before it)
   natsOptions* opts_ = nullptr;
   natsConnection* conn_ = nullptr;
   std::string inbox_;
@@ -185,6 +207,33 @@ class NatsBusImpl final : public NatsBus {
 };
 
 }  // namespace
+
+model::Status LoadNatsCredentials(NatsOptions* o) {
+  if (!o->creds_file.empty() && !o->nkey_file.empty()) {
+    return model::Status::Error("NATS: give either a creds file or an NKey seed file, not both");
+  }
+  if (!o->creds_file.empty()) {
+    auto creds = nkey::ReadCredsFile(o->creds_file);
+    if (!creds) return model::Status::Error("NATS creds: " + creds.error());
+    o->credentials = std::move(*creds);
+  } else if (!o->nkey_file.empty()) {
+    auto seed = nkey::ReadSeedFile(o->nkey_file);
+    if (!seed) return model::Status::Error("NATS NKey: " + seed.error());
+    if (seed->type != nkey::kUser) {
+      auto pub = nkey::PublicKey(*seed);
+      return model::Status::Error("NATS NKey: " + o->nkey_file + " holds a " +
+                                  (pub ? pub->substr(0, 1) : std::string("?")) +
+                                  "... key; a user seed starts with SU");
+    }
+    o->credentials = nkey::Credentials{"", *seed};
+  }
+  if (!o->tls_ca_file.empty()) {
+    std::ifstream in(o->tls_ca_file);
+    if (!in) return model::Status::Error("NATS TLS: cannot read " + o->tls_ca_file);
+    o->tls_ca_pem.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  }
+  return model::Status::Ok();
+}
 
 model::Result<std::unique_ptr<NatsBus>> NatsBus::Connect(const NatsOptions& options) {
   auto bus = std::make_unique<NatsBusImpl>();

@@ -8,10 +8,12 @@
 #include <chrono>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "dispatch/nkey.h"
 #include "model/result.h"
 
 namespace colotrace::dispatch {
@@ -23,7 +25,17 @@ struct NatsOptions {
   std::string nkey_file;          // an NKey user seed ("SU..."), or empty; not with creds_file
   std::string tls_ca_file;        // trust these CAs and require TLS, or empty
   std::chrono::milliseconds reconnect_wait{250};
+  // What LoadNatsCredentials read from creds_file / nkey_file (jwt empty for an NKey). Connect
+  // signs the server's nonce from this copy, so reconnects never read the files again: they
+  // may be readable by root only while the process runs as an unprivileged user by then.
+  std::optional<nkey::Credentials> credentials;
+  std::string tls_ca_pem;  // tls_ca_file's certificates, read by LoadNatsCredentials
 };
+
+// Reads creds_file or nkey_file (not both) into options->credentials and tls_ca_file into
+// tls_ca_pem; call before dropping privileges. Nothing to do without either file. Errors name the file and what is wrong with
+// it (never the seed).
+model::Status LoadNatsCredentials(NatsOptions* options);
 
 class NatsBus {
  public:

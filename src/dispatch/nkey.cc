@@ -3,6 +3,8 @@
 #include <openssl/evp.h>
 
 #include <fstream>
+#include <iterator>
+#include <optional>
 #include <memory>
 #include <vector>
 
@@ -160,6 +162,54 @@ model::Result<Seed> ReadSeedFile(const std::string& path) {
     return model::Result<Seed>::Error(path + ": " + seed.error());
   }
   return model::Result<Seed>::Error(path + ": no NKey seed (a line starting with S)");
+}
+
+model::Result<Credentials> ParseCreds(std::string_view text) {
+  using R = model::Result<Credentials>;
+  // The first non-empty line after the first marker line that contains `what`.
+  auto block = [&](std::string_view what) -> std::optional<std::string_view> {
+    size_t at = 0;
+    while (at < text.size()) {
+      size_t end = text.find('\n', at);
+      if (end == std::string_view::npos) end = text.size();
+      std::string_view line = text.substr(at, end - at);
+      at = end + 1;
+      if (line.find("-----BEGIN") == std::string_view::npos ||
+          line.find(what) == std::string_view::npos) {
+        continue;
+      }
+      while (at < text.size()) {
+        end = text.find('\n', at);
+        if (end == std::string_view::npos) end = text.size();
+        std::string_view content = text.substr(at, end - at);
+        at = end + 1;
+        while (!content.empty() && (content.back() == '\r' || content.back() == ' ')) {
+          content.remove_suffix(1);
+        }
+        if (!content.empty()) return content;
+      }
+    }
+    return std::nullopt;
+  };
+  auto jwt = block("JWT");
+  if (!jwt || jwt->find("-----") != std::string_view::npos) {
+    return R::Error("no user JWT (a line after '-----BEGIN NATS USER JWT-----')");
+  }
+  auto seed_text = block("SEED");
+  if (!seed_text) return R::Error("no user seed (a line after '-----BEGIN USER NKEY SEED-----')");
+  auto seed = DecodeSeed(*seed_text);
+  if (!seed) return R::Error(seed.error());
+  if (seed->type != kUser) return R::Error("the seed is not a user seed (SU...)");
+  return Credentials{std::string(*jwt), *seed};
+}
+
+model::Result<Credentials> ReadCredsFile(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) return model::Result<Credentials>::Error("cannot read " + path);
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  auto c = ParseCreds(text);
+  if (!c) return model::Result<Credentials>::Error(path + ": " + c.error());
+  return c;
 }
 
 }  // namespace colotrace::dispatch::nkey

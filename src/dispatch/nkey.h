@@ -47,4 +47,13 @@ model::Result<std::string> Sign(const Seed& seed, std::string_view data);
 // Reads the first line of `path` that holds a seed (NATS tooling may add comments).
 model::Result<Seed> ReadSeedFile(const std::string& path);
 
+// A .creds file (as nsc writes it): the user JWT and the user seed, each on the line after its
+// "-----BEGIN ..." marker.
+struct Credentials {
+  std::string jwt;
+  Seed seed;
+};
+model::Result<Credentials> ParseCreds(std::string_view text);
+model::Result<Credentials> ReadCredsFile(const std::string& path);
+
 }  // namespace colotrace::dispatch::nkey

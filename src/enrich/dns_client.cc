@@ -219,6 +219,7 @@ struct DnsClient::Impl {
 
   void Loop(std::promise<model::Status>* ready) {
     model::Status status = Init();
+    probe::DropThreadCapabilitiesUnlessRoot();  // its sockets are plain UDP/TCP
     bool ok = status.ok();
     ready->set_value(std::move(status));
     if (!ok) return;

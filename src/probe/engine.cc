@@ -218,7 +218,7 @@ class EngineImpl final : public Engine {
     have_v6_ = icmp6_.valid() && tcp6_.valid() && udp6_.valid();
     wake_ = Fd(eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK));
     if (!wake_.valid()) return model::Status::Error("eventfd failed");
-    if (getuid() != 0 && geteuid() != 0) DropThreadCapabilities();
+    DropThreadCapabilitiesUnlessRoot();
     return model::Status::Ok();
   }
 

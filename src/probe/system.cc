@@ -61,6 +61,10 @@ Status DropThreadCapabilities() {
   return Status::Ok();
 }
 
+void DropThreadCapabilitiesUnlessRoot() {
+  if (getuid() != 0 && geteuid() != 0) DropThreadCapabilities();
+}
+
 Status DropPrivileges(const std::string& user) {
   if (getuid() == 0 || geteuid() == 0) {
     errno = 0;

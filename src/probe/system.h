@@ -19,6 +19,12 @@ model::Status RunInNetns(const std::string& name, const std::function<void()>& f
 // Clears every capability of the calling thread (effective, permitted, inheritable, ambient).
 model::Status DropThreadCapabilities();
 
+// For threads that need no privilege, at their start: in a process that is not root (running
+// with file capabilities, say) clears the calling thread's capabilities. A root process keeps
+// them until DropPrivileges switches users (glibc changes the ids of every thread at once, and
+// a thread without CAP_SETUID would make that fail).
+void DropThreadCapabilitiesUnlessRoot();
+
 // Gives up privileges once sockets are open: as root, the whole process becomes `user`
 // (supplementary groups dropped, gid and uid of that user; the kernel then clears every
 // capability of every thread); otherwise the calling thread's capabilities are cleared. Also
