@@ -369,6 +369,9 @@ TEST(AgentIntegrationTest, NkeyAuthentication) {
   WriteFile(dir + "/api.nk", nkey::EncodeSeed(api) + "\n");
   WriteFile(dir + "/stranger.nk", nkey::EncodeSeed(stranger) + "\n");
   WriteFile(dir + "/account.nk", nkey::EncodeSeed(NewSeed(nkey::kAccount)) + "\n");
+  // Readable by root only, as seeds should be: the processes read them before they become
+  // nobody, and never again.
+  ASSERT_EQ(system(("chmod 600 " + dir + "/*.nk").c_str()), 0);
   int nats_port = FreePort();
   WriteFile(dir + "/nats.conf", "listen: 127.0.0.1:" + std::to_string(nats_port) +
                                     "\nauthorization { users = [ {nkey: " + Public(agent) +
@@ -384,7 +387,7 @@ TEST(AgentIntegrationTest, NkeyAuthentication) {
   int wrong_status = RunShell(std::string(COLOTRACE_BIN) + " agent --nats " + url + " --nkey " +
                                   dir + "/account.nk --colo bad00",
                               &wrong);
-  EXPECT_EQ(wrong_status, 1) << wrong;
+  EXPECT_EQ(wrong_status, 2) << wrong;
   EXPECT_NE(wrong.find("user seed starts with SU"), std::string::npos) << wrong;
 
   Child good({COLOTRACE_BIN, "agent", "--nats", url, "--nkey", dir + "/agent.nk", "--colo", "key01",
@@ -427,6 +430,7 @@ TEST(AgentIntegrationTest, CredsFilesInOperatorMode) {
   WriteFile(dir + "/api.creds", Creds(Jwt(account, Public(api), user_claims), api));
   WriteFile(dir + "/stranger.creds",
             Creds(Jwt(rogue_account, Public(stranger), user_claims), stranger));
+  ASSERT_EQ(system(("chmod 600 " + dir + "/*.creds").c_str()), 0);
   int nats_port = FreePort();
   WriteFile(dir + "/nats.conf", "listen: 127.0.0.1:" + std::to_string(nats_port) +
                                     "\noperator: " + dir + "/operator.jwt\nresolver: MEMORY\n" +

@@ -100,5 +100,24 @@ TEST(NkeyTest, ReadsTheSeedLineOfAFile) {
   EXPECT_NE(ReadSeedFile(path).error().find("cannot read"), std::string::npos);
 }
 
+TEST(NkeyTest, ParsesCredsFiles) {
+  std::string creds = std::string("-----BEGIN NATS USER JWT-----\neyJ0eXAi.eyJqdGki.c2ln\n") +
+                      "------END NATS USER JWT------\n\n************************* IMPORTANT " +
+                      "*************************\nNKEYs are sensitive.\n\n" +
+                      "-----BEGIN USER NKEY SEED-----\n" + kSeed +
+                      "\n------END USER NKEY SEED------\n";
+  auto c = ParseCreds(creds);
+  ASSERT_TRUE(c.ok()) << c.error();
+  EXPECT_EQ(c->jwt, "eyJ0eXAi.eyJqdGki.c2ln");
+  EXPECT_EQ(*PublicKey(c->seed), kPublic);
+  EXPECT_NE(ParseCreds("-----BEGIN USER NKEY SEED-----\nSUAM\n").error().find("no user JWT"),
+            std::string::npos);
+  EXPECT_NE(ParseCreds("-----BEGIN NATS USER JWT-----\nabc\n").error().find("no user seed"),
+            std::string::npos);
+  std::string bad_seed = creds;
+  bad_seed.replace(bad_seed.find(kSeed), 4, "SAAA");
+  EXPECT_FALSE(ParseCreds(bad_seed).ok());
+}
+
 }  // namespace
 }  // namespace colotrace::dispatch::nkey
