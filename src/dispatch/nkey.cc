@@ -2,7 +2,9 @@
 
 #include <openssl/evp.h>
 
+#include <algorithm>
 #include <fstream>
+#include <initializer_list>
 #include <iterator>
 #include <optional>
 #include <memory>
@@ -53,10 +55,16 @@ bool Unbase32(std::string_view in, std::vector<uint8_t>* out) {
   return true;
 }
 
-void AppendCrc(std::vector<uint8_t>* v) {
-  uint16_t crc = Crc16(std::string_view(reinterpret_cast<const char*>(v->data()), v->size()));
-  v->push_back(static_cast<uint8_t>(crc & 0xff));
-  v->push_back(static_cast<uint8_t>(crc >> 8));
+// `prefix` (1 or 2 bytes), the 32 key bytes and the CRC-16 of both, little-endian.
+std::vector<uint8_t> WithCrc(std::initializer_list<uint8_t> prefix, const Bytes32& key) {
+  std::vector<uint8_t> v(prefix.size() + key.size() + 2);
+  std::copy(prefix.begin(), prefix.end(), v.begin());
+  std::copy(key.begin(), key.end(), v.begin() + static_cast<long>(prefix.size()));
+  size_t body = prefix.size() + key.size();
+  uint16_t crc = Crc16(std::string_view(reinterpret_cast<const char*>(v.data()), body));
+  v[body] = static_cast<uint8_t>(crc & 0xff);
+  v[body + 1] = static_cast<uint8_t>(crc >> 8);
+  return v;
 }
 
 struct PkeyDeleter {
@@ -109,12 +117,9 @@ model::Result<Seed> DecodeSeed(std::string_view text) {
 }
 
 std::string EncodeSeed(const Seed& seed) {
-  std::vector<uint8_t> raw;
-  raw.push_back(static_cast<uint8_t>(kSeedPrefix | (seed.type >> 5)));
-  raw.push_back(static_cast<uint8_t>((seed.type & 31) << 3));
-  raw.insert(raw.end(), seed.raw.begin(), seed.raw.end());
-  AppendCrc(&raw);
-  return Base32(raw);
+  return Base32(WithCrc({static_cast<uint8_t>(kSeedPrefix | (seed.type >> 5)),
+                         static_cast<uint8_t>((seed.type & 31) << 3)},
+                        seed.raw));
 }
 
 model::Result<std::string> PublicKey(const Seed& seed) {
@@ -124,10 +129,7 @@ model::Result<std::string> PublicKey(const Seed& seed) {
   if (!key || EVP_PKEY_get_raw_public_key(key.get(), pub.data(), &len) != 1 || len != 32) {
     return model::Result<std::string>::Error("Ed25519 key derivation failed");
   }
-  std::vector<uint8_t> raw{seed.type};
-  raw.insert(raw.end(), pub.begin(), pub.end());
-  AppendCrc(&raw);
-  return Base32(raw);
+  return Base32(WithCrc({seed.type}, pub));
 }
 
 model::Result<std::string> PublicKeyFromSeed(std::string_view seed_text) {
