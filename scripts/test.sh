@@ -1,7 +1,11 @@
 #!/usr/bin/env bash
 # The whole test suite, as CI runs it. As root on Debian 12:  bash scripts/test.sh
-# Installs the dependencies, then builds and tests twice: an optimised build, and a build with
-# AddressSanitizer + UndefinedBehaviorSanitizer. Lab tests (network namespaces) need root.
+# Installs the dependencies, then:
+#   1. an optimised build: every unit and lab test, then the soak test (SOAK_SECONDS, 90 here);
+#   2. AddressSanitizer + UndefinedBehaviorSanitizer (Debug): every unit and lab test;
+#   3. ThreadSanitizer: the tests of the engine, dispatch, enrichment and the servers;
+#   4. the libFuzzer targets (clang), each for FUZZ_SECONDS (20 here) from its seed corpus.
+# Lab tests (network namespaces) need root.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh
@@ -12,12 +16,31 @@ run_suite() {
   bash scripts/build.sh "$dir" "$@"
   # Pure unit tests in parallel; lab tests one at a time (they time real packets).
   (cd "$dir" && ctest -L unit -j2 --output-on-failure)
-  (cd "$dir" && ctest -LE unit --output-on-failure)
+  (cd "$dir" && ctest -LE 'unit|soak' --output-on-failure)
 }
 
 echo "== optimised build"
 run_suite build -DCMAKE_BUILD_TYPE=RelWithDebInfo
+echo "== soak"
+(cd build && SOAK_SECONDS=${SOAK_SECONDS:-90} ctest -L soak --output-on-failure)
+
 echo "== AddressSanitizer + UndefinedBehaviorSanitizer build"
-export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
-export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
-run_suite build-asan -DCMAKE_BUILD_TYPE=Debug -DCOLOTRACE_SANITIZE=ON -DCOLOTRACE_BENCH=OFF
+(
+  export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
+  export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+  run_suite build-asan -DCMAKE_BUILD_TYPE=Debug -DCOLOTRACE_SANITIZE=ON -DCOLOTRACE_BENCH=OFF
+)
+
+echo "== ThreadSanitizer build (engine, dispatch, enrichment, servers)"
+(
+  export TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1
+  bash scripts/build.sh build-tsan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCOLOTRACE_TSAN=ON \
+    -DCOLOTRACE_BENCH=OFF
+  cd build-tsan
+  ctest -j2 --output-on-failure -L unit -R 'Dispatcher|Handler|RateLimiter|Metrics|Ttl'
+  ctest --output-on-failure -R \
+    'EngineLabTest|ChainTest|EcmpDiamond|LocalColo|HostResolver|ReverseDns|Serve|AgentIntegration|Privilege'
+)
+
+echo "== fuzzing"
+bash scripts/fuzz.sh "${FUZZ_SECONDS:-20}"

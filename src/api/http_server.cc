@@ -49,8 +49,9 @@ class ServerImpl final : public HttpServer {
         handler_(std::move(handler)),
         error_response_(std::move(error_response)),
         ioc_(std::max(1, options.threads)),
-        acceptor_(ioc_),
-        drain_timer_(ioc_) {}
+        control_(net::make_strand(ioc_)),
+        acceptor_(control_),
+        drain_timer_(control_) {}
 
   model::Status Listen() {
     beast::error_code ec;
@@ -80,7 +81,8 @@ class ServerImpl final : public HttpServer {
   }
 
   void Stop() override {
-    net::post(ioc_, [this] {
+    // On the acceptor's strand: the close must not run while an accept is being started.
+    net::post(control_, [this] {
       if (draining_.exchange(true)) return;
       beast::error_code ec;
       acceptor_.close(ec);
@@ -134,6 +136,8 @@ class ServerImpl final : public HttpServer {
   Handler handler_;
   ErrorResponse error_response_;
   net::io_context ioc_;
+  // Serialises the acceptor, the drain timer and Stop (any I/O thread may run them).
+  net::strand<net::io_context::executor_type> control_;
   tcp::acceptor acceptor_;
   net::steady_timer drain_timer_;
   std::chrono::steady_clock::time_point drain_deadline_;
@@ -168,8 +172,9 @@ void Session::ReadHeader() {
 
 void Session::OnHeader(beast::error_code ec) {
   if (ec == http::error::body_limit) {  // a Content-Length over the limit, seen in the header
-    return Fail(413, 1014, "request body larger than " +
-                               std::to_string(server_.options().max_body_bytes) + " bytes");
+    return Fail(
+        413, 1014,
+        "request body larger than " + std::to_string(server_.options().max_body_bytes) + " bytes");
   }
   if (ec == http::error::header_limit) {
     return Fail(431, 1015,

@@ -226,16 +226,19 @@ void Dispatcher::Run(const std::vector<std::string>& targets, const std::vector<
     cb(std::move(gather->results));
     return;
   }
-  timer_->At(gather->start + deadline, [gather, deadline] {
-    for (size_t t = 0; t < gather->results.size(); ++t) {
-      for (size_t c = 0; c < gather->filled[t].size(); ++c) {
-        ColoResult late;
-        late.error = ColoError::kTimeout;
-        late.traceroute_time_ms = deadline.count();
-        if (auto cb = gather->Fill(t, c, std::move(late))) cb(std::move(gather->results));
-      }
-    }
-  });
+  // Sizes captured here: the results may be moved out (by the last Fill) while this runs.
+  timer_->At(gather->start + deadline,
+             [gather, deadline, target_count = targets.size(), colo_count = colos.size()] {
+               for (size_t t = 0; t < target_count; ++t) {
+                 for (size_t c = 0; c < colo_count; ++c) {
+                   ColoResult late;
+                   late.error = ColoError::kTimeout;
+                   late.traceroute_time_ms = deadline.count();
+                   if (auto cb = gather->Fill(t, c, std::move(late)))
+                     cb(std::move(gather->results));
+                 }
+               }
+             });
   std::vector<std::shared_ptr<ColoRunner>> runners;
   {
     std::lock_guard lock(mu_);

@@ -138,8 +138,8 @@ TEST_F(PrivilegeTest, InstallSetsCapNetRawAndNobodyCanTrace) {
   auto topo = colotrace::lab::Chain(*lab_, 2);
   ExecOptions opts;
   opts.check = false;
-  ExecResult r =
-      RunCommand(AsNobodyIn(topo.colo, installed_, {"trace", "--json", "-n", topo.target_v4}), opts);
+  ExecResult r = RunCommand(
+      AsNobodyIn(topo.colo, installed_, {"trace", "--json", "-n", topo.target_v4}), opts);
   ASSERT_EQ(r.status, 0) << r.err;
   EXPECT_EQ(Hops(boost::json::parse(r.out).at(0).at("colos").at(0)), topo.hop_v4);
   // The build's own binary has no file capability: as nobody it cannot probe, and says how.
@@ -150,12 +150,17 @@ TEST_F(PrivilegeTest, InstallSetsCapNetRawAndNobodyCanTrace) {
 }
 
 TEST_F(PrivilegeTest, ServeAgentAndNatsSideRunWithoutAnyPrivilege) {
+#if defined(__SANITIZE_THREAD__)
+  // ThreadSanitizer's runtime starts a thread of its own before main(), which keeps the file
+  // capability; the product has no such thread (the other builds run this test).
+  GTEST_SKIP() << "not meaningful under ThreadSanitizer";
+#endif
   auto topo = colotrace::lab::Chain(*lab_, 1);
   const int nats_port = 14222;  // inside the lab namespace: nothing else listens there
   const std::string url = "nats://127.0.0.1:" + std::to_string(nats_port);
-  ChildProcess nats(AsNobodyIn(topo.colo, "nats-server",
-                               {"-a", "127.0.0.1", "-p", std::to_string(nats_port)}),
-                    false, true);
+  ChildProcess nats(
+      AsNobodyIn(topo.colo, "nats-server", {"-a", "127.0.0.1", "-p", std::to_string(nats_port)}),
+      false, true);
   // The agent probes (the installed binary, with its file capability); the API server without
   // a local colo needs nothing (the build's binary, no capability at all).
   ChildProcess agent(AsNobodyIn(topo.colo, installed_,
@@ -163,8 +168,8 @@ TEST_F(PrivilegeTest, ServeAgentAndNatsSideRunWithoutAnyPrivilege) {
                                  "--allow-target", "203.0.113.0/24"}),
                      true, true);
   ChildProcess api(AsNobodyIn(topo.colo, COLOTRACE_BIN,
-                              {"serve", "--no-local-colo", "--nats", url, "--listen",
-                               "127.0.0.1:0", "--token", "t0k:acc1"}),
+                              {"serve", "--no-local-colo", "--nats", url, "--listen", "127.0.0.1:0",
+                               "--token", "t0k:acc1"}),
                    true, true);
   // And a server with its own colo, as nobody with the file capability.
   ChildProcess local(AsNobodyIn(topo.colo, installed_,
