@@ -329,6 +329,7 @@ int RunServe(const std::vector<std::string_view>& args) {
   (*server)->Run();
   // Run() returns only after Stop(): the signal thread has finished its work.
   signal_thread.join();
+  if (bus) bus->Close();  // no NATS handler runs while the registry and colos are destroyed
   std::cerr << "colotrace: stopped\n";
   return 0;
 }

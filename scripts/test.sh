@@ -3,7 +3,8 @@
 # Installs the dependencies, then:
 #   1. an optimised build: every unit and lab test, then the soak test (SOAK_SECONDS, 90 here);
 #   2. AddressSanitizer + UndefinedBehaviorSanitizer (Debug): every unit and lab test;
-#   3. ThreadSanitizer: the tests of the engine, dispatch, enrichment and the servers;
+#   3. ThreadSanitizer: the tests of the engine, dispatch, enrichment and the servers, and 30 s
+#      of the soak test;
 #   4. the libFuzzer targets (clang), each for FUZZ_SECONDS (20 here) from its seed corpus.
 # Lab tests (network namespaces) need root.
 set -euo pipefail
@@ -40,6 +41,7 @@ echo "== ThreadSanitizer build (engine, dispatch, enrichment, servers)"
   ctest -j2 --output-on-failure -L unit -R 'Dispatcher|Handler|RateLimiter|Metrics|Ttl'
   ctest --output-on-failure -R \
     'EngineLabTest|ChainTest|EcmpDiamond|LocalColo|HostResolver|ReverseDns|Serve|AgentIntegration|Privilege'
+  SOAK_SECONDS=30 ctest --output-on-failure -L soak
 )
 
 echo "== fuzzing"

@@ -61,6 +61,7 @@ void Agent::Stop() {
   }
   cv_.notify_all();
   if (announcer_.joinable()) announcer_.join();
+  if (bus_) bus_->Close();  // no job handler runs after this
 }
 
 void Agent::Announce() {

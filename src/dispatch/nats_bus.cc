@@ -12,6 +12,7 @@
 #include <list>
 #include <map>
 #include <mutex>
+#include <thread>
 
 namespace colotrace::dispatch {
 
@@ -26,6 +27,7 @@ std::string Text(natsStatus s) {
 class NatsBusImpl final : public NatsBus {
  public:
   ~NatsBusImpl() override {
+    Close();
     for (natsSubscription* sub : subs_) {
       natsSubscription_Unsubscribe(sub);
       natsSubscription_Destroy(sub);
@@ -156,6 +158,16 @@ class NatsBusImpl final : public NatsBus {
     Publish(subject, data, reply);
   }
 
+  void Close() override {
+    closed_.store(true);
+    {
+      std::lock_guard lock(mu_);
+      for (natsSubscription* sub : subs_) natsSubscription_Unsubscribe(sub);
+    }
+    // A handler that started before `closed_` was set finishes; later ones return at once.
+    while (handlers_running_.load() > 0) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+
   bool connected() const override {
     return conn_ != nullptr && natsConnection_Status(conn_) == NATS_CONN_STATUS_CONNECTED;
   }
@@ -173,6 +185,12 @@ class NatsBusImpl final : public NatsBus {
 
   static void OnMessage(natsConnection*, natsSubscription*, natsMsg* msg, void* raw) {
     auto* c = static_cast<Closure*>(raw);
+    c->bus->handlers_running_.fetch_add(1);
+    if (c->bus->closed_.load()) {
+      c->bus->handlers_running_.fetch_sub(1);
+      natsMsg_Destroy(msg);
+      return;
+    }
     std::string_view data(natsMsg_GetData(msg), static_cast<size_t>(natsMsg_GetDataLength(msg)));
     if (c->is_inbox) {
       c->bus->OnReply(natsMsg_GetSubject(msg), data);
@@ -181,6 +199,7 @@ class NatsBusImpl final : public NatsBus {
       c->handler(data, reply != nullptr ? std::string(reply) : std::string());
     }
     natsMsg_Destroy(msg);
+    c->bus->handlers_running_.fetch_sub(1);
   }
 
   void OnReply(const std::string& subject, std::string_view data) {
@@ -202,6 +221,8 @@ class NatsBusImpl final : public NatsBus {
   std::mutex mu_;
   std::vector<natsSubscription*> subs_;
   std::list<std::unique_ptr<Closure>> closures_;
+  std::atomic<bool> closed_{false};
+  std::atomic<int> handlers_running_{0};
   std::map<std::string, Pending> pending_;
   uint64_t next_id_ = 0;
 };

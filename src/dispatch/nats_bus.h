@@ -58,6 +58,10 @@ class NatsBus {
   virtual void Request(const std::string& subject, std::string_view data,
                        std::chrono::milliseconds forget_after, ReplyHandler done) = 0;
   virtual bool connected() const = 0;
+  // Stops every subscription and waits until no handler runs; afterwards none is called. Call
+  // before destroying what the handlers use; never from a handler. Idempotent; the destructor
+  // calls it too. Publish and Request still work afterwards.
+  virtual void Close() = 0;
 };
 
 }  // namespace colotrace::dispatch
