@@ -109,7 +109,11 @@ const IntegerField kIntegerFields[] = {
      &model::TraceOptions::wait_time_s, "Invalid wait_time: want an integer from 1 to 5"},
 };
 
-void ParseTargets(const json::value& v, TracerouteRequest& request, Errors& errors) {
+// `body_index[i]` is where request.targets[i] stands in the body's array (for pointers).
+void ParseTargets(const json::value& v, TracerouteRequest& request,
+                  std::vector<size_t>& body_index, Errors& errors) {
+  request.targets.clear();  // of duplicate members the last one counts
+  body_index.clear();
   const json::array* items = v.if_array();
   if (items == nullptr || items->empty()) {
     errors.Add(kNoTargets, kMsgNoTargets, "/targets");
@@ -125,10 +129,12 @@ void ParseTargets(const json::value& v, TracerouteRequest& request, Errors& erro
       continue;
     }
     request.targets.emplace_back(s->data(), s->size());
+    body_index.push_back(i);
   }
 }
 
 void ParseColos(const json::value& v, TracerouteRequest& request, Errors& errors) {
+  request.colos.clear();  // of duplicate members the last one counts
   const json::array* items = v.if_array();
   if (items == nullptr) {
     errors.Add(kUnknownColo, kMsgColosNotArray, "/colos");
@@ -212,13 +218,14 @@ ParseOutcome ParseTracerouteRequest(std::string_view body) {
   }
 
   TracerouteRequest request;
+  std::vector<size_t> target_body_index;
   Errors errors;
   bool saw_targets = false;
   for (const auto& member : root.get_object()) {
     std::string_view key(member.key().data(), member.key().size());
     if (key == "targets") {
       saw_targets = true;
-      ParseTargets(member.value(), request, errors);
+      ParseTargets(member.value(), request, target_body_index, errors);
     } else if (key == "colos") {
       ParseColos(member.value(), request, errors);
     } else if (key == "options") {
@@ -234,7 +241,7 @@ ParseOutcome ParseTracerouteRequest(std::string_view body) {
         errors.Add(kTargetFamilyMismatch,
                    want_v4 ? "Target is an IPv6 address but ip_version is \"ipv4\""
                            : "Target is an IPv4 address but ip_version is \"ipv6\"",
-                   "/targets/" + std::to_string(i));
+                   "/targets/" + std::to_string(target_body_index[i]));
       }
     }
   }

@@ -85,10 +85,8 @@ class NatsBusImpl final : public NatsBus {
     if (natsInbox_Create(&inbox) != NATS_OK) return model::Status::Error("NATS inbox");
     inbox_ = inbox;
     natsInbox_Destroy(inbox);
-    return Subscribe(inbox_ + ".*", "", [this](std::string_view data, const std::string&) {
-      // The reply subject is not passed to us here: the handler below uses the message subject.
-      (void)data;
-    });
+    // Replies are routed by OnMessage (is_inbox) through the message subject, not this handler.
+    return Subscribe(inbox_ + ".*", "", [](std::string_view, const std::string&) {});
   }
 
   // nats.c callbacks: the user JWT, and the nonce signed with the seed (both malloc'ed: nats.c

@@ -363,6 +363,20 @@ TEST(RequestParserTest, ColosKeepTheirSpelling) {
 
 TEST(RequestParserTest, LastDuplicateMemberCounts) {
   EXPECT_EQ(Request(WithOptions(R"({"max_ttl":99,"max_ttl":7})")).options.max_ttl, 7);
+  auto r = Request(R"({"targets":["192.0.2.1"],"colos":["a"],"targets":["192.0.2.2"],"colos":["b"]})");
+  EXPECT_EQ(r.targets, std::vector<std::string>{"192.0.2.2"});
+  EXPECT_EQ(r.colos, std::vector<std::string>{"b"});
+}
+
+// Found by fuzz/request_parser_fuzz.cc: the pointer of a 1020 names the target's place in the
+// body, also after an invalid target (fuzz/regressions/request_parser/).
+TEST(RequestParserTest, FamilyMismatchPointsIntoTheBody) {
+  auto errors = Errors(R"({"targets":[1,"2001:db8::1"],"options":{"ip_version":"ipv4"}})");
+  ASSERT_EQ(errors.size(), 2u);
+  EXPECT_EQ(errors[0].code, kInvalidTarget);
+  EXPECT_EQ(errors[0].pointer, "/targets/0");
+  EXPECT_EQ(errors[1].code, kTargetFamilyMismatch);
+  EXPECT_EQ(errors[1].pointer, "/targets/1");
 }
 
 TEST(RequestParserTest, SurroundingWhitespaceIsFine) {
