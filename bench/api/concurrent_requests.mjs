@@ -37,6 +37,7 @@ accounts = ["acc1"]
 [limits]
 requests_per_window = 1000000
 max_connections = ${n + 100}
+max_concurrent_requests_per_token = ${n + 100}
 `);
 const server = spawn(colotrace, ['serve', '--config', join(dir, 'serve.toml'), '--netns', topo.colo,
                                  '--listen', '127.0.0.1:0'], { stdio: ['ignore', 'pipe', 'inherit'] });

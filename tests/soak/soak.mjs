@@ -72,6 +72,7 @@ accounts = ["acc1"]
 requests_per_window = 100000000
 probes_per_window = 100000000000
 max_connections = 256
+max_concurrent_requests_per_token = 64
 read_timeout_ms = 1000
 `);
 const server = start(colotrace, ['serve', '--config', join(dir, 'serve.toml'), '--netns', topo.colo,
