@@ -135,8 +135,7 @@ Status Load(const toml::table& root, ServeConfig* c) {
         CheckKeys(*l,
                   {"requests_per_window", "probes_per_window", "window_s", "max_probes_per_request",
                    "max_connections", "max_body_bytes", "read_timeout_ms", "drain_timeout_ms",
-                   "max_packets_per_second", "http_threads",
-                   "max_concurrent_requests_per_token"},
+                   "max_packets_per_second", "http_threads", "max_concurrent_requests_per_token"},
                   "limits."));
     RETURN_IF_ERROR(GetInt(*l, "requests_per_window", 1, 1'000'000'000, &c->requests_per_window));
     RETURN_IF_ERROR(GetInt(*l, "probes_per_window", 1, int64_t{1} << 50, &c->probes_per_window));

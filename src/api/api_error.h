@@ -33,7 +33,7 @@ inline constexpr int kInvalidWaitTime = 1009;
 inline constexpr int kAccountNotAllowed = 1010;  // 403
 inline constexpr int kTooManyTargets = 1011;
 inline constexpr int kInvalidPort = 1012;
-inline constexpr int kInvalidIpVersion = 1019;  // colotrace: options.ip_version
+inline constexpr int kInvalidIpVersion = 1019;      // colotrace: options.ip_version
 inline constexpr int kTargetFamilyMismatch = 1020;  // colotrace: address literal vs ip_version
 // Authentication headers: 6003 (400) with one error_chain entry per malformed header.
 inline constexpr int kMalformedAuthHeaders = 6003;

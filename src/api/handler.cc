@@ -214,30 +214,29 @@ void ApiHandler::Traceroute(const HttpRequest& request, const std::string& princ
   }
   metrics_.AddTraceroutes(static_cast<int64_t>(req.targets.size() * selection.colos.size()));
   auto deadline = ColoDeadline(req.options, options_.deadline_margin);
-  dispatcher_.Run(
-      req.targets, selection.colos, req.options, deadline,
-      [this, decision, finished, respond = std::move(respond)](
-          std::vector<model::TargetResult> results) {
-        finished();
-        int64_t sent = 0;
-        int64_t replies = 0;
-        for (const auto& t : results) {
-          for (const auto& c : t.colos) {
-            if (c.error != model::ColoError::kNone) {
-              metrics_.AddColoError(c.colo.name, static_cast<int>(c.error));
-            }
-            for (const auto& h : c.hops) {
-              sent += h.packets_sent;
-              replies += h.packets_sent - h.packets_lost;
-            }
-          }
-        }
-        metrics_.AddProbesSent(sent);
-        metrics_.AddRepliesMatched(replies);
-        HttpResponse r = Json(200, SuccessEnvelope(results));
-        AddRateHeaders(r, decision);
-        respond(std::move(r));
-      });
+  dispatcher_.Run(req.targets, selection.colos, req.options, deadline,
+                  [this, decision, finished,
+                   respond = std::move(respond)](std::vector<model::TargetResult> results) {
+                    finished();
+                    int64_t sent = 0;
+                    int64_t replies = 0;
+                    for (const auto& t : results) {
+                      for (const auto& c : t.colos) {
+                        if (c.error != model::ColoError::kNone) {
+                          metrics_.AddColoError(c.colo.name, static_cast<int>(c.error));
+                        }
+                        for (const auto& h : c.hops) {
+                          sent += h.packets_sent;
+                          replies += h.packets_sent - h.packets_lost;
+                        }
+                      }
+                    }
+                    metrics_.AddProbesSent(sent);
+                    metrics_.AddRepliesMatched(replies);
+                    HttpResponse r = Json(200, SuccessEnvelope(results));
+                    AddRateHeaders(r, decision);
+                    respond(std::move(r));
+                  });
 }
 
 }  // namespace colotrace::api

@@ -110,8 +110,8 @@ const IntegerField kIntegerFields[] = {
 };
 
 // `body_index[i]` is where request.targets[i] stands in the body's array (for pointers).
-void ParseTargets(const json::value& v, TracerouteRequest& request,
-                  std::vector<size_t>& body_index, Errors& errors) {
+void ParseTargets(const json::value& v, TracerouteRequest& request, std::vector<size_t>& body_index,
+                  Errors& errors) {
   request.targets.clear();  // of duplicate members the last one counts
   body_index.clear();
   const json::array* items = v.if_array();

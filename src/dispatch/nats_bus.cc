@@ -5,10 +5,10 @@
 #include <nats/nats.h>
 
 #include <atomic>
-#include <fstream>
-#include <iterator>
 #include <cstdlib>
 #include <cstring>
+#include <fstream>
+#include <iterator>
 #include <list>
 #include <map>
 #include <mutex>

@@ -33,8 +33,8 @@ struct NatsOptions {
 };
 
 // Reads creds_file or nkey_file (not both) into options->credentials and tls_ca_file into
-// tls_ca_pem; call before dropping privileges. Nothing to do without either file. Errors name the file and what is wrong with
-// it (never the seed).
+// tls_ca_pem; call before dropping privileges. Nothing to do without either file. Errors name the
+// file and what is wrong with it (never the seed).
 model::Status LoadNatsCredentials(NatsOptions* options);
 
 class NatsBus {

@@ -6,8 +6,8 @@
 #include <fstream>
 #include <initializer_list>
 #include <iterator>
-#include <optional>
 #include <memory>
+#include <optional>
 #include <vector>
 
 namespace colotrace::dispatch::nkey {

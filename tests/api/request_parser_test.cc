@@ -363,7 +363,8 @@ TEST(RequestParserTest, ColosKeepTheirSpelling) {
 
 TEST(RequestParserTest, LastDuplicateMemberCounts) {
   EXPECT_EQ(Request(WithOptions(R"({"max_ttl":99,"max_ttl":7})")).options.max_ttl, 7);
-  auto r = Request(R"({"targets":["192.0.2.1"],"colos":["a"],"targets":["192.0.2.2"],"colos":["b"]})");
+  auto r =
+      Request(R"({"targets":["192.0.2.1"],"colos":["a"],"targets":["192.0.2.2"],"colos":["b"]})");
   EXPECT_EQ(r.targets, std::vector<std::string>{"192.0.2.2"});
   EXPECT_EQ(r.colos, std::vector<std::string>{"b"});
 }
