@@ -23,7 +23,7 @@ run_suite() {
 echo "== optimised build"
 run_suite build -DCMAKE_BUILD_TYPE=RelWithDebInfo
 echo "== soak"
-(cd build && SOAK_SECONDS=${SOAK_SECONDS:-90} ctest -L soak --output-on-failure)
+(cd build && SOAK_SECONDS=${SOAK_SECONDS:-90} ctest -L soak --output-on-failure -V)
 
 echo "== AddressSanitizer + UndefinedBehaviorSanitizer build"
 (
