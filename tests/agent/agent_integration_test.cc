@@ -27,6 +27,8 @@
 #include "lab/lab.h"
 #include "lab/topologies.h"
 #include "support/child_process.h"
+#include "support/hops.h"
+#include "support/scratch_dir.h"
 
 namespace {
 
@@ -34,7 +36,9 @@ using namespace std::chrono_literals;
 
 using colotrace::testing_support::BodyOf;
 using colotrace::testing_support::ChildProcess;
+using colotrace::testing_support::Hops;
 using colotrace::testing_support::HttpExchange;
+using colotrace::testing_support::ScratchDir;
 
 // Children here keep their stderr to themselves.
 class Child : public ChildProcess {
@@ -55,18 +59,6 @@ int FreePort() {
   close(fd);
   return ntohs(a.sin_port);
 }
-
-// Removes a scratch directory when the test ends, also when it fails.
-class TempDir {
- public:
-  explicit TempDir(std::string path) : path_(std::move(path)) {}
-  ~TempDir() { std::system(("rm -rf '" + path_ + "'").c_str()); }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-
- private:
-  std::string path_;
-};
 
 // Runs a shell command; its stdout and stderr in *output, its exit status returned.
 int RunShell(const std::string& command, std::string* output) {
@@ -124,15 +116,6 @@ bool WaitFor(const std::function<bool()>& ok, std::chrono::milliseconds limit) {
     std::this_thread::sleep_for(100ms);
   }
   return ok();
-}
-
-std::vector<std::string> Hops(const boost::json::value& colo) {
-  std::vector<std::string> out;
-  for (const auto& h : colo.at("hops").as_array()) {
-    const auto& nodes = h.at("nodes").as_array();
-    out.push_back(nodes.empty() ? "*" : std::string(nodes[0].at("ip").as_string()));
-  }
-  return out;
 }
 
 TEST(AgentIntegrationTest, RemoteColosThroughNats) {
@@ -272,7 +255,9 @@ TEST(AgentIntegrationTest, TlsToNats) {
   if (!colotrace::lab::Lab::CanRun(&reason)) GTEST_SKIP() << "lab unavailable: " << reason;
   ASSERT_EQ(system("command -v nats-server >/dev/null && command -v openssl >/dev/null"), 0);
   // A CA, a server certificate for 127.0.0.1 signed by it, and an unrelated second CA.
-  std::string dir = "/tmp/colotrace-tls-" + std::to_string(getpid());
+  ScratchDir scratch("colotrace-tls");
+  ASSERT_FALSE(scratch.path().empty());
+  const std::string& dir = scratch.path();
   std::string script =
       "set -e; mkdir -p " + dir + "; cd " + dir +
       "; openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=lab-ca -keyout ca.key "
@@ -284,7 +269,6 @@ TEST(AgentIntegrationTest, TlsToNats) {
       "; printf 'subjectAltName=IP:127.0.0.1' > ext"
       "; openssl x509 -req -in s.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 1 "
       "-extfile ext -out server.pem 2>/dev/null";
-  TempDir remove_dir(dir);
   ASSERT_EQ(system(("/bin/sh -c \"" + script + "\"").c_str()), 0);
   colotrace::lab::Lab lab("tls");
   auto topo = colotrace::lab::Chain(lab, 1);
@@ -360,8 +344,9 @@ std::string Creds(const std::string& jwt, const nkey::Seed& user) {
 TEST(AgentIntegrationTest, NkeyAuthentication) {
   std::string reason;
   if (!colotrace::lab::Lab::CanRun(&reason)) GTEST_SKIP() << "lab unavailable: " << reason;
-  std::string dir = "/tmp/colotrace-nkey-" + std::to_string(getpid());
-  TempDir remove_dir(dir);
+  ScratchDir scratch("colotrace-nkey");
+  ASSERT_FALSE(scratch.path().empty());
+  const std::string& dir = scratch.path();
   ASSERT_EQ(system(("mkdir -p " + dir).c_str()), 0);
   nkey::Seed agent = NewSeed(nkey::kUser), api = NewSeed(nkey::kUser),
              stranger = NewSeed(nkey::kUser);
@@ -412,8 +397,9 @@ TEST(AgentIntegrationTest, NkeyAuthentication) {
 TEST(AgentIntegrationTest, CredsFilesInOperatorMode) {
   std::string reason;
   if (!colotrace::lab::Lab::CanRun(&reason)) GTEST_SKIP() << "lab unavailable: " << reason;
-  std::string dir = "/tmp/colotrace-creds-" + std::to_string(getpid());
-  TempDir remove_dir(dir);
+  ScratchDir scratch("colotrace-creds");
+  ASSERT_FALSE(scratch.path().empty());
+  const std::string& dir = scratch.path();
   ASSERT_EQ(system(("mkdir -p " + dir).c_str()), 0);
   nkey::Seed op = NewSeed(nkey::kOperator), account = NewSeed(nkey::kAccount),
              rogue_account = NewSeed(nkey::kAccount);

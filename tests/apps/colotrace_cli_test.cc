@@ -12,6 +12,7 @@
 #include "enrich/dnsmasq.h"
 #include "lab/lab.h"
 #include "lab/topologies.h"
+#include "support/scratch_dir.h"
 
 namespace {
 
@@ -264,13 +265,9 @@ TEST_F(ColotraceCliLabTest, AsnsFromADatabaseAndAResolverThatNeverAnswers) {
 // 2001:db8:0:1::2 — the lab's DNS address): names by default, -n, -4/-6, NXDOMAIN.
 TEST_F(ColotraceCliLabTest, HostNamesReverseNamesAndCymruFromALabDnsServer) {
   auto topo = colotrace::lab::Chain(*lab_, 2);
-  char dir[] = "/tmp/colotrace-cli-dns.XXXXXX";
-  ASSERT_NE(mkdtemp(dir), nullptr);
-  struct RemoveDir {
-    std::string path;
-    ~RemoveDir() { std::system(("rm -rf '" + path + "'").c_str()); }
-  } remove_dir{dir};
-  colotrace::enrich::Dnsmasq dns(*lab_, topo.routers[0], 53, 300, std::string(dir) + "/dns.log");
+  colotrace::testing_support::ScratchDir dir("colotrace-cli-dns");
+  ASSERT_FALSE(dir.path().empty());
+  colotrace::enrich::Dnsmasq dns(*lab_, topo.routers[0], 53, 300, dir.path() + "/dns.log");
   auto trace = [&](std::vector<std::string> extra) {
     std::vector<std::string> args = {"trace",  "--netns",      topo.colo,
                                      "--json", "--dns-server", colotrace::enrich::kDnsV4};

@@ -19,6 +19,7 @@
 #include "lab/topologies.h"
 #include "probe/system.h"
 #include "support/child_process.h"
+#include "support/hops.h"
 
 namespace {
 
@@ -28,6 +29,7 @@ using colotrace::lab::ExecResult;
 using colotrace::lab::RunCommand;
 using colotrace::testing_support::BodyOf;
 using colotrace::testing_support::ChildProcess;
+using colotrace::testing_support::Hops;
 using colotrace::testing_support::HttpExchange;
 
 constexpr const char* kNobody = "65534";
@@ -90,15 +92,6 @@ std::string Post(const std::string& body) {
   return "POST /client/v4/accounts/acc1/diagnostics/traceroute HTTP/1.1\r\nHost: x\r\n"
          "Authorization: Bearer t0k\r\nConnection: close\r\nContent-Length: " +
          std::to_string(body.size()) + "\r\n\r\n" + body;
-}
-
-std::vector<std::string> Hops(const boost::json::value& colo) {
-  std::vector<std::string> out;
-  for (const auto& h : colo.at("hops").as_array()) {
-    const auto& nodes = h.at("nodes").as_array();
-    out.push_back(nodes.empty() ? "*" : std::string(nodes[0].at("ip").as_string()));
-  }
-  return out;
 }
 
 class PrivilegeTest : public ::testing::Test {

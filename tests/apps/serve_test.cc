@@ -22,6 +22,7 @@
 #include "lab/lab.h"
 #include "lab/topologies.h"
 #include "support/child_process.h"
+#include "support/scratch_dir.h"
 
 namespace {
 
@@ -141,13 +142,9 @@ TEST_F(ServeTest, RefusesTargetsOutsideThePolicyWithCode1) {
 // policy judges the resolved address), names of the hops.
 TEST_F(ServeTest, HostNamesResolveAtTheColo) {
   auto topo = colotrace::lab::Chain(*lab_, 1);
-  char dir[] = "/tmp/colotrace-serve-dns.XXXXXX";
-  ASSERT_NE(mkdtemp(dir), nullptr);
-  struct RemoveDir {
-    std::string path;
-    ~RemoveDir() { std::system(("rm -rf '" + path + "'").c_str()); }
-  } remove_dir{dir};
-  colotrace::enrich::Dnsmasq dns(*lab_, topo.routers[0], 53, 300, std::string(dir) + "/dns.log");
+  colotrace::testing_support::ScratchDir dir("colotrace-serve-dns");
+  ASSERT_FALSE(dir.path().empty());
+  colotrace::enrich::Dnsmasq dns(*lab_, topo.routers[0], 53, 300, dir.path() + "/dns.log");
   // The IPv6 target prefix is allowed, IPv4 is not.
   ChildProcess server(
       Serve({"--listen", "127.0.0.1:0", "--netns", topo.colo, "--token", "t0k:acc1",

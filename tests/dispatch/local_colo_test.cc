@@ -4,7 +4,6 @@
 #include "dispatch/local_colo.h"
 
 #include <chrono>
-#include <filesystem>
 #include <future>
 #include <memory>
 #include <string>
@@ -15,6 +14,7 @@
 #include "enrich/dnsmasq.h"
 #include "lab/lab.h"
 #include "lab/topologies.h"
+#include "support/scratch_dir.h"
 
 namespace colotrace::dispatch {
 namespace {
@@ -24,21 +24,14 @@ using namespace std::chrono_literals;
 TEST(LocalColoLabTest, NamesAreLookedUpWhileProbingGoesOn) {
   std::string why_not;
   if (!lab::Lab::CanRun(&why_not)) GTEST_SKIP() << why_not;
-  char dir[] = "/tmp/local_colo_test.XXXXXX";
-  ASSERT_NE(mkdtemp(dir), nullptr);
-  struct RemoveDir {
-    std::string path;
-    ~RemoveDir() {
-      std::error_code ec;
-      std::filesystem::remove_all(path, ec);
-    }
-  } remove_dir{dir};
+  testing_support::ScratchDir dir("local_colo_test");
+  ASSERT_FALSE(dir.path().empty());
   lab::Lab lab("lcol");
   lab::ChainOptions chain;
   chain.delay_router = 2;  // the target's answers come 2 x 300 ms late; r1's at once
   chain.delay_ms = 300;
   auto topo = lab::Chain(lab, 2, chain);
-  enrich::Dnsmasq dns(lab, topo.routers[0], 53, 300, std::string(dir) + "/dns.log");
+  enrich::Dnsmasq dns(lab, topo.routers[0], 53, 300, dir.path() + "/dns.log");
 
   probe::EngineOptions engine_options;
   engine_options.netns = topo.colo;
