@@ -11,7 +11,7 @@
 #include "dispatch/local_colo.h"
 #include "enrich_flags.h"
 #include "probe/engine.h"
-#include "probe/system.h"
+#include "net/system.h"
 
 namespace colotrace::apps {
 
@@ -142,14 +142,14 @@ int RunAgent(const std::vector<std::string_view>& args) {
     return 1;
   }
   dispatch::LocalColoOptions local;
-  local.allow_target = [&policy](const packet::IpAddress& a) { return policy.IsAllowed(a); };
+  local.allow_target = [&policy](const net::IpAddress& a) { return policy.IsAllowed(a); };
   if (auto s = MakeEnrichment(enrich, netns, &local); !s) {
     std::cerr << "colotrace agent: " << s.error() << "\n";
     return 2;
   }
   auto runner = std::make_unique<dispatch::LocalColoRunner>(**engine, local);
   auto the_agent = std::make_unique<agent::Agent>(options, *runner);
-  if (auto s = probe::DropPrivileges(user); !s) {
+  if (auto s = net::DropPrivileges(user); !s) {
     std::cerr << "colotrace agent: cannot drop privileges: " << s.error() << "\n";
     return 1;
   }

@@ -19,7 +19,7 @@
 #include "model/text_report.h"
 #include "model/traceroute.h"
 #include "probe/engine.h"
-#include "probe/system.h"
+#include "net/system.h"
 #include "serve.h"
 
 namespace {
@@ -28,7 +28,7 @@ using colotrace::model::ColoError;
 using colotrace::model::ColoResult;
 using colotrace::model::TargetResult;
 using colotrace::model::TraceOptions;
-using colotrace::packet::IpAddress;
+using colotrace::net::IpAddress;
 
 constexpr int kExitOk = 0;
 constexpr int kExitFailed = 1;  // could not probe at all
@@ -196,7 +196,7 @@ int RunTrace(const TraceFlags& flags) {
     addresses.push_back(resolved->address);
   }
   colotrace::dispatch::LocalColoRunner runner(**engine, local);
-  if (auto s = colotrace::probe::DropPrivileges(); !s) {
+  if (auto s = colotrace::net::DropPrivileges(); !s) {
     std::cerr << "colotrace: cannot drop privileges: " << s.error() << "\n";
     return kExitFailed;
   }

@@ -20,7 +20,7 @@
 #include "dispatch/local_colo.h"
 #include "dispatch/nats_colos.h"
 #include "probe/engine.h"
-#include "probe/system.h"
+#include "net/system.h"
 #include "serve_config.h"
 
 namespace colotrace::apps {
@@ -213,7 +213,7 @@ int RunServe(const std::vector<std::string_view>& args) {
     }
     engine = std::move(*created);
     dispatch::LocalColoOptions local;
-    local.allow_target = [&policy](const packet::IpAddress& a) { return policy.IsAllowed(a); };
+    local.allow_target = [&policy](const net::IpAddress& a) { return policy.IsAllowed(a); };
     if (auto s = MakeEnrichment(config.enrich, config.netns, &local); !s) {
       std::cerr << "colotrace serve: " << s.error() << "\n";
       return 2;
@@ -274,7 +274,7 @@ int RunServe(const std::vector<std::string_view>& args) {
     return 1;
   }
   // Without a local colo nothing needs privileges; with one, they go now.
-  if (auto s = probe::DropPrivileges(config.user); !s) {
+  if (auto s = net::DropPrivileges(config.user); !s) {
     std::cerr << "colotrace serve: cannot drop privileges: " << s.error() << "\n";
     return 1;
   }

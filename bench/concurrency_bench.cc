@@ -63,7 +63,7 @@ int main(int argc, char** argv) {
   for (int i = 0; i < traces; ++i) {
     colotrace::probe::TraceRequest request;
     bool v6 = i % 2 == 1;
-    request.target = *colotrace::packet::IpAddress::Parse(v6 ? topo.target_v6 : topo.target_v4);
+    request.target = *colotrace::net::IpAddress::Parse(v6 ? topo.target_v6 : topo.target_v4);
     request.options.packet_type = types[(i / 2) % 3];
     (*engine)->Start(request, [&promises, i](colotrace::model::ColoResult r) {
       promises[static_cast<size_t>(i)].set_value(std::move(r));

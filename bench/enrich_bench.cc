@@ -24,7 +24,7 @@
 namespace {
 
 using Clock = std::chrono::steady_clock;
-using colotrace::packet::IpAddress;
+using colotrace::net::IpAddress;
 
 double Quantile(std::vector<double> v, double q) {
   std::sort(v.begin(), v.end());

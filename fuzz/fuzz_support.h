@@ -10,7 +10,7 @@
 #include <span>
 
 #include "model/traceroute.h"
-#include "probe/packet/address.h"
+#include "net/ip_address.h"
 #include "probe/probe_codec.h"
 
 // Aborts with the condition's text when `cond` does not hold (also in optimised builds).
@@ -28,10 +28,10 @@ namespace colotrace::fuzz {
 
 // The addresses and identities of the seed corpus (make_corpus.cc): a colo at kColo probing
 // kTarget, answered by kRouter. Replies decoded by the targets are matched against these flows.
-inline packet::IpAddress Addr(bool v6, uint8_t last) {
-  packet::IpAddress a;
+inline net::IpAddress Addr(bool v6, uint8_t last) {
+  net::IpAddress a;
   if (v6) {
-    a.family = packet::IpAddress::Family::kV6;
+    a.family = net::IpAddress::Family::kV6;
     a.bytes = {0x20, 0x01, 0x0d, 0xb8};
     a.bytes[15] = last;
   } else {
@@ -39,13 +39,13 @@ inline packet::IpAddress Addr(bool v6, uint8_t last) {
   }
   return a;
 }
-inline packet::IpAddress Colo(bool v6) {
+inline net::IpAddress Colo(bool v6) {
   return Addr(v6, 10);
 }
-inline packet::IpAddress Target(bool v6) {
+inline net::IpAddress Target(bool v6) {
   return Addr(v6, 99);
 }
-inline packet::IpAddress Router(bool v6) {
+inline net::IpAddress Router(bool v6) {
   return Addr(v6, 1);
 }
 

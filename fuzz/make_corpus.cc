@@ -115,7 +115,7 @@ Bytes MplsExtension(const std::vector<uint32_t>& labels) {
 enum class Ext { kNone, kRfc4884, kLegacy };
 
 // An ICMP(v6) message from `from` to the colo quoting `quote`, as the colo's socket reads it.
-Bytes IcmpMessage(bool v6, const packet::IpAddress& from, uint8_t type, uint8_t code, Bytes quote,
+Bytes IcmpMessage(bool v6, const net::IpAddress& from, uint8_t type, uint8_t code, Bytes quote,
                   Ext ext = Ext::kNone, const Bytes& extension = {}, uint16_t id = 0,
                   uint16_t seq = 0) {
   size_t unit = v6 ? 8 : 4;
@@ -130,7 +130,7 @@ Bytes IcmpMessage(bool v6, const packet::IpAddress& from, uint8_t type, uint8_t 
   packet::WriteIcmpHeader(h, icmp);
   if (ext == Ext::kRfc4884) icmp[v6 ? 4 : 5] = static_cast<uint8_t>(quote.size() / unit);
   icmp = Cat(Cat(icmp, quote), extension);
-  packet::IpAddress colo = Colo(v6);
+  net::IpAddress colo = Colo(v6);
   uint32_t sum = v6 ? packet::PseudoHeaderSum(from, colo, packet::kProtoIcmpV6,
                                               static_cast<uint32_t>(icmp.size()))
                     : 0;

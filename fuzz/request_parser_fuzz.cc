@@ -1,6 +1,6 @@
 // Fuzzes the validation of a traceroute request body (api::ParseTracerouteRequest) and the
 // validators it uses on strings from the body (api::IsValidTarget, IsValidHostName,
-// IsValidColoName, packet::IpAddress::Parse), checking the promises of request_parser.h: the
+// IsValidColoName, net::IpAddress::Parse), checking the promises of request_parser.h: the
 // error list is never empty and never longer than kMaxReportedErrors, blank and non-JSON bodies
 // give exactly one error, errors come in the order of the body's members (family mismatches
 // last, each pointing at the body's target), and an accepted request holds only valid targets,
@@ -22,7 +22,7 @@
 #include "api/request_parser.h"
 #include "fuzz/fuzz_support.h"
 #include "model/limits.h"
-#include "probe/packet/address.h"
+#include "net/ip_address.h"
 
 namespace colotrace::fuzz {
 namespace {
@@ -42,11 +42,11 @@ void CheckValidators(std::string_view text) {
   if (api::IsValidColoName(text)) {
     FUZZ_CHECK(!text.empty() && text.size() <= api::kMaxColoNameLength);
   }
-  if (auto address = packet::IpAddress::Parse(text)) {
+  if (auto address = net::IpAddress::Parse(text)) {
     FUZZ_CHECK(api::IsValidTarget(text));
     // The canonical text names the same address and is its own canonical form.
     std::string canonical = address->ToString();
-    auto again = packet::IpAddress::Parse(canonical);
+    auto again = net::IpAddress::Parse(canonical);
     FUZZ_CHECK(again && *again == *address);
     FUZZ_CHECK(again->ToString() == canonical);
   }
@@ -95,7 +95,7 @@ void CheckFamilyMismatch(const boost::json::object& body, const api::ApiError& e
   FUZZ_CHECK(index < targets->as_array().size());
   const boost::json::value& item = targets->as_array()[index];
   FUZZ_CHECK(item.is_string());
-  auto address = packet::IpAddress::Parse(std::string_view(item.as_string()));
+  auto address = net::IpAddress::Parse(std::string_view(item.as_string()));
   FUZZ_CHECK(address && address->is_v4() != want_v4);
 }
 

@@ -11,7 +11,7 @@
 #include <utility>
 
 #include "model/limits.h"
-#include "probe/packet/address.h"
+#include "net/ip_address.h"
 
 namespace colotrace::api {
 
@@ -236,7 +236,7 @@ ParseOutcome ParseTracerouteRequest(std::string_view body) {
   if (request.options.ip_version != model::IpVersion::kAuto) {
     bool want_v4 = request.options.ip_version == model::IpVersion::kV4;
     for (size_t i = 0; i < request.targets.size(); ++i) {
-      auto literal = packet::IpAddress::Parse(request.targets[i]);
+      auto literal = net::IpAddress::Parse(request.targets[i]);
       if (literal && literal->is_v4() != want_v4) {
         errors.Add(kTargetFamilyMismatch,
                    want_v4 ? "Target is an IPv6 address but ip_version is \"ipv4\""
@@ -272,7 +272,7 @@ bool IsValidHostName(std::string_view name) {
 }
 
 bool IsValidTarget(std::string_view target) {
-  return packet::IpAddress::Parse(target).has_value() || IsValidHostName(target);
+  return net::IpAddress::Parse(target).has_value() || IsValidHostName(target);
 }
 
 bool IsValidColoName(std::string_view name) {

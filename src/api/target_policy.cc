@@ -8,12 +8,12 @@ namespace colotrace::api {
 namespace {
 
 struct ParsedRange {
-  packet::IpAddress base;
+  net::IpAddress base;
   int prefix_bits = 0;
 };
 
 // Clears every bit of `address` past the first `bits`.
-packet::IpAddress Masked(packet::IpAddress address, int bits) {
+net::IpAddress Masked(net::IpAddress address, int bits) {
   for (size_t i = 0; i < address.size(); ++i) {
     int keep = bits - static_cast<int>(i) * 8;
     if (keep >= 8) continue;
@@ -26,7 +26,7 @@ packet::IpAddress Masked(packet::IpAddress address, int bits) {
 std::optional<ParsedRange> ParseCidr(std::string_view cidr) {
   size_t slash = cidr.find('/');
   if (slash == std::string_view::npos) return std::nullopt;
-  std::optional<packet::IpAddress> address = packet::IpAddress::Parse(cidr.substr(0, slash));
+  std::optional<net::IpAddress> address = net::IpAddress::Parse(cidr.substr(0, slash));
   std::string_view prefix = cidr.substr(slash + 1);
   if (!address || prefix.empty() || prefix.size() > 3 || (prefix.size() > 1 && prefix[0] == '0')) {
     return std::nullopt;
@@ -40,7 +40,7 @@ std::optional<ParsedRange> ParseCidr(std::string_view cidr) {
   return ParsedRange{Masked(*address, bits), bits};
 }
 
-bool Contains(const ParsedRange& range, const packet::IpAddress& address) {
+bool Contains(const ParsedRange& range, const net::IpAddress& address) {
   return range.base.family == address.family && Masked(address, range.prefix_bits) == range.base;
 }
 
@@ -76,15 +76,15 @@ const std::vector<SpecialRange>& SpecialRanges() {
 
 // The IPv4 address an IPv6 address carries for a gateway to forward to: IPv4-mapped
 // (::ffff:0:0/96), NAT64 (64:ff9b::/96) and 6to4 (2002::/16, bits 16..47); else nullopt.
-std::optional<packet::IpAddress> EmbeddedV4(const packet::IpAddress& address) {
+std::optional<net::IpAddress> EmbeddedV4(const net::IpAddress& address) {
   if (address.is_v4()) return std::nullopt;
   static const ParsedRange kMapped = *ParseCidr("::ffff:0:0/96");
   static const ParsedRange kNat64 = *ParseCidr("64:ff9b::/96");
   static const ParsedRange k6to4 = *ParseCidr("2002::/16");
   if (Contains(kMapped, address) || Contains(kNat64, address)) {
-    return packet::IpAddress::V4(address.data() + 12);
+    return net::IpAddress::V4(address.data() + 12);
   }
-  if (Contains(k6to4, address)) return packet::IpAddress::V4(address.data() + 2);
+  if (Contains(k6to4, address)) return net::IpAddress::V4(address.data() + 2);
   return std::nullopt;
 }
 
@@ -100,23 +100,23 @@ model::Status TargetPolicy::Allow(std::string_view cidr) {
   return model::Status::Ok();
 }
 
-bool TargetPolicy::InAllowedRange(const packet::IpAddress& address) const {
+bool TargetPolicy::InAllowedRange(const net::IpAddress& address) const {
   for (const Range& r : allowed_) {
     if (Contains(ParsedRange{r.base, r.prefix_bits}, address)) return true;
   }
   return false;
 }
 
-bool TargetPolicy::IsAllowed(const packet::IpAddress& address) const {
+bool TargetPolicy::IsAllowed(const net::IpAddress& address) const {
   if (InAllowedRange(address)) return true;
-  if (std::optional<packet::IpAddress> v4 = EmbeddedV4(address); v4 && InAllowedRange(*v4)) {
+  if (std::optional<net::IpAddress> v4 = EmbeddedV4(address); v4 && InAllowedRange(*v4)) {
     return true;
   }
   return !RefusedCategory(address).has_value();
 }
 
-std::optional<std::string> TargetPolicy::RefusedCategory(const packet::IpAddress& address) {
-  if (std::optional<packet::IpAddress> v4 = EmbeddedV4(address)) return RefusedCategory(*v4);
+std::optional<std::string> TargetPolicy::RefusedCategory(const net::IpAddress& address) {
+  if (std::optional<net::IpAddress> v4 = EmbeddedV4(address)) return RefusedCategory(*v4);
   for (const SpecialRange& special : SpecialRanges()) {
     if (Contains(special.range, address)) return std::string(special.category);
   }

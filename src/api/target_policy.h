@@ -12,7 +12,7 @@
 #include <vector>
 
 #include "model/result.h"
-#include "probe/packet/address.h"
+#include "net/ip_address.h"
 
 namespace colotrace::api {
 
@@ -27,7 +27,7 @@ class TargetPolicy {
   // True if an Allow'ed range holds `address` (or, for an IPv6 address that carries an IPv4
   // address as listed at RefusedCategory, that IPv4 address), else if RefusedCategory(address)
   // is nullopt.
-  bool IsAllowed(const packet::IpAddress& address) const;
+  bool IsAllowed(const net::IpAddress& address) const;
 
   // The kind of special-purpose range `address` lies in, or nullopt for a global address:
   // "unspecified" 0.0.0.0/8, ::/128
@@ -42,14 +42,14 @@ class TargetPolicy {
   //               (IPv4-compatible), 100::/64, 2001::/23, 2001:db8::/32, 3fff::/20
   // Addresses that carry an IPv4 address a gateway would forward to are judged by it:
   // ::ffff:0:0/96 (IPv4-mapped), 64:ff9b::/96 (NAT64), 2002::/16 (6to4, bits 16..47).
-  static std::optional<std::string> RefusedCategory(const packet::IpAddress& address);
+  static std::optional<std::string> RefusedCategory(const net::IpAddress& address);
 
  private:
   struct Range {
-    packet::IpAddress base;  // bits past `prefix_bits` cleared
+    net::IpAddress base;  // bits past `prefix_bits` cleared
     int prefix_bits = 0;
   };
-  bool InAllowedRange(const packet::IpAddress& address) const;
+  bool InAllowedRange(const net::IpAddress& address) const;
 
   std::vector<Range> allowed_;
 };

@@ -6,7 +6,7 @@
 #include <thread>
 #include <utility>
 
-#include "probe/system.h"
+#include "net/system.h"
 
 namespace colotrace::dispatch {
 
@@ -29,7 +29,7 @@ class Dispatcher::Timer {
  public:
   Timer()
       : thread_([this] {
-          probe::DropThreadCapabilitiesUnlessRoot();
+          net::DropThreadCapabilitiesUnlessRoot();
           Loop();
         }) {}
   ~Timer() {

@@ -12,7 +12,7 @@ namespace colotrace::dispatch {
 
 using model::ColoError;
 using model::ColoResult;
-using packet::IpAddress;
+using net::IpAddress;
 
 namespace {
 
@@ -62,10 +62,10 @@ void LocalColoRunner::Probe(const IpAddress& address, const model::TraceOptions&
     return;
   }
   if (!options_.asn && !options_.cymru && !options_.reverse_dns) {
-    engine_.Start(probe::TraceRequest{address, options, nullptr}, std::move(done));
+    engine_.Start(probe::TraceRequest{address, options, nullptr, nullptr}, std::move(done));
     return;
   }
-  probe::TraceRequest request{address, options, nullptr};
+  probe::TraceRequest request{address, options, nullptr, nullptr};
   // Lookups start as soon as an address answers; Enrich then finds them cached or running.
   auto reverse_dns = options_.reverse_dns;
   auto cymru = options_.asn ? nullptr : options_.cymru;

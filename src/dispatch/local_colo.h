@@ -13,7 +13,7 @@
 #include "enrich/host_resolver.h"
 #include "enrich/reverse_dns.h"
 #include "probe/engine.h"
-#include "probe/packet/address.h"
+#include "net/ip_address.h"
 
 namespace colotrace::dispatch {
 
@@ -22,7 +22,7 @@ struct LocalColoOptions {
   // traced, names get Code 1.
   std::shared_ptr<enrich::HostResolver> resolver;
   // Called with every resolved address; false refuses the target (Code 1). Empty: allow all.
-  std::function<bool(const packet::IpAddress&)> allow_target;
+  std::function<bool(const net::IpAddress&)> allow_target;
   // Enrichment of every answering node and of the target summary; null: none (asn "", name =
   // the address). `asn` (a database, synchronous) wins over `cymru` (DNS, asynchronous).
   // Lookups start while probing goes on (the first time an address answers); the result waits
@@ -41,7 +41,7 @@ class LocalColoRunner final : public ColoRunner {
   void Trace(const std::string& target, const model::TraceOptions& options, Callback done) override;
 
  private:
-  void Probe(const packet::IpAddress& address, const model::TraceOptions& options, Callback done);
+  void Probe(const net::IpAddress& address, const model::TraceOptions& options, Callback done);
   void Enrich(model::ColoResult result, Callback done);
   probe::Engine& engine_;
   LocalColoOptions options_;

@@ -163,7 +163,7 @@ model::Result<std::unique_ptr<MaxMindAsnDb>> MaxMindAsnDb::Create(const std::str
   return std::unique_ptr<MaxMindAsnDb>(new MaxMindAsnDb(std::move(impl)));
 }
 
-std::optional<AsnRecord> MaxMindAsnDb::LookupRecord(const packet::IpAddress& address) {
+std::optional<AsnRecord> MaxMindAsnDb::LookupRecord(const net::IpAddress& address) {
   std::shared_ptr<const Loaded> db = impl_->Current();
   sockaddr_storage storage{};
   if (address.is_v4()) {
@@ -199,7 +199,7 @@ std::optional<AsnRecord> MaxMindAsnDb::LookupRecord(const packet::IpAddress& add
   return record;
 }
 
-std::optional<uint32_t> MaxMindAsnDb::Lookup(const packet::IpAddress& address) {
+std::optional<uint32_t> MaxMindAsnDb::Lookup(const net::IpAddress& address) {
   auto record = LookupRecord(address);
   if (!record) return std::nullopt;
   return record->number;

@@ -11,7 +11,7 @@
 #include <string>
 
 #include "model/result.h"
-#include "probe/packet/address.h"
+#include "net/ip_address.h"
 
 namespace colotrace::enrich {
 
@@ -25,7 +25,7 @@ class AsnDatabase {
   virtual ~AsnDatabase() = default;
   // The AS number of the network holding `address`; nullopt when the database has no entry
   // for it (or the entry has no AS number). Never blocks on the network.
-  virtual std::optional<uint32_t> Lookup(const packet::IpAddress& address) = 0;
+  virtual std::optional<uint32_t> Lookup(const net::IpAddress& address) = 0;
 };
 
 struct MaxMindAsnDbOptions {
@@ -61,9 +61,9 @@ class MaxMindAsnDb : public AsnDatabase {
   MaxMindAsnDb& operator=(const MaxMindAsnDb&) = delete;
 
   // AsnDatabase: reads `autonomous_system_number`.
-  std::optional<uint32_t> Lookup(const packet::IpAddress& address) override;
+  std::optional<uint32_t> Lookup(const net::IpAddress& address) override;
   // Also reads `autonomous_system_organization`. nullopt as Lookup.
-  std::optional<AsnRecord> LookupRecord(const packet::IpAddress& address);
+  std::optional<AsnRecord> LookupRecord(const net::IpAddress& address);
 
   const std::string& path() const;
   // Successful reloads since Create.

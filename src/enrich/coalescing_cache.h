@@ -17,12 +17,12 @@
 #include <vector>
 
 #include "enrich/ttl_cache.h"
-#include "probe/packet/address.h"
+#include "net/ip_address.h"
 
 namespace colotrace::enrich {
 
 // The cache key of an address: family and bytes.
-inline std::string CacheKey(const packet::IpAddress& address) {
+inline std::string CacheKey(const net::IpAddress& address) {
   std::string key(1, address.is_v4() ? '4' : '6');
   key.append(reinterpret_cast<const char*>(address.data()), address.size());
   return key;

@@ -76,7 +76,7 @@ model::Result<std::unique_ptr<CymruAsn>> CymruAsn::Create(std::shared_ptr<DnsCli
       new CymruAsn(std::make_shared<State>(std::move(client), options)));
 }
 
-void CymruAsn::LookupAsync(const packet::IpAddress& address, Callback done) {
+void CymruAsn::LookupAsync(const net::IpAddress& address, Callback done) {
   State& s = *state_;
   std::string key = CacheKey(address);
   std::optional<std::optional<uint32_t>> hit;
@@ -106,7 +106,7 @@ void CymruAsn::LookupAsync(const packet::IpAddress& address, Callback done) {
 }
 
 std::vector<std::optional<uint32_t>> CymruAsn::LookupAll(
-    const std::vector<packet::IpAddress>& addresses, int budget_ms) {
+    const std::vector<net::IpAddress>& addresses, int budget_ms) {
   return GatherWithin<std::optional<uint32_t>>(
       addresses.size(),
       [&](size_t i, std::function<void(std::optional<uint32_t>)> done) {
@@ -115,7 +115,7 @@ std::vector<std::optional<uint32_t>> CymruAsn::LookupAll(
       budget_ms);
 }
 
-std::optional<uint32_t> CymruAsn::Lookup(const packet::IpAddress& address) {
+std::optional<uint32_t> CymruAsn::Lookup(const net::IpAddress& address) {
   return LookupAll({address}, state_->options.sync_budget_ms)[0];
 }
 

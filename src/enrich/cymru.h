@@ -18,7 +18,7 @@
 #include "enrich/asn_db.h"
 #include "enrich/dns_client.h"
 #include "model/result.h"
-#include "probe/packet/address.h"
+#include "net/ip_address.h"
 
 namespace colotrace::enrich {
 
@@ -50,13 +50,13 @@ class CymruAsn : public AsnDatabase {
   CymruAsn& operator=(const CymruAsn&) = delete;
 
   // `done` runs exactly once: on the calling thread on a cache hit, else on the client's thread.
-  void LookupAsync(const packet::IpAddress& address, Callback done);
+  void LookupAsync(const net::IpAddress& address, Callback done);
   // Every address at once, waiting at most budget_ms (milliseconds); nullopt for what has no
   // ASN, failed, or had not arrived. Late answers still fill the cache.
-  std::vector<std::optional<uint32_t>> LookupAll(const std::vector<packet::IpAddress>& addresses,
+  std::vector<std::optional<uint32_t>> LookupAll(const std::vector<net::IpAddress>& addresses,
                                                  int budget_ms);
   // AsnDatabase: from the cache, else waits up to options.sync_budget_ms for the answer.
-  std::optional<uint32_t> Lookup(const packet::IpAddress& address) override;
+  std::optional<uint32_t> Lookup(const net::IpAddress& address) override;
 
   uint64_t queries() const;  // TXT queries sent (after coalescing)
 

@@ -19,7 +19,7 @@
 #include <sstream>
 #include <thread>
 
-#include "probe/system.h"
+#include "net/system.h"
 
 namespace colotrace::enrich {
 
@@ -80,7 +80,7 @@ model::Result<DnsServer> ParseDnsServer(const std::string& text) {
       return R::Error("DNS server '" + text + "': bad port");
     }
   }
-  auto address = packet::IpAddress::Parse(host);
+  auto address = net::IpAddress::Parse(host);
   if (!address) return R::Error("DNS server '" + text + "' is not an IP address[:port]");
   if (!text.empty() && text.front() == '[' && address->is_v4()) {
     return R::Error("DNS server '" + text + "': brackets are for IPv6 addresses");
@@ -101,7 +101,7 @@ model::Result<std::vector<DnsServer>> ReadResolvConf(const std::string& path) {
     std::istringstream words(line);
     std::string keyword, value;
     if (!(words >> keyword >> value) || keyword != "nameserver") continue;
-    auto address = packet::IpAddress::Parse(value);
+    auto address = net::IpAddress::Parse(value);
     if (!address) continue;
     servers.push_back(DnsServer{*address, 53});
   }
@@ -167,7 +167,7 @@ struct DnsClient::Impl {
   // On the event-loop thread: enters the namespace, creates the channel.
   model::Status Init() {
     if (!options.netns.empty()) {
-      model::Status entered = probe::EnterNetns(options.netns);
+      model::Status entered = net::EnterNetns(options.netns);
       if (!entered) return entered;
     }
     ares_options opts{};
@@ -219,7 +219,7 @@ struct DnsClient::Impl {
 
   void Loop(std::promise<model::Status>* ready) {
     model::Status status = Init();
-    probe::DropThreadCapabilitiesUnlessRoot();  // its sockets are plain UDP/TCP
+    net::DropThreadCapabilitiesUnlessRoot();  // its sockets are plain UDP/TCP
     bool ok = status.ok();
     ready->set_value(std::move(status));
     if (!ok) return;
@@ -313,7 +313,7 @@ model::Result<std::unique_ptr<DnsClient>> DnsClient::Create(const DnsClientOptio
       impl->servers = std::move(*read);
     } else {
       // As resolv.conf(5): without a (usable) nameserver line, the server on this machine.
-      impl->servers.push_back(DnsServer{*packet::IpAddress::Parse("127.0.0.1"), 53});
+      impl->servers.push_back(DnsServer{*net::IpAddress::Parse("127.0.0.1"), 53});
     }
   } else {
     for (const std::string& text : options.servers) {

@@ -11,13 +11,13 @@
 #include <vector>
 
 #include "model/result.h"
-#include "probe/packet/address.h"
+#include "net/ip_address.h"
 
 namespace colotrace::enrich {
 
 // A DNS server to ask.
 struct DnsServer {
-  packet::IpAddress address;
+  net::IpAddress address;
   uint16_t port = 53;
   bool operator==(const DnsServer&) const = default;
 };

@@ -6,7 +6,7 @@ namespace {
 
 constexpr char kHex[] = "0123456789abcdef";
 
-std::string ReversedLabels(const packet::IpAddress& address) {
+std::string ReversedLabels(const net::IpAddress& address) {
   std::string out;
   if (address.is_v4()) {
     for (int i = 3; i >= 0; --i) {
@@ -99,11 +99,11 @@ bool SameName(const std::string& a, const std::string& b) {
 
 }  // namespace
 
-std::string ReverseQueryName(const packet::IpAddress& address) {
+std::string ReverseQueryName(const net::IpAddress& address) {
   return ReversedLabels(address) + (address.is_v4() ? "in-addr.arpa" : "ip6.arpa");
 }
 
-std::string ReversedUnder(const packet::IpAddress& address, const std::string& zone) {
+std::string ReversedUnder(const net::IpAddress& address, const std::string& zone) {
   return ReversedLabels(address) + zone;
 }
 
@@ -163,8 +163,8 @@ model::Result<DnsAnswer> ParseDnsResponse(const uint8_t* data, size_t size) {
       }
       answer.txts.push_back(std::move(text));
     } else if ((type == kDnsTypeA && rdlength == 4) || (type == kDnsTypeAaaa && rdlength == 16)) {
-      answer.addresses.push_back(type == kDnsTypeA ? packet::IpAddress::V4(data + rdata)
-                                                   : packet::IpAddress::V6(data + rdata));
+      answer.addresses.push_back(type == kDnsTypeA ? net::IpAddress::V4(data + rdata)
+                                                   : net::IpAddress::V6(data + rdata));
     } else {
       relevant = false;
     }

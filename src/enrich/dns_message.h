@@ -10,7 +10,7 @@
 #include <vector>
 
 #include "model/result.h"
-#include "probe/packet/address.h"
+#include "net/ip_address.h"
 
 namespace colotrace::enrich {
 
@@ -23,19 +23,19 @@ inline constexpr uint16_t kDnsTypeTxt = 16;
 
 // "1.113.0.203.in-addr.arpa" for 203.0.113.1; for IPv6 the 32 nibbles under "ip6.arpa"
 // (RFC 3596), lowest nibble first.
-std::string ReverseQueryName(const packet::IpAddress& address);
+std::string ReverseQueryName(const net::IpAddress& address);
 
 // The reversed address under `zone`, as Team Cymru's service wants it:
 // "1.113.0.203.origin.asn.cymru.com" for IPv4 with zone "origin.asn.cymru.com", nibbles for
 // IPv6 (zone "origin6.asn.cymru.com").
-std::string ReversedUnder(const packet::IpAddress& address, const std::string& zone);
+std::string ReversedUnder(const net::IpAddress& address, const std::string& zone);
 
 // The records of one response that answer the question, following CNAMEs.
 struct DnsAnswer {
   int rcode = 0;                             // 0 NOERROR, 3 NXDOMAIN, ...
   std::vector<std::string> ptr_names;        // PTR targets, without the trailing dot
   std::vector<std::string> txts;             // one string per TXT record (its strings concatenated)
-  std::vector<packet::IpAddress> addresses;  // A and AAAA records, in answer order
+  std::vector<net::IpAddress> addresses;  // A and AAAA records, in answer order
   // Smallest TTL (seconds) among the PTR, TXT, A, AAAA and CNAME records read; nullopt when there
   // is none. A CNAME counts because a cached answer must not outlive any link of its chain.
   std::optional<uint32_t> min_ttl_s;

@@ -9,7 +9,7 @@
 namespace colotrace::enrich {
 
 using model::IpVersion;
-using packet::IpAddress;
+using net::IpAddress;
 
 std::optional<IpAddress> ChooseAddress(const HostAddresses& addresses, IpVersion version) {
   if (version != IpVersion::kV6 && !addresses.v4.empty()) return addresses.v4.front();

@@ -17,22 +17,22 @@
 #include "enrich/dns_client.h"
 #include "model/result.h"
 #include "model/traceroute.h"
-#include "probe/packet/address.h"
+#include "net/ip_address.h"
 
 namespace colotrace::enrich {
 
 // What a name resolved to, per family, in answer order.
 struct HostAddresses {
-  std::vector<packet::IpAddress> v4;
-  std::vector<packet::IpAddress> v6;
+  std::vector<net::IpAddress> v4;
+  std::vector<net::IpAddress> v6;
 };
 
 // The address that `version` picks (see above); nullopt when there is none of that family.
-std::optional<packet::IpAddress> ChooseAddress(const HostAddresses& addresses,
+std::optional<net::IpAddress> ChooseAddress(const HostAddresses& addresses,
                                                model::IpVersion version);
 
 struct Resolution {
-  packet::IpAddress address;
+  net::IpAddress address;
   size_t candidates = 1;  // addresses of the chosen family the name had
 };
 

@@ -87,7 +87,7 @@ model::Result<std::unique_ptr<ReverseDns>> ReverseDns::Create(std::shared_ptr<Dn
       new ReverseDns(std::make_shared<State>(std::move(client), options)));
 }
 
-void ReverseDns::Lookup(const packet::IpAddress& address, Callback done) {
+void ReverseDns::Lookup(const net::IpAddress& address, Callback done) {
   State& s = *state_;
   s.lookups.fetch_add(1, std::memory_order_relaxed);
   std::string key = CacheKey(address);
@@ -118,7 +118,7 @@ void ReverseDns::Lookup(const packet::IpAddress& address, Callback done) {
 }
 
 std::vector<std::optional<std::string>> ReverseDns::LookupAll(
-    const std::vector<packet::IpAddress>& addresses, int budget_ms) {
+    const std::vector<net::IpAddress>& addresses, int budget_ms) {
   return GatherWithin<std::optional<std::string>>(
       addresses.size(),
       [&](size_t i, std::function<void(std::optional<std::string>)> done) {
@@ -127,7 +127,7 @@ std::vector<std::optional<std::string>> ReverseDns::LookupAll(
       budget_ms);
 }
 
-std::optional<std::optional<std::string>> ReverseDns::Cached(const packet::IpAddress& address) {
+std::optional<std::optional<std::string>> ReverseDns::Cached(const net::IpAddress& address) {
   return state_->cache.Get(CacheKey(address));
 }
 

@@ -24,7 +24,7 @@
 
 #include "enrich/dns_client.h"
 #include "model/result.h"
-#include "probe/packet/address.h"
+#include "net/ip_address.h"
 
 namespace colotrace::enrich {
 
@@ -59,17 +59,17 @@ class ReverseDns {
   // failed. `done` runs exactly once: at once on the calling thread when the cache answers,
   // otherwise on the DNS client's thread (it must not block there). No deadline of its own
   // beyond c-ares' timeouts: use LookupAll for a bounded wait.
-  void Lookup(const packet::IpAddress& address, Callback done);
+  void Lookup(const net::IpAddress& address, Callback done);
 
   // Looks up every address at once and waits at most budget_ms (milliseconds, >= 0) for them.
   // Result i belongs to addresses[i]: the name, or nullopt when there is none, the lookup
   // failed, or it had not finished within the budget.
-  std::vector<std::optional<std::string>> LookupAll(const std::vector<packet::IpAddress>& addresses,
+  std::vector<std::optional<std::string>> LookupAll(const std::vector<net::IpAddress>& addresses,
                                                     int budget_ms = kDefaultBudgetMs);
 
   // The cached answer without querying: nullopt when nothing (unexpired) is cached, else the
   // cached name or cached "no name".
-  std::optional<std::optional<std::string>> Cached(const packet::IpAddress& address);
+  std::optional<std::optional<std::string>> Cached(const net::IpAddress& address);
 
   struct Stats {
     uint64_t lookups = 0;     // Lookup calls (LookupAll counts one per address)

@@ -59,6 +59,31 @@ int EffectivePort(const TraceOptions& options) {
   }
 }
 
+const IntOptionRule (&IntOptionRules())[4] {
+  static const IntOptionRule kRules[4] = {
+      {IntOption::kMaxTtl, "max_ttl", 0, kMaxTtlMax, kMaxTtlDefault, &TraceOptions::max_ttl},
+      {IntOption::kPacketsPerTtl, "packets_per_ttl", 0, kPacketsPerTtlMax, kPacketsPerTtlDefault,
+       &TraceOptions::packets_per_ttl},
+      {IntOption::kPort, "port", kPortMin, kPortMax, 0, &TraceOptions::port},
+      {IntOption::kWaitTime, "wait_time", kWaitTimeMinS, kWaitTimeMaxS, 0,
+       &TraceOptions::wait_time_s},
+  };
+  return kRules;
+}
+
+const IntOptionRule& RuleOf(IntOption option) {
+  return IntOptionRules()[static_cast<int>(option)];
+}
+
+std::optional<IntOption> NormalizeTraceOptions(TraceOptions& options) {
+  for (const IntOptionRule& rule : IntOptionRules()) {
+    int& value = options.*rule.field;
+    if (value < rule.min || value > rule.max) return rule.option;
+    if (value == 0 && rule.zero_means != 0) value = rule.zero_means;
+  }
+  return std::nullopt;
+}
+
 std::string ColoErrorText(ColoError error) {
   if (error == ColoError::kNone) return "";
   return "Could not gather traceroute data: Code " + std::to_string(static_cast<int>(error));

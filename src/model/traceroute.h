@@ -8,6 +8,8 @@
 #include <string_view>
 #include <vector>
 
+#include "model/limits.h"
+
 namespace colotrace::model {
 
 enum class PacketType { kIcmp, kTcp, kUdp, kGre, kGreIcmp };
@@ -24,17 +26,40 @@ enum class IpVersion { kAuto, kV4, kV6 };
 std::string_view IpVersionName(IpVersion version);
 std::optional<IpVersion> ParseIpVersion(std::string_view name);
 
-// Options of one traceroute, after defaults were applied (see limits.h for ranges).
+// Options of one traceroute. NormalizeTraceOptions applies the defaults and checks the ranges;
+// everything that runs a trace takes options that passed it.
 struct TraceOptions {
-  int max_ttl = 15;
+  int max_ttl = kMaxTtlDefault;
   PacketType packet_type = PacketType::kIcmp;
-  int packets_per_ttl = 3;
+  int packets_per_ttl = kPacketsPerTtlDefault;
   // UDP/TCP: destination port; ICMP: first echo sequence number. 0 = the protocol's default
-  // (see DefaultPort).
+  // (see EffectivePort).
   int port = 0;
-  int wait_time_s = 1;
+  int wait_time_s = kWaitTimeDefaultS;
   IpVersion ip_version = IpVersion::kAuto;
 };
+
+// The integer options, and the one rule for each: the values a request (API body, command
+// line, NATS job) may give, and what 0 stands for. Every reader of options uses these rules.
+enum class IntOption { kMaxTtl, kPacketsPerTtl, kPort, kWaitTime };
+struct IntOptionRule {
+  IntOption option;
+  std::string_view name;  // as the API spells it: "max_ttl", "packets_per_ttl", "port", "wait_time"
+  int min;                // accepted values: min..max
+  int max;
+  // What a given 0 becomes (max_ttl 0 = 15, packets_per_ttl 0 = 3); 0 when 0 is a value of its
+  // own (port: the protocol's default port) or not accepted (wait_time).
+  int zero_means;
+  int TraceOptions::*field;
+};
+// The four rules, in the order above.
+const IntOptionRule (&IntOptionRules())[4];
+const IntOptionRule& RuleOf(IntOption option);
+
+// Applies the rules to `options`: every integer option must lie in its range, and a 0 becomes
+// its default where the rule says so. Returns the first option out of range (in the order of
+// IntOption; `options` is then partly normalised), or nullopt when `options` may run.
+std::optional<IntOption> NormalizeTraceOptions(TraceOptions& options);
 
 // The port a probe uses when `options.port` is 0: UDP 33434, TCP 80, ICMP sequence 1.
 int EffectivePort(const TraceOptions& options);

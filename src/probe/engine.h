@@ -1,17 +1,18 @@
 // The probe engine: one set of raw sockets and one thread per network namespace, serving any
-// number of concurrent traceroutes. docs/ARCHITECTURE.md describes the scheduling.
+// number of concurrent traceroutes. The thread runs a loop around three parts: a ProbeIo
+// (raw_probe_io.h: the sockets), a TraceScheduler (trace_scheduler.h: every decision, with the
+// time passed in) and ppoll. docs/ARCHITECTURE.md describes the scheduling.
 //
-// Threads: Create() starts the engine thread; Start() and Run() may be called from any thread.
-// Callbacks run on the engine thread and must not block.
+// Threads: Create() starts the engine thread; Start(), Run() and counters() may be called from
+// any thread. Callbacks run on the engine thread and must not block.
 #pragma once
 
-#include <functional>
+#include <cstdint>
 #include <memory>
 #include <string>
 
 #include "model/result.h"
-#include "model/traceroute.h"
-#include "probe/packet/address.h"
+#include "probe/trace_request.h"
 
 namespace colotrace::probe {
 
@@ -22,16 +23,8 @@ struct EngineOptions {
   int max_packets_per_second = 20000;
   // Spacing of consecutive probes of one trace, so that a TTL's probes do not leave at once.
   int probe_gap_us = 20;
-  // Traces in flight at once; Start() fails the trace with kInternal beyond it.
+  // Traces in flight at once (at most 32,768); Start() fails the trace with kInternal beyond it.
   int max_traces = 20000;
-};
-
-struct TraceRequest {
-  packet::IpAddress target;
-  model::TraceOptions options;  // validated: ranges of model/limits.h, packet type icmp/udp/tcp
-  // Optional: called on the engine thread the first time each address answers this trace, so
-  // that its name can be looked up while probing goes on. Must not block.
-  std::function<void(const packet::IpAddress&)> on_new_address;
 };
 
 // Counters since the engine started; read from any thread.
@@ -44,18 +37,18 @@ struct EngineCounters {
 
 class Engine {
  public:
-  using Callback = std::function<void(model::ColoResult)>;
+  using Callback = TraceCallback;
 
   // Opens the raw sockets inside options.netns and starts the engine thread. Fails with a
   // message saying how to grant CAP_NET_RAW when raw sockets are refused. A process that is not
   // root clears the engine thread's capabilities once the sockets are open; a root process
-  // should call DropPrivileges() (system.h) after Create.
+  // should call net::DropPrivileges() after Create.
   static model::Result<std::unique_ptr<Engine>> Create(const EngineOptions& options);
   virtual ~Engine() = default;
 
-  // Queues a trace; `done` gets its result (hops, target summary, time, error code; the colo
-  // name and city are left empty for the caller). Traces still running when the engine is
-  // destroyed complete with ColoError::kInternal.
+  // Queues a trace; `done` gets its result. gre+icmp runs a GRE and an ICMP trace side by side
+  // and merges them (hops too, for on_hop). Traces still running when the engine is destroyed
+  // complete with ColoError::kInternal.
   virtual void Start(const TraceRequest& request, Callback done) = 0;
   // Start() and wait.
   model::ColoResult Run(const TraceRequest& request);

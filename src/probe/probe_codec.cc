@@ -8,7 +8,7 @@
 namespace colotrace::probe {
 
 using model::PacketType;
-using packet::IpAddress;
+using net::IpAddress;
 
 namespace {
 

@@ -20,7 +20,7 @@
 #include <vector>
 
 #include "model/traceroute.h"
-#include "probe/packet/address.h"
+#include "net/ip_address.h"
 #include "probe/packet/icmp_message.h"
 
 namespace colotrace::probe {
@@ -33,8 +33,8 @@ inline constexpr int kMaxProbesPerTrace = 640;
 // The constant part of every probe of one trace.
 struct Flow {
   model::PacketType type = model::PacketType::kIcmp;  // kIcmp, kUdp, kTcp or kGre (IPv4)
-  packet::IpAddress src;                              // the source address the route to `dst` uses
-  packet::IpAddress dst;
+  net::IpAddress src;                                 // the source address the route to `dst` uses
+  net::IpAddress dst;
   uint16_t wire_id = 0;  // ICMP echo identifier, or UDP/TCP source port
   uint16_t port = 0;     // UDP/TCP destination port; ICMP and GRE: first (inner) sequence number
   uint32_t tcp_seq_base = 0;
@@ -56,15 +56,15 @@ enum class ReplyKind {
 // A received packet, decoded enough to find its probe.
 struct ReplyInfo {
   ReplyKind kind = ReplyKind::kTimeExceeded;
-  packet::IpAddress from;  // who sent the reply
+  net::IpAddress from;  // who sent the reply
   uint8_t icmp_type = 0;
   uint8_t icmp_code = 0;
   bool v6 = false;
   // The probe it answers:
   model::PacketType probe_type = model::PacketType::kIcmp;
   uint16_t wire_id = 0;
-  std::optional<packet::IpAddress> quoted_dst;  // ICMP errors: the probe's destination
-  uint16_t dst_port = 0;                        // the probe's UDP/TCP destination port
+  std::optional<net::IpAddress> quoted_dst;  // ICMP errors: the probe's destination
+  uint16_t dst_port = 0;                     // the probe's UDP/TCP destination port
   uint32_t identity = 0;  // ICMP sequence, UDP checksum, TCP sequence (ack - 1 for replies)
   std::optional<uint16_t> quoted_ip_id;  // IPv4 errors
   std::vector<packet::MplsLabel> mpls;
@@ -75,11 +75,11 @@ struct ReplyInfo {
 // header). nullopt for packets that cannot answer a probe (echo requests, foreign protocols,
 // truncated quotes).
 std::optional<ReplyInfo> DecodeIcmpPacket(std::span<const uint8_t> bytes, bool v6,
-                                          const packet::IpAddress& from);
+                                          const net::IpAddress& from);
 // Decodes a packet read from a raw TCP socket (IPv4: with IP header; IPv6: without). Only
 // SYN-ACK and RST-ACK segments qualify.
 std::optional<ReplyInfo> DecodeTcpPacket(std::span<const uint8_t> bytes, bool v6,
-                                         const packet::IpAddress& from);
+                                         const net::IpAddress& from);
 
 // The index of the probe of `flow` that `reply` answers, or nullopt if it answers none of the
 // first `probe_count` probes. Checks the protocol, wire id, ports and, for ICMP errors, that the

@@ -29,31 +29,24 @@ model::RttStats RttAccumulator::Stats() const {
   return s;
 }
 
-void Summarize(const std::vector<ProbeOutcome>& probes, int last_ttl,
-               const packet::IpAddress& target, model::ColoResult* result) {
-  struct NodeAcc {
-    packet::IpAddress ip;
-    RttAccumulator rtt;
-    std::vector<std::string> labels;
-  };
-  std::vector<model::Hop> hops(static_cast<size_t>(std::max(last_ttl, 0)));
-  std::vector<std::vector<NodeAcc>> nodes(hops.size());
-  RttAccumulator target_rtt;
-  for (size_t i = 0; i < hops.size(); ++i) hops[i].packets_ttl = static_cast<int>(i) + 1;
+namespace {
 
-  for (const ProbeOutcome& p : probes) {
-    if (p.ttl < 1 || p.ttl > last_ttl || !p.sent) continue;
-    auto h = static_cast<size_t>(p.ttl - 1);
-    ++hops[h].packets_sent;
+// One hop's probes, accumulated in probe order.
+class HopAccumulator {
+ public:
+  // `p` is a sent probe of this hop's TTL; its RTT also goes to `target_rtt` (if given) when it
+  // came from the target.
+  void Add(const ProbeOutcome& p, RttAccumulator* target_rtt) {
+    ++sent_;
     if (!p.answered) {
-      ++hops[h].packets_lost;
-      continue;
+      ++lost_;
+      return;
     }
-    auto it = std::find_if(nodes[h].begin(), nodes[h].end(),
+    auto it = std::find_if(nodes_.begin(), nodes_.end(),
                            [&](const NodeAcc& n) { return n.ip == p.from; });
-    if (it == nodes[h].end()) {
-      nodes[h].push_back(NodeAcc{p.from, {}, {}});
-      it = std::prev(nodes[h].end());
+    if (it == nodes_.end()) {
+      nodes_.push_back(NodeAcc{p.from, {}, {}});
+      it = std::prev(nodes_.end());
     }
     it->rtt.Add(p.rtt_ms);
     for (const auto& label : p.labels) {
@@ -61,20 +54,58 @@ void Summarize(const std::vector<ProbeOutcome>& probes, int last_ttl,
         it->labels.push_back(label);
       }
     }
-    if (p.from_target) target_rtt.Add(p.rtt_ms);
+    if (p.from_target && target_rtt != nullptr) target_rtt->Add(p.rtt_ms);
   }
 
-  for (size_t h = 0; h < hops.size(); ++h) {
-    for (auto& n : nodes[h]) {
+  model::Hop Take(int ttl) {
+    model::Hop hop;
+    hop.packets_ttl = ttl;
+    hop.packets_sent = sent_;
+    hop.packets_lost = lost_;
+    for (auto& n : nodes_) {
       model::Node node;
       node.ip = n.ip.ToString();
       node.name = node.ip;
       node.labels = std::move(n.labels);
       node.rtt = n.rtt.Stats();
-      hops[h].nodes.push_back(std::move(node));
+      hop.nodes.push_back(std::move(node));
     }
+    return hop;
   }
-  result->hops = std::move(hops);
+
+ private:
+  struct NodeAcc {
+    net::IpAddress ip;
+    RttAccumulator rtt;
+    std::vector<std::string> labels;
+  };
+  int sent_ = 0;
+  int lost_ = 0;
+  std::vector<NodeAcc> nodes_;
+};
+
+}  // namespace
+
+model::Hop SummarizeHop(std::span<const ProbeOutcome> probes, int ttl) {
+  HopAccumulator hop;
+  for (const ProbeOutcome& p : probes) {
+    if (p.ttl == ttl && p.sent) hop.Add(p, nullptr);
+  }
+  return hop.Take(ttl);
+}
+
+void Summarize(const std::vector<ProbeOutcome>& probes, int last_ttl, const net::IpAddress& target,
+               model::ColoResult* result) {
+  std::vector<HopAccumulator> hops(static_cast<size_t>(std::max(last_ttl, 0)));
+  RttAccumulator target_rtt;
+  for (const ProbeOutcome& p : probes) {
+    if (p.ttl < 1 || p.ttl > last_ttl || !p.sent) continue;
+    hops[static_cast<size_t>(p.ttl - 1)].Add(p, &target_rtt);
+  }
+  result->hops.clear();
+  for (size_t h = 0; h < hops.size(); ++h) {
+    result->hops.push_back(hops[h].Take(static_cast<int>(h) + 1));
+  }
   result->target_summary.ip = target.ToString();
   result->target_summary.name = result->target_summary.ip;
   result->target_summary.latency = target_rtt.Stats();
@@ -96,26 +127,31 @@ model::RttStats PoolStats(const model::RttStats& a, const model::RttStats& b) {
   return s;
 }
 
+model::Hop MergeGreIcmpHop(const model::Hop* gre, const model::Hop* icmp, int ttl) {
+  model::Hop hop;
+  hop.packets_ttl = ttl;
+  for (const model::Hop* part : {gre, icmp}) {
+    if (part == nullptr) continue;
+    hop.packets_sent += part->packets_sent;
+    hop.packets_lost += part->packets_lost;
+    for (const auto& node : part->nodes) {
+      hop.nodes.push_back(node);
+      hop.nodes.back().labels.push_back(part == gre ? "gre" : "icmp");
+    }
+  }
+  return hop;
+}
+
 model::ColoResult MergeGreIcmp(model::ColoResult gre, model::ColoResult icmp) {
   if (gre.error != model::ColoError::kNone) return gre;
   if (icmp.error != model::ColoError::kNone) return icmp;
   model::ColoResult out;
   out.colo = gre.colo;
   size_t n = std::max(gre.hops.size(), icmp.hops.size());
-  out.hops.resize(n);
   for (size_t i = 0; i < n; ++i) {
-    model::Hop& hop = out.hops[i];
-    hop.packets_ttl = static_cast<int>(i) + 1;
-    for (auto* part : {&gre, &icmp}) {
-      if (i >= part->hops.size()) continue;
-      model::Hop& h = part->hops[i];
-      hop.packets_sent += h.packets_sent;
-      hop.packets_lost += h.packets_lost;
-      for (auto& node : h.nodes) {
-        node.labels.push_back(part == &gre ? "gre" : "icmp");
-        hop.nodes.push_back(std::move(node));
-      }
-    }
+    out.hops.push_back(MergeGreIcmpHop(i < gre.hops.size() ? &gre.hops[i] : nullptr,
+                                       i < icmp.hops.size() ? &icmp.hops[i] : nullptr,
+                                       static_cast<int>(i) + 1));
   }
   out.target_summary = gre.target_summary;
   out.target_summary.latency = PoolStats(gre.target_summary.latency, icmp.target_summary.latency);

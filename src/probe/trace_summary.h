@@ -2,11 +2,12 @@
 // Pure.
 #pragma once
 
+#include <span>
 #include <string>
 #include <vector>
 
 #include "model/traceroute.h"
-#include "probe/packet/address.h"
+#include "net/ip_address.h"
 
 namespace colotrace::probe {
 
@@ -14,7 +15,7 @@ struct ProbeOutcome {
   int ttl = 0;
   bool sent = false;
   bool answered = false;
-  packet::IpAddress from;
+  net::IpAddress from;
   double rtt_ms = 0;
   // Replies that came from the target itself: echo reply, port unreachable, SYN-ACK/RST (from
   // any address), or anything whose source is the target's address.
@@ -36,12 +37,21 @@ class RttAccumulator {
   double m2_ = 0;
 };
 
+// The hop at `ttl` from the probes of that TTL among `probes` (any order; others are skipped):
+// packets sent and lost, and one node per answering address, as Summarize builds it.
+model::Hop SummarizeHop(std::span<const ProbeOutcome> probes, int ttl);
+
 // Hops 1..last_ttl from `probes` (any order). A hop lists one node per answering address in
 // the order of its first answered probe (by probe order); a node's labels are the union of
 // its replies' labels, first seen first. The target summary covers the from_target replies
 // of those hops.
-void Summarize(const std::vector<ProbeOutcome>& probes, int last_ttl,
-               const packet::IpAddress& target, model::ColoResult* result);
+void Summarize(const std::vector<ProbeOutcome>& probes, int last_ttl, const net::IpAddress& target,
+               model::ColoResult* result);
+
+// Hop `ttl` of a gre+icmp traceroute from the hops of its halves at that TTL (null: that half
+// has no such hop): the GRE trace's nodes (labelled "gre") then the ICMP trace's ("icmp"),
+// packet counts added up.
+model::Hop MergeGreIcmpHop(const model::Hop* gre, const model::Hop* icmp, int ttl);
 
 // The result of a gre+icmp traceroute from its two halves: each hop lists the GRE trace's nodes
 // (labelled "gre") then the ICMP trace's (labelled "icmp"); packet counts add up; the target

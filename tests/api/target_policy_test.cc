@@ -8,10 +8,10 @@
 namespace colotrace::api {
 namespace {
 
-packet::IpAddress Ip(const std::string& text) {
-  std::optional<packet::IpAddress> a = packet::IpAddress::Parse(text);
+net::IpAddress Ip(const std::string& text) {
+  std::optional<net::IpAddress> a = net::IpAddress::Parse(text);
   EXPECT_TRUE(a.has_value()) << text;
-  return a.value_or(packet::IpAddress{});
+  return a.value_or(net::IpAddress{});
 }
 
 std::string Category(const std::string& text) {

@@ -17,7 +17,7 @@
 
 #include "lab/lab.h"
 #include "lab/topologies.h"
-#include "probe/system.h"
+#include "net/system.h"
 #include "support/child_process.h"
 #include "support/hops.h"
 
@@ -83,7 +83,7 @@ void ExpectUnprivileged(pid_t pid, const std::string& what) {
 
 std::string HttpIn(const std::string& ns, int port, const std::string& request) {
   std::string response;
-  auto s = colotrace::probe::RunInNetns(ns, [&] { response = HttpExchange(port, request); });
+  auto s = colotrace::net::RunInNetns(ns, [&] { response = HttpExchange(port, request); });
   EXPECT_TRUE(s.ok()) << s.error();
   return BodyOf(response);
 }

@@ -26,7 +26,7 @@ namespace colotrace::enrich {
 namespace {
 
 namespace fs = std::filesystem;
-using packet::IpAddress;
+using net::IpAddress;
 
 const std::string kTestDb = COLOTRACE_TEST_DATA_DIR "/GeoLite2-ASN-Test.mmdb";
 const std::string kWriter = COLOTRACE_ENRICH_TEST_DIR "/write_lab_asn_db.pl";

@@ -22,7 +22,7 @@
 namespace colotrace::enrich {
 namespace {
 
-using packet::IpAddress;
+using net::IpAddress;
 
 IpAddress Ip(const char* text) {
   return IpAddress::Parse(text).value();

@@ -20,7 +20,7 @@
 
 #include "enrich/dns_message.h"
 #include "lab/lab.h"
-#include "probe/packet/address.h"
+#include "net/ip_address.h"
 
 extern char** environ;
 
@@ -44,11 +44,11 @@ class Dnsmasq {
         "--txt-record=1.113.0.203.origin.asn.cymru.com,64501 | 203.0.113.0/24 | ZZ | lab | "
         "2024-01-01",
         "--txt-record=" +
-            ReversedUnder(*packet::IpAddress::Parse("2001:db8:ff::1"), "origin6.asn.cymru.com") +
+            ReversedUnder(*net::IpAddress::Parse("2001:db8:ff::1"), "origin6.asn.cymru.com") +
             ",64502 64503 | 2001:db8::/32 | ZZ | lab | 2024-01-01",
         "--ptr-record=1.113.0.203.in-addr.arpa,target.lab.example",
         "--ptr-record=2.100.51.198.in-addr.arpa,r1.lab.example",
-        "--ptr-record=" + ReverseQueryName(*packet::IpAddress::Parse("2001:db8:ff::1")) +
+        "--ptr-record=" + ReverseQueryName(*net::IpAddress::Parse("2001:db8:ff::1")) +
             ",target6.lab.example",
         // Host names for target resolution (host_resolver_test).
         "--host-record=v4only.lab.example,203.0.113.1",

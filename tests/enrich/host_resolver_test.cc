@@ -18,7 +18,7 @@ namespace colotrace::enrich {
 namespace {
 
 using model::IpVersion;
-using packet::IpAddress;
+using net::IpAddress;
 
 class HostResolverLabTest : public ::testing::Test {
  protected:

@@ -36,7 +36,7 @@ extern char** environ;
 namespace colotrace::enrich {
 namespace {
 
-using packet::IpAddress;
+using net::IpAddress;
 using Clock = std::chrono::steady_clock;
 
 IpAddress Ip(const char* text) {

@@ -63,7 +63,7 @@ class EngineLabTest : public ::testing::Test {
   ColoResult Trace(const std::string& target, PacketType type, int packets_per_ttl = 3,
                    int max_ttl = 10, int wait_time_s = 1, int port = 0) {
     TraceRequest request;
-    request.target = *packet::IpAddress::Parse(target);
+    request.target = *net::IpAddress::Parse(target);
     request.options.packet_type = type;
     request.options.packets_per_ttl = packets_per_ttl;
     request.options.max_ttl = max_ttl;
@@ -239,7 +239,7 @@ TEST_F(EngineLabTest, EcmpEachTraceKeepsOnePath) {
   std::vector<std::promise<ColoResult>> promises(kTraces);
   for (int i = 0; i < kTraces; ++i) {
     TraceRequest request;
-    request.target = *packet::IpAddress::Parse(topo.target_v4);
+    request.target = *net::IpAddress::Parse(topo.target_v4);
     request.options.packet_type = i % 2 == 0 ? PacketType::kUdp : PacketType::kTcp;
     request.options.packets_per_ttl = 5;
     request.options.max_ttl = 8;
@@ -352,7 +352,7 @@ TEST_F(EngineLabTest, FiftyConcurrentTracesMatchOneAtATime) {
     TraceRequest request;
     size_t variant = static_cast<size_t>(i) % alone.size();
     bool v6 = variant >= 3;
-    request.target = *packet::IpAddress::Parse(TargetOf(topo, v6));
+    request.target = *net::IpAddress::Parse(TargetOf(topo, v6));
     request.options.packet_type = kTypes[variant % 3];
     engine_->Start(request, [&promises, i](ColoResult r) { promises[i].set_value(r); });
   }

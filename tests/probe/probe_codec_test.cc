@@ -15,7 +15,7 @@ namespace colotrace::probe {
 namespace {
 
 using model::PacketType;
-using packet::IpAddress;
+using net::IpAddress;
 using Bytes = std::vector<uint8_t>;
 
 IpAddress Addr(const char* text) {

@@ -9,7 +9,7 @@
 namespace colotrace::probe {
 namespace {
 
-using packet::IpAddress;
+using net::IpAddress;
 
 IpAddress Addr(const char* text) {
   auto a = IpAddress::Parse(text);

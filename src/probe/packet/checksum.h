@@ -5,9 +5,11 @@
 #include <cstdint>
 #include <span>
 
-#include "probe/packet/address.h"
+#include "net/ip_address.h"
 
 namespace colotrace::packet {
+
+using net::IpAddress;
 
 // Adds `bytes` as big-endian 16-bit words to the running 32-bit `sum` (an odd last byte is
 // padded with zero). Pieces must start at even offsets of the checksummed data.

@@ -7,9 +7,11 @@
 #include <optional>
 #include <span>
 
-#include "probe/packet/address.h"
+#include "net/ip_address.h"
 
 namespace colotrace::packet {
+
+using net::IpAddress;
 
 inline constexpr uint8_t kProtoIcmp = 1;
 inline constexpr uint8_t kProtoTcp = 6;

@@ -1,4 +1,4 @@
-#include "probe/system.h"
+#include "net/system.h"
 
 #include <fcntl.h>
 #include <grp.h>
@@ -13,7 +13,7 @@
 #include <cstring>
 #include <thread>
 
-namespace colotrace::probe {
+namespace colotrace::net {
 
 using model::Status;
 
@@ -81,4 +81,4 @@ Status DropPrivileges(const std::string& user) {
   return Status::Ok();
 }
 
-}  // namespace colotrace::probe
+}  // namespace colotrace::net

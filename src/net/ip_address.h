@@ -7,7 +7,7 @@
 #include <string>
 #include <string_view>
 
-namespace colotrace::packet {
+namespace colotrace::net {
 
 struct IpAddress {
   enum class Family : uint8_t { kV4, kV6 };
@@ -29,4 +29,4 @@ struct IpAddress {
   bool operator==(const IpAddress&) const = default;
 };
 
-}  // namespace colotrace::packet
+}  // namespace colotrace::net

@@ -1,10 +1,10 @@
-#include "probe/packet/address.h"
+#include "net/ip_address.h"
 
 #include <arpa/inet.h>
 
 #include <cstring>
 
-namespace colotrace::packet {
+namespace colotrace::net {
 
 IpAddress IpAddress::V4(const uint8_t* four_bytes) {
   IpAddress a;
@@ -37,4 +37,4 @@ std::string IpAddress::ToString() const {
   return buf;
 }
 
-}  // namespace colotrace::packet
+}  // namespace colotrace::net

@@ -1,8 +1,8 @@
-#include "probe/packet/address.h"
+#include "net/ip_address.h"
 
 #include <gtest/gtest.h>
 
-namespace colotrace::packet {
+namespace colotrace::net {
 namespace {
 
 TEST(IpAddressTest, ParsesAndPrintsV4) {
@@ -147,4 +147,4 @@ TEST(IpAddressTest, RoundTripsThroughText) {
 }
 
 }  // namespace
-}  // namespace colotrace::packet
+}  // namespace colotrace::net

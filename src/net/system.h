@@ -6,7 +6,7 @@
 
 #include "model/result.h"
 
-namespace colotrace::probe {
+namespace colotrace::net {
 
 // Moves the calling thread into network namespace `name` (/run/netns/NAME, as `ip netns`
 // names it). Needs CAP_SYS_ADMIN. Sockets the thread opens afterwards live in that namespace.
@@ -31,4 +31,4 @@ void DropThreadCapabilitiesUnlessRoot();
 // sets no_new_privs.
 model::Status DropPrivileges(const std::string& user = "nobody");
 
-}  // namespace colotrace::probe
+}  // namespace colotrace::net
