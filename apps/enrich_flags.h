@@ -8,11 +8,14 @@
 #pragma once
 
 #include <string>
-#include <string_view>
 #include <vector>
 
 #include "dispatch/local_colo.h"
 #include "model/result.h"
+
+namespace CLI {
+class App;
+}  // namespace CLI
 
 namespace colotrace::apps {
 
@@ -23,26 +26,13 @@ struct EnrichFlags {
   std::vector<std::string> dns_servers;
 };
 
-// If `flag` is one of the flags above, consumes its value (through `value`) and returns true.
-template <typename ValueFn>
-bool ParseEnrichFlag(std::string_view flag, EnrichFlags* flags, ValueFn value) {
-  if (flag == "--asn-db") {
-    flags->asn_db = std::string(value());
-  } else if (flag == "--asn-cymru") {
-    flags->asn_cymru = true;
-  } else if (flag == "--no-names") {
-    flags->names = false;
-  } else if (flag == "--dns-server") {
-    flags->dns_servers.emplace_back(value());
-  } else {
-    return false;
-  }
-  return true;
-}
+// Adds the flags above to `app`, writing into *flags (which must outlive the parse); `-n` too
+// when `short_no_names`.
+void AddEnrichFlags(CLI::App& app, EnrichFlags* flags, bool short_no_names = false);
 
 // Opens the database and the DNS clients (inside `netns`) into `local`: the target resolver
-// always, reverse DNS and Cymru as the flags say. Call while privileges are still held
-// (entering the namespace needs them). Errors name the flag at fault.
+// always, and the enricher with reverse DNS and ASNs as the flags say. Call while privileges
+// are still held (entering the namespace needs them). Errors name the flag at fault.
 model::Status MakeEnrichment(const EnrichFlags& flags, const std::string& netns,
                              dispatch::LocalColoOptions* local);
 

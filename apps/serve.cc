@@ -1,9 +1,9 @@
 #include "serve.h"
 
-#include <signal.h>
 #include <sys/random.h>
 
-#include <charconv>
+#include <CLI/CLI.hpp>
+
 #include <cstdio>
 #include <iostream>
 #include <memory>
@@ -15,49 +15,35 @@
 #include "api/http_server.h"
 #include "api/metrics.h"
 #include "api/rate_limiter.h"
-#include "api/target_policy.h"
 #include "dispatch/dispatcher.h"
 #include "dispatch/local_colo.h"
 #include "dispatch/nats_colos.h"
-#include "probe/engine.h"
+#include "dispatch/target_policy.h"
+#include "enrich_flags.h"
 #include "net/system.h"
+#include "probe/engine.h"
 #include "serve_config.h"
 
 namespace colotrace::apps {
 
 namespace {
 
-constexpr const char* kServeUsage = R"(usage: colotrace serve [options]
-
-Serves the traceroute API (POST /client/v4/accounts/{account_id}/diagnostics/traceroute) with
-this machine as its colo. Flags override the configuration file (docs/api.md).
-
-options:
-  --config FILE              TOML configuration
-  --listen ADDR:PORT         where to listen (default 127.0.0.1:8080)
-  --token TOKEN:ACCOUNT[,ACCOUNT...]
-                             admit this API token on these accounts (repeatable); the
-                             configuration file stores only SHA-256 hashes of tokens
-  --allow-target CIDR        admit targets in this range despite the target policy (repeatable)
-  --colo-name NAME           the local colo's name (default local)
-  --colo-city CITY           the local colo's city
-  --netns NAME               probe from network namespace NAME
-  --user NAME                run as this user once the sockets are open (default nobody)
-  --nats URL[,URL...]        take remote colos from the agents on these NATS servers
-  --nats-creds FILE          NATS user credentials (JWT and NKey seed, operator mode)
-  --nats-nkey FILE           NATS NKey authentication with this user seed ("SU...")
-  --nats-tls-ca FILE         require TLS to NATS and trust these CAs
-  --no-local-colo            no in-process colo (then no raw sockets and no root are needed)
-  --asn-db FILE              ASNs from a MaxMind-format ASN database (reloaded on change)
-  --asn-cymru                ASNs from Team Cymru's DNS service (origin.asn.cymru.com)
-  --no-names                 no reverse-DNS names (looked up by default)
-  --dns-server IP[:PORT]     DNS server for host names, reverse names and Cymru (repeatable);
-                             default: the namespace's resolv.conf
-  -h, --help                 this text
-)";
-
-struct UsageError {
-  std::string message;
+// The flags, as given; applied over the configuration file's values (flags win).
+struct ServeFlags {
+  std::string config;
+  std::string listen;
+  std::vector<std::string> tokens;
+  std::vector<std::string> allow_targets;
+  std::string colo_name;
+  std::string colo_city;
+  std::string netns;
+  std::string user;
+  std::vector<std::string> nats;
+  std::string nats_creds;
+  std::string nats_nkey;
+  std::string nats_tls_ca;
+  bool no_local_colo = false;
+  EnrichFlags enrich;
 };
 
 std::string RandomHex(size_t bytes) {
@@ -72,100 +58,61 @@ std::string RandomHex(size_t bytes) {
   return hex;
 }
 
-ServeConfig ParseFlags(const std::vector<std::string_view>& args) {
-  ServeConfig config;
-  // The file first, so that flags override it.
-  for (size_t i = 0; i < args.size(); ++i) {
-    if (args[i] == "--config") {
-      if (i + 1 >= args.size()) throw UsageError{"--config needs a file"};
-      if (auto s = LoadServeConfig(std::string(args[i + 1]), &config); !s) {
-        throw UsageError{s.error()};
-      }
-    }
+// "a,b,,c" -> {"a", "b", "c"}.
+std::vector<std::string> SplitCommas(const std::string& text) {
+  std::vector<std::string> out;
+  for (size_t start = 0; start <= text.size();) {
+    size_t comma = text.find(',', start);
+    if (comma == std::string::npos) comma = text.size();
+    if (comma > start) out.push_back(text.substr(start, comma - start));
+    start = comma + 1;
   }
-  bool cleared_allow = false;
-  for (size_t i = 0; i < args.size(); ++i) {
-    std::string_view arg = args[i];
-    auto value = [&]() -> std::string {
-      if (i + 1 >= args.size()) throw UsageError{std::string(arg) + " needs a value"};
-      return std::string(args[++i]);
-    };
-    if (arg == "--config") {
-      ++i;
-    } else if (arg == "--listen") {
-      if (auto s = ParseListen(value(), &config); !s) throw UsageError{s.error()};
-    } else if (arg == "--token") {
-      std::string v = value();
-      size_t colon = v.rfind(':');
-      if (colon == std::string::npos || colon == 0 || colon + 1 == v.size()) {
-        throw UsageError{"--token wants TOKEN:ACCOUNT[,ACCOUNT...]"};
-      }
-      CredentialConfig cred;
-      cred.token_sha256 = api::Authenticator::HashSecret(v.substr(0, colon));
-      std::string accounts = v.substr(colon + 1);
-      for (size_t start = 0; start <= accounts.size();) {
-        size_t comma = accounts.find(',', start);
-        if (comma == std::string::npos) comma = accounts.size();
-        cred.accounts.push_back(accounts.substr(start, comma - start));
-        start = comma + 1;
-      }
-      config.credentials.push_back(std::move(cred));
-    } else if (arg == "--allow-target") {
-      if (!cleared_allow) config.allow_targets.clear();  // flags replace the file's list
-      cleared_allow = true;
-      config.allow_targets.push_back(value());
-    } else if (arg == "--colo-name") {
-      config.colo_name = value();
-    } else if (arg == "--colo-city") {
-      config.colo_city = value();
-    } else if (arg == "--netns") {
-      config.netns = value();
-    } else if (arg == "--user") {
-      config.user = value();
-    } else if (arg == "--nats") {
-      std::string v = value();
-      for (size_t start = 0; start <= v.size();) {
-        size_t comma = v.find(',', start);
-        if (comma == std::string::npos) comma = v.size();
-        if (comma > start) config.nats_urls.push_back(v.substr(start, comma - start));
-        start = comma + 1;
-      }
-    } else if (arg == "--nats-creds") {
-      config.nats_creds = value();
-    } else if (arg == "--nats-nkey") {
-      config.nats_nkey = value();
-    } else if (arg == "--nats-tls-ca") {
-      config.nats_tls_ca = value();
-    } else if (arg == "--no-local-colo") {
-      config.local_colo = false;
-    } else if (ParseEnrichFlag(arg, &config.enrich, value)) {
-    } else {
-      throw UsageError{"unknown option '" + std::string(arg) + "'"};
-    }
-  }
-  if (config.colo_name.empty() || config.colo_name.size() > 32) {
-    throw UsageError{"the colo name must have 1 to 32 characters"};
-  }
-  return config;
+  return out;
 }
 
-}  // namespace
-
-int RunServe(const std::vector<std::string_view>& args) {
-  for (auto a : args) {
-    if (a == "-h" || a == "--help") {
-      std::cout << kServeUsage;
-      return 0;
+// The configuration file (if any), then every flag given over it. Errors are usage errors.
+model::Status BuildConfig(const CLI::App& cmd, const ServeFlags& f, ServeConfig* config) {
+  if (!f.config.empty()) {
+    if (auto s = LoadServeConfig(f.config, config); !s) return s;
+  }
+  auto given = [&](const char* name) { return cmd.count(name) > 0; };
+  if (given("--listen")) {
+    if (auto s = ParseListen(f.listen, config); !s) return s;
+  }
+  for (const std::string& v : f.tokens) {
+    size_t colon = v.rfind(':');
+    if (colon == std::string::npos || colon == 0 || colon + 1 == v.size()) {
+      return model::Status::Error("--token wants TOKEN:ACCOUNT[,ACCOUNT...]");
+    }
+    CredentialConfig cred;
+    cred.token_sha256 = api::Authenticator::HashSecret(v.substr(0, colon));
+    cred.accounts = SplitCommas(v.substr(colon + 1));
+    config->credentials.push_back(std::move(cred));
+  }
+  if (given("--allow-target")) config->allow_targets = f.allow_targets;  // replaces the file's
+  if (given("--colo-name")) config->colo_name = f.colo_name;
+  if (given("--colo-city")) config->colo_city = f.colo_city;
+  if (given("--netns")) config->netns = f.netns;
+  if (given("--user")) config->user = f.user;
+  if (given("--nats")) {
+    config->nats_urls.clear();
+    for (const auto& v : f.nats) {
+      for (auto& url : SplitCommas(v)) config->nats_urls.push_back(std::move(url));
     }
   }
-  ServeConfig config;
-  try {
-    config = ParseFlags(args);
-  } catch (const UsageError& e) {
-    std::cerr << "colotrace serve: " << e.message << "\nTry 'colotrace serve --help'.\n";
-    return 2;
+  if (given("--nats-creds")) config->nats_creds = f.nats_creds;
+  if (given("--nats-nkey")) config->nats_nkey = f.nats_nkey;
+  if (given("--nats-tls-ca")) config->nats_tls_ca = f.nats_tls_ca;
+  if (f.no_local_colo) config->local_colo = false;
+  config->enrich = f.enrich;
+  if (!model::IsValidColoName(config->colo_name)) {
+    return model::Status::Error("the colo name '" + config->colo_name + "' is not 1 to " +
+                                std::to_string(model::kMaxColoNameLength) + " of [A-Za-z0-9_-]");
   }
+  return model::Status::Ok();
+}
 
+int RunServe(ServeConfig config) {
   api::Authenticator auth;
   std::string generated_token;
   if (config.credentials.empty()) {
@@ -179,25 +126,21 @@ int RunServe(const std::vector<std::string_view>& args) {
     model::Status s = cred.token_sha256.empty()
                           ? auth.AddKey(cred.email, cred.key_sha256, cred.accounts)
                           : auth.AddToken(cred.token_sha256, cred.accounts);
-    if (!s) {
-      std::cerr << "colotrace serve: bad credential: " << s.error() << "\n";
-      return 2;
+    if (!s) return UsageError("serve", "bad credential: " + s.error());
+  }
+  auto policy = std::make_shared<dispatch::TargetPolicy>();
+  for (const auto& cidr : config.allow_targets) {
+    if (auto s = policy->Allow(cidr); !s) {
+      return UsageError("serve", "--allow-target " + cidr + ": " + s.error());
     }
   }
-  api::TargetPolicy policy;
-  for (const auto& cidr : config.allow_targets) {
-    if (auto s = policy.Allow(cidr); !s) {
-      std::cerr << "colotrace serve: --allow-target " << cidr << ": " << s.error() << "\n";
-      return 2;
-    }
+  if (config.nats_urls.empty() && !config.local_colo) {
+    return UsageError("serve", "--no-local-colo needs --nats: there would be no colo at all");
   }
 
   // SIGINT and SIGTERM are taken by one thread with sigwait: block them before any thread.
-  sigset_t signals;
-  sigemptyset(&signals);
-  sigaddset(&signals, SIGINT);
-  sigaddset(&signals, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  TerminationSignals signals;
+  signals.Block();
 
   // Declared before the dispatcher that holds the local colo runner: destroyed after it.
   std::unique_ptr<probe::Engine> engine;
@@ -208,23 +151,17 @@ int RunServe(const std::vector<std::string_view>& args) {
     engine_options.max_packets_per_second = config.max_packets_per_second;
     auto created = probe::Engine::Create(engine_options);
     if (!created) {
-      std::cerr << "colotrace serve: " << created.error() << "\n";
-      return 1;
+      std::cerr << "colotrace: " << created.error() << "\n";
+      return kExitFailed;
     }
     engine = std::move(*created);
     dispatch::LocalColoOptions local;
-    local.allow_target = [&policy](const net::IpAddress& a) { return policy.IsAllowed(a); };
+    local.policy = policy;
     if (auto s = MakeEnrichment(config.enrich, config.netns, &local); !s) {
-      std::cerr << "colotrace serve: " << s.error() << "\n";
-      return 2;
+      return UsageError("serve", s.error());
     }
     dispatcher.AddColo({config.colo_name, config.colo_city, true},
                        std::make_shared<dispatch::LocalColoRunner>(*engine, local));
-  }
-  if (config.nats_urls.empty() && !config.local_colo) {
-    std::cerr << "colotrace serve: --no-local-colo needs --nats: there would be no colo at all\n"
-                 "Try 'colotrace serve --help'.\n";
-    return 2;
   }
   dispatch::NatsOptions nats;
   nats.urls = config.nats_urls;
@@ -233,10 +170,7 @@ int RunServe(const std::vector<std::string_view>& args) {
   nats.nkey_file = config.nats_nkey;
   nats.tls_ca_file = config.nats_tls_ca;
   // Read now: the files may be readable by root only, and reconnects happen as --user.
-  if (auto s = dispatch::LoadNatsCredentials(&nats); !s) {
-    std::cerr << "colotrace serve: " << s.error() << "\n";
-    return 2;
-  }
+  if (auto s = dispatch::LoadNatsCredentials(&nats); !s) return UsageError("serve", s.error());
 
   api::RateLimiter limiter({config.requests_per_window, config.probes_per_window, config.window_s},
                            100'000, [] {
@@ -270,13 +204,13 @@ int RunServe(const std::vector<std::string_view>& args) {
         return api::ErrorResponse(status, code, message);
       });
   if (!server) {
-    std::cerr << "colotrace serve: " << server.error() << "\n";
-    return 1;
+    std::cerr << "colotrace: " << server.error() << "\n";
+    return kExitFailed;
   }
   // Without a local colo nothing needs privileges; with one, they go now.
   if (auto s = net::DropPrivileges(config.user); !s) {
-    std::cerr << "colotrace serve: cannot drop privileges: " << s.error() << "\n";
-    return 1;
+    std::cerr << "colotrace: cannot drop privileges: " << s.error() << "\n";
+    return kExitFailed;
   }
 
   // NATS after the drop: its threads never hold a privilege.
@@ -285,14 +219,14 @@ int RunServe(const std::vector<std::string_view>& args) {
   if (!config.nats_urls.empty()) {
     auto connected = dispatch::NatsBus::Connect(nats);
     if (!connected) {
-      std::cerr << "colotrace serve: " << connected.error() << "\n";
-      return 1;
+      std::cerr << "colotrace: " << connected.error() << "\n";
+      return kExitFailed;
     }
     bus = std::move(*connected);
     registry = std::make_unique<dispatch::NatsColoRegistry>(*bus, dispatcher);
     if (auto s = registry->Start(); !s) {
-      std::cerr << "colotrace serve: " << s.error() << "\n";
-      return 1;
+      std::cerr << "colotrace: " << s.error() << "\n";
+      return kExitFailed;
     }
   }
 
@@ -320,9 +254,8 @@ int RunServe(const std::vector<std::string_view>& args) {
   std::cout.flush();
 
   std::thread signal_thread([&signals, &server] {
-    int sig = 0;
-    sigwait(&signals, &sig);
-    std::cerr << "colotrace: " << (sig == SIGTERM ? "SIGTERM" : "SIGINT")
+    int sig = signals.Wait();
+    std::cerr << "colotrace: " << TerminationSignals::Name(sig)
               << ": draining requests in progress\n";
     (*server)->Stop();
   });
@@ -331,7 +264,56 @@ int RunServe(const std::vector<std::string_view>& args) {
   signal_thread.join();
   if (bus) bus->Close();  // no NATS handler runs while the registry and colos are destroyed
   std::cerr << "colotrace: stopped\n";
-  return 0;
+  return kExitOk;
+}
+
+}  // namespace
+
+CommandRun AddServeCommand(CLI::App& app) {
+  auto f = std::make_shared<ServeFlags>();
+  CLI::App* cmd =
+      app.add_subcommand("serve", "serve the traceroute API with this machine as a colo");
+  cmd->footer(
+      "Serves the traceroute API (POST /client/v4/accounts/{account_id}/diagnostics/traceroute) "
+      "with this machine as its colo. Flags override the configuration file (docs/api.md).");
+  cmd->add_option("--config", f->config, "TOML configuration")->option_text("FILE");
+  cmd->add_option("--listen", f->listen, "where to listen (default 127.0.0.1:8080)")
+      ->option_text("ADDR:PORT");
+  cmd->add_option("--token", f->tokens,
+                  "admit this API token on these accounts (repeatable); the configuration file "
+                  "stores only SHA-256 hashes of tokens")
+      ->option_text("TOKEN:ACCOUNT[,ACCOUNT...]")
+      ->allow_extra_args(false);
+  cmd->add_option("--allow-target", f->allow_targets,
+                  "admit targets in this range despite the target policy (repeatable)")
+      ->option_text("CIDR")
+      ->allow_extra_args(false);
+  cmd->add_option("--colo-name", f->colo_name, "the local colo's name (default local)")
+      ->option_text("NAME");
+  cmd->add_option("--colo-city", f->colo_city, "the local colo's city")->option_text("CITY");
+  cmd->add_option("--netns", f->netns, "probe from network namespace NAME")->option_text("NAME");
+  cmd->add_option("--user", f->user, "run as this user once the sockets are open (default nobody)")
+      ->option_text("NAME");
+  cmd->add_option("--nats", f->nats, "take remote colos from the agents on these NATS servers")
+      ->option_text("URL[,URL...]")
+      ->allow_extra_args(false);
+  cmd->add_option("--nats-creds", f->nats_creds,
+                  "NATS user credentials (JWT and NKey seed, operator mode)")
+      ->option_text("FILE");
+  CLI::Option* nkey = cmd->add_option("--nats-nkey", f->nats_nkey,
+                                      "NATS NKey authentication with this user seed (\"SU...\")")
+                          ->option_text("FILE");
+  cmd->get_option("--nats-creds")->excludes(nkey);
+  cmd->add_option("--nats-tls-ca", f->nats_tls_ca, "require TLS to NATS and trust these CAs")
+      ->option_text("FILE");
+  cmd->add_flag("--no-local-colo", f->no_local_colo,
+                "no in-process colo (then no raw sockets and no root are needed)");
+  AddEnrichFlags(*cmd, &f->enrich);
+  return [cmd, f] {
+    ServeConfig config;
+    if (auto s = BuildConfig(*cmd, *f, &config); !s) return UsageError("serve", s.error());
+    return RunServe(std::move(config));
+  };
 }
 
 }  // namespace colotrace::apps

@@ -1,13 +1,12 @@
 // `colotrace serve`: the API server with its local colo.
 #pragma once
 
-#include <string_view>
-#include <vector>
+#include "command.h"
 
 namespace colotrace::apps {
 
-// Runs the server until SIGINT/SIGTERM; returns the process exit status (2: bad flags or
-// configuration, 1: could not start).
-int RunServe(const std::vector<std::string_view>& args);
+// Adds the `serve` subcommand to `app`; the returned function runs the server until SIGINT or
+// SIGTERM and returns the exit status (2: bad flags or configuration, 1: could not start).
+CommandRun AddServeCommand(CLI::App& app);
 
 }  // namespace colotrace::apps

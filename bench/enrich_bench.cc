@@ -130,7 +130,8 @@ int main(int argc, char** argv) {
   colotrace::dispatch::LocalColoRunner plain(**engine, {});
   colotrace::dispatch::LocalColoOptions enriched_options;
   auto db = colotrace::enrich::MaxMindAsnDb::Create(db_path);
-  enriched_options.asn = std::shared_ptr<colotrace::enrich::AsnDatabase>(std::move(*db));
+  colotrace::enrich::EnricherOptions enrichment;
+  enrichment.asn = std::shared_ptr<colotrace::enrich::AsnDatabase>(std::move(*db));
   colotrace::enrich::ReverseDnsOptions rdns;
   rdns.dns.netns = topo.colo;
   rdns.dns.servers = {colotrace::enrich::kDnsV4};
@@ -140,9 +141,9 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "enrich_bench: %s\n", reverse.error().c_str());
     return 1;
   }
-  enriched_options.reverse_dns =
-      std::shared_ptr<colotrace::enrich::ReverseDns>(std::move(*reverse));
-  auto* reverse_dns = enriched_options.reverse_dns.get();
+  enrichment.reverse_dns = std::shared_ptr<colotrace::enrich::ReverseDns>(std::move(*reverse));
+  auto* reverse_dns = enrichment.reverse_dns.get();
+  enriched_options.enricher = std::make_shared<colotrace::enrich::Enricher>(enrichment);
   colotrace::dispatch::LocalColoRunner enriched(**engine, enriched_options);
 
   // Cold: the first enriched trace asks the resolver for every hop.

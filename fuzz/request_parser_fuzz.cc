@@ -39,8 +39,8 @@ void CheckValidators(std::string_view text) {
     FUZZ_CHECK(text.find("..") == std::string_view::npos);
     FUZZ_CHECK(api::IsValidTarget(text));
   }
-  if (api::IsValidColoName(text)) {
-    FUZZ_CHECK(!text.empty() && text.size() <= api::kMaxColoNameLength);
+  if (model::IsValidColoName(text)) {
+    FUZZ_CHECK(!text.empty() && text.size() <= model::kMaxColoNameLength);
   }
   if (auto address = net::IpAddress::Parse(text)) {
     FUZZ_CHECK(api::IsValidTarget(text));
@@ -164,7 +164,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     FUZZ_CHECK(api::IsValidTarget(target));
     fuzz::CheckValidators(target);
   }
-  for (const std::string& colo : request.colos) FUZZ_CHECK(api::IsValidColoName(colo));
+  for (const std::string& colo : request.colos) FUZZ_CHECK(model::IsValidColoName(colo));
   const model::TraceOptions& o = request.options;
   FUZZ_CHECK(o.max_ttl >= model::kMaxTtlMin && o.max_ttl <= model::kMaxTtlMax);
   FUZZ_CHECK(o.packets_per_ttl >= model::kPacketsPerTtlMin &&

@@ -33,8 +33,15 @@ inline constexpr int kInvalidWaitTime = 1009;
 inline constexpr int kAccountNotAllowed = 1010;  // 403
 inline constexpr int kTooManyTargets = 1011;
 inline constexpr int kInvalidPort = 1012;
-inline constexpr int kInvalidIpVersion = 1019;      // colotrace: options.ip_version
-inline constexpr int kTargetFamilyMismatch = 1020;  // colotrace: address literal vs ip_version
+// colotrace's own (docs/api.md lists them all).
+inline constexpr int kTooManyProbes = 1013;         // over max_probes_per_request
+inline constexpr int kBodyTooLarge = 1014;          // 413
+inline constexpr int kHeadersTooLarge = 1015;       // 431
+inline constexpr int kShuttingDown = 1016;          // 503
+inline constexpr int kMalformedHttp = 1017;         // 400
+inline constexpr int kNoColoAvailable = 1018;       // 503: no colo can run traceroutes now
+inline constexpr int kInvalidIpVersion = 1019;      // options.ip_version
+inline constexpr int kTargetFamilyMismatch = 1020;  // address literal vs ip_version
 // Authentication headers: 6003 (400) with one error_chain entry per malformed header.
 inline constexpr int kMalformedAuthHeaders = 6003;
 inline constexpr int kInvalidAuthEmailHeader = 6102;      // X-Auth-Email
@@ -42,6 +49,7 @@ inline constexpr int kInvalidAuthKeyHeader = 6103;        // X-Auth-Key
 inline constexpr int kInvalidAuthorizationHeader = 6111;  // Authorization
 // Routing.
 inline constexpr int kNoRoute = 7000;                  // 404
+inline constexpr int kMethodNotAllowed = 7001;         // 405 (colotrace)
 inline constexpr int kInvalidObjectIdentifier = 7003;  // 400 (a malformed account id)
 // Access.
 inline constexpr int kAuthenticationError = 10000;  // 403
@@ -64,6 +72,8 @@ constexpr int HttpStatusForCode(int code) {
     case kInvalidPort:
     case kInvalidIpVersion:
     case kTargetFamilyMismatch:
+    case kTooManyProbes:
+    case kMalformedHttp:
     case kMalformedAuthHeaders:
     case kInvalidAuthEmailHeader:
     case kInvalidAuthKeyHeader:
@@ -75,6 +85,15 @@ constexpr int HttpStatusForCode(int code) {
       return 403;
     case kNoRoute:
       return 404;
+    case kMethodNotAllowed:
+      return 405;
+    case kBodyTooLarge:
+      return 413;
+    case kHeadersTooLarge:
+      return 431;
+    case kShuttingDown:
+    case kNoColoAvailable:
+      return 503;
     case kRateLimited:
       return 429;
     default:

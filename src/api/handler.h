@@ -19,15 +19,6 @@
 
 namespace colotrace::api {
 
-// colotrace's own error codes, besides the contract's (docs/api.md lists them all).
-inline constexpr int kMethodNotAllowed = 7001;  // 405
-inline constexpr int kTooManyProbes = 1013;     // 400: over max_probes_per_request
-inline constexpr int kBodyTooLarge = 1014;      // 413
-inline constexpr int kHeadersTooLarge = 1015;   // 431
-inline constexpr int kShuttingDown = 1016;      // 503
-inline constexpr int kMalformedHttp = 1017;     // 400
-inline constexpr int kNoColoAvailable = 1018;   // 503: no colo can run traceroutes now
-
 struct ApiOptions {
   // A request whose targets x colos x max_ttl x packets_per_ttl exceeds it is refused (1013).
   int64_t max_probes_per_request = 100'000;

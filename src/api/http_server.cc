@@ -1,5 +1,7 @@
 #include "api/http_server.h"
 
+#include "api/api_error.h"
+
 #include <atomic>
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
@@ -173,18 +175,18 @@ void Session::ReadHeader() {
 void Session::OnHeader(beast::error_code ec) {
   if (ec == http::error::body_limit) {  // a Content-Length over the limit, seen in the header
     return Fail(
-        413, 1014,
+        413, kBodyTooLarge,
         "request body larger than " + std::to_string(server_.options().max_body_bytes) + " bytes");
   }
   if (ec == http::error::header_limit) {
-    return Fail(431, 1015,
+    return Fail(431, kHeadersTooLarge,
                 "request headers larger than " +
                     std::to_string(server_.options().max_header_bytes) + " bytes");
   }
   if (ec) {
     if (ec != http::error::end_of_stream && ec != beast::error::timeout && ec != net::error::eof &&
         ec != net::error::connection_reset) {
-      return Fail(400, 1017, "malformed HTTP request");
+      return Fail(400, kMalformedHttp, "malformed HTTP request");
     }
     return Close();
   }
@@ -197,12 +199,12 @@ void Session::OnHeader(beast::error_code ec) {
 void Session::OnBody(beast::error_code ec) {
   if (ec == http::error::body_limit) {
     return Fail(
-        413, 1014,
+        413, kBodyTooLarge,
         "request body larger than " + std::to_string(server_.options().max_body_bytes) + " bytes");
   }
   if (ec) {
     if (ec != beast::error::timeout && ec != http::error::end_of_stream) {
-      return Fail(400, 1017, "malformed HTTP request");
+      return Fail(400, kMalformedHttp, "malformed HTTP request");
     }
     return Close();
   }
@@ -210,7 +212,7 @@ void Session::OnBody(beast::error_code ec) {
   auto msg = parser_->release();
   bool keep_alive = msg.keep_alive();
   if (server_.draining()) {
-    return Write(server_.ErrorFor(503, 1016, "server is shutting down"), false);
+    return Write(server_.ErrorFor(503, kShuttingDown, "server is shutting down"), false);
   }
   HttpRequest request;
   request.method = std::string(msg.method_string());

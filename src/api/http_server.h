@@ -23,9 +23,9 @@ struct HttpServerOptions {
   int threads = 2;
   size_t max_header_bytes = 8 * 1024;
   size_t max_body_bytes = 64 * 1024;
-  std::chrono::milliseconds read_timeout{10'000};  // a whole request, once its first byte came
-  std::chrono::milliseconds idle_timeout{60'000};  // keep-alive connection with no request
-  int max_connections = 1024;                      // more are closed at once
+  std::chrono::milliseconds read_timeout{10'000};   // a whole request, once its first byte came
+  std::chrono::milliseconds idle_timeout{60'000};   // keep-alive connection with no request
+  int max_connections = 1024;                       // more are closed at once
   std::chrono::milliseconds drain_timeout{30'000};  // Stop() waits this long for requests
 };
 

@@ -86,28 +86,20 @@ std::optional<int64_t> IntegerValue(const json::value& v) {
   }
 }
 
-// An integer option: its name, code, accepted range, and what 0 means (itself if no default).
-struct IntegerField {
-  std::string_view name;
-  int code;
-  int min;
-  int max;
-  int value_for_zero;
-  int model::TraceOptions::*field;
-  const char* message;
-};
-
-const IntegerField kIntegerFields[] = {
-    {"max_ttl", kInvalidMaxTtl, 0, model::kMaxTtlMax, model::kMaxTtlDefault,
-     &model::TraceOptions::max_ttl, "Invalid max_ttl: want an integer from 0 to 64"},
-    {"packets_per_ttl", kInvalidPacketsPerTtl, 0, model::kPacketsPerTtlMax,
-     model::kPacketsPerTtlDefault, &model::TraceOptions::packets_per_ttl,
-     "Invalid packets_per_ttl: want an integer from 0 to 10"},
-    {"port", kInvalidPort, model::kPortMin, model::kPortMax, 0, &model::TraceOptions::port,
-     "Invalid port: want an integer from 0 to 65535"},
-    {"wait_time", kInvalidWaitTime, model::kWaitTimeMinS, model::kWaitTimeMaxS, 0,
-     &model::TraceOptions::wait_time_s, "Invalid wait_time: want an integer from 1 to 5"},
-};
+// The API's error code of each integer option (its rule is model::IntOptionRules()).
+int CodeOf(model::IntOption option) {
+  switch (option) {
+    case model::IntOption::kMaxTtl:
+      return kInvalidMaxTtl;
+    case model::IntOption::kPacketsPerTtl:
+      return kInvalidPacketsPerTtl;
+    case model::IntOption::kPort:
+      return kInvalidPort;
+    case model::IntOption::kWaitTime:
+      return kInvalidWaitTime;
+  }
+  return kInvalidJson;
+}
 
 // `body_index[i]` is where request.targets[i] stands in the body's array (for pointers).
 void ParseTargets(const json::value& v, TracerouteRequest& request, std::vector<size_t>& body_index,
@@ -142,7 +134,7 @@ void ParseColos(const json::value& v, TracerouteRequest& request, Errors& errors
   }
   for (size_t i = 0; i < items->size(); ++i) {
     const json::string* s = (*items)[i].if_string();
-    if (s == nullptr || !IsValidColoName(std::string_view(s->data(), s->size()))) {
+    if (s == nullptr || !model::IsValidColoName(std::string_view(s->data(), s->size()))) {
       errors.Add(kUnknownColo, kMsgInvalidColo, "/colos/" + std::to_string(i));
       continue;
     }
@@ -180,14 +172,16 @@ void ParseOptions(const json::value& v, model::TraceOptions& options, Errors& er
       }
       continue;
     }
-    for (const IntegerField& f : kIntegerFields) {
-      if (key != f.name) continue;
+    for (const model::IntOptionRule& rule : model::IntOptionRules()) {
+      if (key != rule.name) continue;
       std::optional<int64_t> n = IntegerValue(member.value());
-      if (!n || *n < f.min || *n > f.max) {
-        errors.Add(f.code, f.message, "/options/" + std::string(f.name));
+      if (!n || !rule.Accepts(*n)) {
+        errors.Add(CodeOf(rule.option),
+                   "Invalid " + std::string(rule.name) + ": want an integer from " +
+                       std::to_string(rule.lowest()) + " to " + std::to_string(rule.max),
+                   "/options/" + std::string(rule.name));
       } else {
-        int value = static_cast<int>(*n);
-        options.*f.field = value == 0 && f.value_for_zero != 0 ? f.value_for_zero : value;
+        options.*rule.field = static_cast<int>(*n);
       }
       break;
     }
@@ -246,6 +240,8 @@ ParseOutcome ParseTracerouteRequest(std::string_view body) {
     }
   }
   if (!errors.empty()) return errors.Take();
+  // Every value is in its range (checked above); this applies what 0 stands for.
+  [[maybe_unused]] auto out_of_range = model::NormalizeTraceOptions(request.options);
   return request;
 }
 
@@ -273,14 +269,6 @@ bool IsValidHostName(std::string_view name) {
 
 bool IsValidTarget(std::string_view target) {
   return net::IpAddress::Parse(target).has_value() || IsValidHostName(target);
-}
-
-bool IsValidColoName(std::string_view name) {
-  if (name.empty() || name.size() > kMaxColoNameLength) return false;
-  for (char c : name) {
-    if (!IsAsciiAlnum(c) && c != '-' && c != '_') return false;
-  }
-  return true;
 }
 
 }  // namespace colotrace::api

@@ -16,7 +16,7 @@ namespace colotrace::api {
 // A request that passed validation. Defaults are applied: `options` holds what will run.
 struct TracerouteRequest {
   std::vector<std::string> targets;  // 1..model::kMaxTargets, each IsValidTarget, in body order
-  // As sent (1..kMaxColoNameLength characters of [A-Za-z0-9_-] each); empty when absent or
+  // As sent (each model::IsValidColoName); empty when absent or
   // `[]`, which means every colo. Matching names to colos is the dispatcher's job.
   std::vector<std::string> colos;
   model::TraceOptions options;
@@ -24,8 +24,6 @@ struct TracerouteRequest {
 
 // Nesting depth of arrays and objects beyond which a body is refused (1001).
 inline constexpr size_t kMaxJsonDepth = 32;
-// A colo name in a request is at most this many characters.
-inline constexpr size_t kMaxColoNameLength = 32;
 // At most this many errors are reported for one body; later ones are dropped.
 inline constexpr size_t kMaxReportedErrors = 50;
 
@@ -59,8 +57,5 @@ bool IsValidHostName(std::string_view name);
 // A target the API accepts: an IPv4 or IPv6 address literal (no zone, no brackets), or
 // IsValidHostName.
 bool IsValidTarget(std::string_view target);
-
-// A colo name as a request may spell it: 1..kMaxColoNameLength of [A-Za-z0-9_-].
-bool IsValidColoName(std::string_view name);
 
 }  // namespace colotrace::api

@@ -130,8 +130,8 @@ Result<Announcement> DecodeAnnouncement(std::string_view data) {
   a.capacity = static_cast<int>(Int(*o, "capacity"));
   const json::value* available = o->if_contains("available");
   a.available = available == nullptr || !available->is_bool() || available->as_bool();
-  if (a.colo.empty() || a.colo.size() > 32 || a.agent.empty()) {
-    return Result<Announcement>::Error("announcement without colo or agent");
+  if (!model::IsValidColoName(a.colo) || a.agent.empty()) {
+    return Result<Announcement>::Error("announcement without a valid colo name or agent");
   }
   return a;
 }
@@ -146,10 +146,19 @@ Result<Job> DecodeJob(std::string_view data) {
     return Result<Job>::Error("job without target or options");
   }
   const json::object& op = opts->as_object();
-  job.options.max_ttl = static_cast<int>(Int(op, "max_ttl", 15));
-  job.options.packets_per_ttl = static_cast<int>(Int(op, "packets_per_ttl", 3));
-  job.options.port = static_cast<int>(Int(op, "port", 0));
-  job.options.wait_time_s = static_cast<int>(Int(op, "wait_time", 1));
+  // Absent options keep TraceOptions' defaults; present ones must be integers within the
+  // rules every reader of options applies.
+  for (const model::IntOptionRule& rule : model::IntOptionRules()) {
+    const json::value* v = op.if_contains(rule.name);
+    if (v == nullptr) continue;
+    if (!v->is_int64() || !rule.Accepts(v->as_int64())) {
+      return Result<Job>::Error("job with an invalid " + std::string(rule.name));
+    }
+    job.options.*rule.field = static_cast<int>(v->as_int64());
+  }
+  if (auto bad = model::NormalizeTraceOptions(job.options)) {
+    return Result<Job>::Error("job with an invalid " + std::string(model::RuleOf(*bad).name));
+  }
   auto type = model::ParsePacketType(Str(op, "packet_type"));
   if (!type) return Result<Job>::Error("job with an unknown packet type");
   job.options.packet_type = *type;

@@ -1,6 +1,8 @@
 // Ranges and defaults of the traceroute options, as named constants (the API contract).
 #pragma once
 
+#include <cstddef>
+
 namespace colotrace::model {
 
 inline constexpr int kMaxTtlMin = 1;
@@ -15,6 +17,8 @@ inline constexpr int kWaitTimeMinS = 1;
 inline constexpr int kWaitTimeMaxS = 5;
 inline constexpr int kWaitTimeDefaultS = 1;
 inline constexpr int kMaxTargets = 10;
+// A colo's name: 1..kMaxColoNameLength of [A-Za-z0-9_-] (IsValidColoName, traceroute.h).
+inline constexpr size_t kMaxColoNameLength = 32;
 
 inline constexpr int kDefaultUdpPort = 33434;
 inline constexpr int kDefaultTcpPort = 80;

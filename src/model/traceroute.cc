@@ -61,9 +61,10 @@ int EffectivePort(const TraceOptions& options) {
 
 const IntOptionRule (&IntOptionRules())[4] {
   static const IntOptionRule kRules[4] = {
-      {IntOption::kMaxTtl, "max_ttl", 0, kMaxTtlMax, kMaxTtlDefault, &TraceOptions::max_ttl},
-      {IntOption::kPacketsPerTtl, "packets_per_ttl", 0, kPacketsPerTtlMax, kPacketsPerTtlDefault,
-       &TraceOptions::packets_per_ttl},
+      {IntOption::kMaxTtl, "max_ttl", kMaxTtlMin, kMaxTtlMax, kMaxTtlDefault,
+       &TraceOptions::max_ttl},
+      {IntOption::kPacketsPerTtl, "packets_per_ttl", kPacketsPerTtlMin, kPacketsPerTtlMax,
+       kPacketsPerTtlDefault, &TraceOptions::packets_per_ttl},
       {IntOption::kPort, "port", kPortMin, kPortMax, 0, &TraceOptions::port},
       {IntOption::kWaitTime, "wait_time", kWaitTimeMinS, kWaitTimeMaxS, 0,
        &TraceOptions::wait_time_s},
@@ -78,10 +79,19 @@ const IntOptionRule& RuleOf(IntOption option) {
 std::optional<IntOption> NormalizeTraceOptions(TraceOptions& options) {
   for (const IntOptionRule& rule : IntOptionRules()) {
     int& value = options.*rule.field;
-    if (value < rule.min || value > rule.max) return rule.option;
     if (value == 0 && rule.zero_means != 0) value = rule.zero_means;
+    if (value < rule.min || value > rule.max) return rule.option;
   }
   return std::nullopt;
+}
+
+bool IsValidColoName(std::string_view name) {
+  if (name.empty() || name.size() > kMaxColoNameLength) return false;
+  for (char c : name) {
+    bool alnum = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+    if (!alnum && c != '-' && c != '_') return false;
+  }
+  return true;
 }
 
 std::string ColoErrorText(ColoError error) {

@@ -39,25 +39,32 @@ struct TraceOptions {
   IpVersion ip_version = IpVersion::kAuto;
 };
 
-// The integer options, and the one rule for each: the values a request (API body, command
+// The integer options, and the one rule for each: which values a request (API body, command
 // line, NATS job) may give, and what 0 stands for. Every reader of options uses these rules.
 enum class IntOption { kMaxTtl, kPacketsPerTtl, kPort, kWaitTime };
 struct IntOptionRule {
   IntOption option;
   std::string_view name;  // as the API spells it: "max_ttl", "packets_per_ttl", "port", "wait_time"
-  int min;                // accepted values: min..max
+  int min;                // the values a trace runs with: min..max
   int max;
-  // What a given 0 becomes (max_ttl 0 = 15, packets_per_ttl 0 = 3); 0 when 0 is a value of its
-  // own (port: the protocol's default port) or not accepted (wait_time).
+  // Nonzero: a request may also say 0 for this default (max_ttl 0 = 15, packets_per_ttl 0 = 3;
+  // the API's spelling; the command line asks for min..max). 0: no such shorthand (port 0 is a
+  // value of its own, the protocol's default port; wait_time 0 is refused).
   int zero_means;
   int TraceOptions::*field;
+
+  // The smallest value a request may give: 0 where it is the shorthand, else min.
+  int lowest() const { return zero_means != 0 ? 0 : min; }
+  bool Accepts(int64_t value) const {
+    return (value == 0 && zero_means != 0) || (value >= min && value <= max);
+  }
 };
 // The four rules, in the order above.
 const IntOptionRule (&IntOptionRules())[4];
 const IntOptionRule& RuleOf(IntOption option);
 
-// Applies the rules to `options`: every integer option must lie in its range, and a 0 becomes
-// its default where the rule says so. Returns the first option out of range (in the order of
+// Applies the rules to `options`: a 0 becomes its default where the rule says so, then every
+// integer option must lie in min..max. Returns the first option out of range (in the order of
 // IntOption; `options` is then partly normalised), or nullopt when `options` may run.
 std::optional<IntOption> NormalizeTraceOptions(TraceOptions& options);
 
@@ -101,6 +108,11 @@ struct Colo {
   std::string name;
   std::string city;
 };
+
+// The one rule for a colo's name, wherever one is given (API requests, --colo-name, --colo,
+// agents' announcements): 1..kMaxColoNameLength characters of [A-Za-z0-9_-]. Names are matched
+// case-insensitively.
+bool IsValidColoName(std::string_view name);
 
 // Per-colo error codes, rendered "Could not gather traceroute data: Code N".
 enum class ColoError {

@@ -417,15 +417,6 @@ TEST(IsValidTargetTest, AddressesAndNames) {
   EXPECT_FALSE(IsValidTarget("2001:db8::1::2"));
 }
 
-TEST(IsValidColoNameTest, Spelling) {
-  EXPECT_TRUE(IsValidColoName("den"));
-  EXPECT_TRUE(IsValidColoName("DEN-01_b"));
-  EXPECT_TRUE(IsValidColoName(std::string(32, 'x')));
-  EXPECT_FALSE(IsValidColoName(std::string(33, 'x')));
-  EXPECT_FALSE(IsValidColoName(""));
-  EXPECT_FALSE(IsValidColoName("den 01"));
-  EXPECT_FALSE(IsValidColoName("den/01"));
-}
 
 }  // namespace
 }  // namespace colotrace::api

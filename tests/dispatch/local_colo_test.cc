@@ -42,8 +42,10 @@ TEST(LocalColoLabTest, NamesAreLookedUpWhileProbingGoesOn) {
   rdns.dns.servers = {enrich::kDnsV4};
   auto reverse = enrich::ReverseDns::Create(rdns);
   ASSERT_TRUE(reverse.ok()) << reverse.error();
+  std::shared_ptr<enrich::ReverseDns> reverse_dns = std::move(*reverse);
   LocalColoOptions options;
-  options.reverse_dns = std::shared_ptr<enrich::ReverseDns>(std::move(*reverse));
+  options.enricher =
+      std::make_shared<enrich::Enricher>(enrich::EnricherOptions{{}, {}, reverse_dns});
   LocalColoRunner runner(**engine, options);
 
   std::promise<model::ColoResult> done;
@@ -56,7 +58,7 @@ TEST(LocalColoLabTest, NamesAreLookedUpWhileProbingGoesOn) {
   // While the trace still waits for the target, r1's name has been asked for already.
   bool asked_during_trace = false;
   while (result.wait_for(5ms) != std::future_status::ready) {
-    if (options.reverse_dns->stats().queries > 0) asked_during_trace = true;
+    if (reverse_dns->stats().queries > 0) asked_during_trace = true;
   }
   EXPECT_TRUE(asked_during_trace);
   auto r = result.get();
@@ -66,7 +68,7 @@ TEST(LocalColoLabTest, NamesAreLookedUpWhileProbingGoesOn) {
   EXPECT_EQ(r.hops[0].nodes.at(0).name, "r1.lab.example");
   EXPECT_EQ(r.target_summary.name, "target.lab.example");
   // r1, r2 and the target: one query each, however many replies each sent.
-  EXPECT_EQ(options.reverse_dns->stats().queries, 3u);
+  EXPECT_EQ(reverse_dns->stats().queries, 3u);
 }
 
 }  // namespace

@@ -58,6 +58,28 @@ TEST(WireTest, JobWithoutIpVersionIsAutoAndAnUnknownOneIsRefused) {
   EXPECT_FALSE(DecodeJob(odd).ok());
 }
 
+TEST(WireTest, JobOptionsFollowTheSameRulesAsTheApi) {
+  auto with = [](const std::string& options) {
+    return R"({"v":1,"target":"203.0.113.1","options":{"packet_type":"udp",)" + options + "}}";
+  };
+  // Absent options are the defaults; 0 means the default where the API says so.
+  auto job = DecodeJob(with(R"("max_ttl":0,"packets_per_ttl":0)"));
+  ASSERT_TRUE(job.ok()) << job.error();
+  EXPECT_EQ(job->options.max_ttl, 15);
+  EXPECT_EQ(job->options.packets_per_ttl, 3);
+  EXPECT_EQ(job->options.wait_time_s, 1);
+  EXPECT_EQ(job->options.port, 0);
+  for (const char* bad :
+       {R"("wait_time":0)", R"("wait_time":6)", R"("wait_time":"1")", R"("max_ttl":65)",
+        R"("packets_per_ttl":11)", R"("port":65536)", R"("port":-1)", R"("max_ttl":1.5)"}) {
+    auto refused = DecodeJob(with(bad));
+    EXPECT_FALSE(refused.ok()) << bad;
+    if (!refused.ok()) {
+      EXPECT_NE(refused.error().find("invalid"), std::string::npos) << bad;
+    }
+  }
+}
+
 TEST(WireTest, ReplyRoundTrips) {
   model::ColoResult r;
   r.colo = {"fra01", "Frankfurt, DE"};

@@ -76,5 +76,55 @@ TEST(ColoErrorTextTest, ExactStrings) {
   EXPECT_EQ(ColoErrorText(ColoError::kInternal), "Could not gather traceroute data: Code 4");
 }
 
+TEST(NormalizeTraceOptionsTest, ZeroMeansTheDefaultWhereTheRuleSaysSo) {
+  TraceOptions o;
+  o.max_ttl = 0;
+  o.packets_per_ttl = 0;
+  o.port = 0;
+  EXPECT_EQ(NormalizeTraceOptions(o), std::nullopt);
+  EXPECT_EQ(o.max_ttl, kMaxTtlDefault);
+  EXPECT_EQ(o.packets_per_ttl, kPacketsPerTtlDefault);
+  EXPECT_EQ(o.port, 0);  // 0 is a port value of its own (the protocol's default)
+}
+
+TEST(NormalizeTraceOptionsTest, EveryBoundIsChecked) {
+  struct Case {
+    int TraceOptions::*field;
+    int value;
+    std::optional<IntOption> want;
+  };
+  const Case cases[] = {
+      {&TraceOptions::max_ttl, 64, std::nullopt},
+      {&TraceOptions::max_ttl, 65, IntOption::kMaxTtl},
+      {&TraceOptions::max_ttl, -1, IntOption::kMaxTtl},
+      {&TraceOptions::packets_per_ttl, 10, std::nullopt},
+      {&TraceOptions::packets_per_ttl, 11, IntOption::kPacketsPerTtl},
+      {&TraceOptions::port, 65535, std::nullopt},
+      {&TraceOptions::port, 65536, IntOption::kPort},
+      {&TraceOptions::port, -1, IntOption::kPort},
+      {&TraceOptions::wait_time_s, 1, std::nullopt},
+      {&TraceOptions::wait_time_s, 5, std::nullopt},
+      {&TraceOptions::wait_time_s, 0, IntOption::kWaitTime},
+      {&TraceOptions::wait_time_s, 6, IntOption::kWaitTime},
+  };
+  for (const Case& c : cases) {
+    TraceOptions o;
+    o.*c.field = c.value;
+    EXPECT_EQ(NormalizeTraceOptions(o), c.want) << c.value;
+  }
+  EXPECT_EQ(RuleOf(IntOption::kWaitTime).name, "wait_time");
+  EXPECT_EQ(RuleOf(IntOption::kMaxTtl).zero_means, kMaxTtlDefault);
+}
+
+TEST(IsValidColoNameTest, Spelling) {
+  EXPECT_TRUE(IsValidColoName("den"));
+  EXPECT_TRUE(IsValidColoName("DEN-01_b"));
+  EXPECT_TRUE(IsValidColoName(std::string(32, 'x')));
+  EXPECT_FALSE(IsValidColoName(std::string(33, 'x')));
+  EXPECT_FALSE(IsValidColoName(""));
+  EXPECT_FALSE(IsValidColoName("den 01"));
+  EXPECT_FALSE(IsValidColoName("den/01"));
+}
+
 }  // namespace
 }  // namespace colotrace::model

@@ -1,11 +1,11 @@
-#include "api/target_policy.h"
+#include "dispatch/target_policy.h"
 
 #include <gtest/gtest.h>
 
 #include <optional>
 #include <string>
 
-namespace colotrace::api {
+namespace colotrace::dispatch {
 namespace {
 
 net::IpAddress Ip(const std::string& text) {
@@ -164,4 +164,4 @@ TEST(TargetPolicyTest, MalformedCidrsAreErrors) {
 }
 
 }  // namespace
-}  // namespace colotrace::api
+}  // namespace colotrace::dispatch

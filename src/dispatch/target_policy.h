@@ -14,7 +14,7 @@
 #include "model/result.h"
 #include "net/ip_address.h"
 
-namespace colotrace::api {
+namespace colotrace::dispatch {
 
 class TargetPolicy {
  public:
@@ -54,4 +54,4 @@ class TargetPolicy {
   std::vector<Range> allowed_;
 };
 
-}  // namespace colotrace::api
+}  // namespace colotrace::dispatch

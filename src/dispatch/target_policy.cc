@@ -1,9 +1,9 @@
-#include "api/target_policy.h"
+#include "dispatch/target_policy.h"
 
 #include <charconv>
 #include <utility>
 
-namespace colotrace::api {
+namespace colotrace::dispatch {
 
 namespace {
 
@@ -123,4 +123,4 @@ std::optional<std::string> TargetPolicy::RefusedCategory(const net::IpAddress& a
   return std::nullopt;
 }
 
-}  // namespace colotrace::api
+}  // namespace colotrace::dispatch

@@ -1,0 +1,161 @@
+#include "trace_command.h"
+
+#include <CLI/CLI.hpp>
+
+#include <future>
+#include <iostream>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "api/request_parser.h"
+#include "dispatch/local_colo.h"
+#include "enrich_flags.h"
+#include "model/result_json.h"
+#include "model/text_report.h"
+#include "model/traceroute.h"
+#include "net/system.h"
+#include "probe/engine.h"
+
+namespace colotrace::apps {
+
+namespace {
+
+using model::ColoError;
+using model::ColoResult;
+using model::TargetResult;
+
+struct TraceFlags {
+  model::TraceOptions options;
+  std::string packet_type = "icmp";
+  bool v4 = false;
+  bool v6 = false;
+  std::string netns;
+  EnrichFlags enrich;
+  bool json = false;
+  std::vector<std::string> targets;
+};
+
+int RunTrace(TraceFlags& flags) {
+  if (flags.targets.size() > static_cast<size_t>(model::kMaxTargets)) {
+    return UsageError("trace",
+                      "at most " + std::to_string(model::kMaxTargets) + " targets at once");
+  }
+  for (const auto& t : flags.targets) {
+    if (!api::IsValidTarget(t)) {
+      return UsageError("trace", "'" + t + "' is neither an IP address nor a valid host name");
+    }
+  }
+  flags.options.packet_type = *model::ParsePacketType(flags.packet_type);
+  flags.options.ip_version = flags.v4   ? model::IpVersion::kV4
+                             : flags.v6 ? model::IpVersion::kV6
+                                        : model::IpVersion::kAuto;
+  probe::EngineOptions engine_options;
+  engine_options.netns = flags.netns;
+  auto engine = probe::Engine::Create(engine_options);
+  if (!engine) {
+    std::cerr << "colotrace: " << engine.error() << "\n";
+    return kExitFailed;
+  }
+  dispatch::LocalColoOptions local;
+  if (auto s = MakeEnrichment(flags.enrich, flags.netns, &local); !s) {
+    std::cerr << "colotrace: " << s.error() << "\n";
+    return kExitUsage;
+  }
+  // Names are resolved first (inside the namespace, with its resolver), so that a name that
+  // does not resolve stops the run before anything is sent.
+  std::vector<net::IpAddress> addresses;
+  for (const auto& target : flags.targets) {
+    auto resolved = local.resolver->ResolveNow(target, flags.options.ip_version);
+    if (!resolved) {
+      std::cerr << "colotrace: " << resolved.error() << "\n";
+      return kExitUsage;
+    }
+    if (resolved->candidates > 1) {
+      std::cerr << "colotrace: " << target << " has " << resolved->candidates << " "
+                << (resolved->address.is_v4() ? "IPv4" : "IPv6") << " addresses; tracing "
+                << resolved->address.ToString() << "\n";
+    }
+    addresses.push_back(resolved->address);
+  }
+  dispatch::LocalColoRunner runner(**engine, local);
+  if (auto s = net::DropPrivileges(); !s) {
+    std::cerr << "colotrace: cannot drop privileges: " << s.error() << "\n";
+    return kExitFailed;
+  }
+
+  std::vector<std::promise<ColoResult>> promises(addresses.size());
+  for (size_t i = 0; i < addresses.size(); ++i) {
+    runner.Trace(addresses[i].ToString(), flags.options,
+                 [&promises, i](ColoResult r) { promises[i].set_value(std::move(r)); });
+  }
+  std::vector<TargetResult> results;
+  int cannot_probe = 0;
+  for (size_t i = 0; i < addresses.size(); ++i) {
+    ColoResult r = promises[i].get_future().get();
+    r.colo.name = "local";
+    if (r.error == ColoError::kCannotProbe) {
+      ++cannot_probe;
+      std::cerr << "colotrace: cannot send probes to " << addresses[i].ToString()
+                << " (no route, or this packet type is not available here)\n";
+    }
+    if (!flags.json) {
+      if (i > 0) std::cout << "\n";
+      std::cout << model::TextReport(flags.targets[i], flags.options, r);
+    }
+    results.push_back(TargetResult{flags.targets[i], {std::move(r)}});
+  }
+  if (flags.json) std::cout << model::ResultArrayJson(results) << "\n";
+  std::cout.flush();
+  return cannot_probe == static_cast<int>(addresses.size()) ? kExitFailed : kExitOk;
+}
+
+}  // namespace
+
+CommandRun AddTraceCommand(CLI::App& app) {
+  auto flags = std::make_shared<TraceFlags>();
+  CLI::App* cmd = app.add_subcommand("trace", "run traceroutes from this machine");
+  cmd->footer(
+      "Traces the route to each TARGET (an IPv4 or IPv6 address or a host name) from this "
+      "machine.\nexit status: 0 done, 1 could not probe at all, 2 bad input.");
+  cmd->add_option("--packet-type", flags->packet_type,
+                  "icmp, udp, tcp, gre or gre+icmp (default icmp); gre sends IPv4 GRE packets "
+                  "to a tunnel endpoint (docs/api.md, \"GRE\")")
+      ->check(CLI::IsMember({"icmp", "udp", "tcp", "gre", "gre+icmp"}))
+      ->option_text("TYPE");
+  auto range = [&](model::IntOption option, const char* name, const std::string& what) {
+    const model::IntOptionRule& rule = model::RuleOf(option);
+    cmd->add_option(name, flags->options.*rule.field,
+                    std::to_string(rule.min) + ".." + std::to_string(rule.max) + ": " + what)
+        ->check(CLI::Range(rule.min, rule.max))
+        ->option_text("N");
+  };
+  range(model::IntOption::kMaxTtl, "--max-ttl",
+        "the last TTL probed (default " + std::to_string(model::kMaxTtlDefault) + ")");
+  range(model::IntOption::kPacketsPerTtl, "--packets-per-ttl",
+        "probes per TTL (default " + std::to_string(model::kPacketsPerTtlDefault) + ")");
+  range(model::IntOption::kPort, "--port",
+        "UDP/TCP destination port, ICMP (and GRE's inner ICMP) first sequence number; 0 picks "
+        "UDP 33434, TCP 80, ICMP/GRE 1");
+  range(model::IntOption::kWaitTime, "--wait-time",
+        "seconds to wait for each probe's reply (default " +
+            std::to_string(model::kWaitTimeDefaultS) + ")");
+  cmd->add_option("--netns", flags->netns,
+                  "send from network namespace NAME (as `ip netns` names it)")
+      ->option_text("NAME")
+      ->check([](const std::string& v) { return v.empty() ? "--netns needs a name" : ""; });
+  cmd->add_flag("--json", flags->json, "print the API's result array instead of a table");
+  CLI::Option* v4 =
+      cmd->add_flag("-4,--ipv4", flags->v4, "trace host names over IPv4 (their first A record)");
+  cmd->add_flag("-6,--ipv6", flags->v6,
+                "trace host names over IPv6 (their first AAAA record); without either, IPv4 "
+                "when the name has an A record, else IPv6")
+      ->excludes(v4);
+  AddEnrichFlags(*cmd, &flags->enrich, /*short_no_names=*/true);
+  cmd->add_option("targets", flags->targets, "IPv4 or IPv6 addresses or host names (at most 10)")
+      ->required()
+      ->option_text("TARGET...");
+  return [flags] { return RunTrace(*flags); };
+}
+
+}  // namespace colotrace::apps
