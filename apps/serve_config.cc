@@ -1,6 +1,9 @@
 #include "serve_config.h"
 
+// Header-only: no libtomlplusplus.so to load at every start of colotrace.
+#define TOML_HEADER_ONLY 1
 #include <toml++/toml.h>
+
 #include <set>
 
 namespace colotrace::apps {

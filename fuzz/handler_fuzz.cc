@@ -1,6 +1,7 @@
 // Fuzzes the HTTP request path of `colotrace serve`. Raw bytes go through Boost.Beast's request
 // parser with HttpServer's default limits (8 KiB of headers, 64 KiB of body), several pipelined
-// requests on one connection, each turned into an api::HttpRequest as HttpServer does and
+// requests on one connection, each turned into an api::HttpRequest by the server's own code
+// (api/beast_request.h: limits, read errors, conversion) and
 // handed to api::ApiHandler: routing, authentication, body validation, colo selection, the
 // probe ceiling, rate limits, dispatch and the envelope. Or the input is split into a request
 // that goes to the handler directly, with bytes Beast would refuse. The colos are fakes that
@@ -31,6 +32,7 @@
 #include <boost/json.hpp>
 
 #include "api/auth.h"
+#include "api/beast_request.h"
 #include "api/handler.h"
 #include "api/http_types.h"
 #include "api/metrics.h"
@@ -45,8 +47,7 @@ namespace {
 namespace beast = boost::beast;
 namespace http = beast::http;
 
-constexpr size_t kMaxHeaderBytes = 8 * 1024;  // HttpServerOptions' defaults
-constexpr size_t kMaxBodyBytes = 64 * 1024;
+const api::HttpReadLimits kLimits;  // HttpServerOptions' defaults: 8 KiB headers, 64 KiB body
 constexpr int kMaxRequestsPerInput = 8;
 
 // A colo that answers at once: a short path to the target, or Code 1 for targets starting
@@ -210,9 +211,8 @@ void ShellError(Api& api, int status, int code, const std::string& message) {
 void ServeRaw(Api& api, std::string_view bytes) {
   size_t off = 0;
   for (int n = 0; n < kMaxRequestsPerInput && off < bytes.size(); ++n) {
-    http::request_parser<http::string_body> parser;
-    parser.header_limit(static_cast<uint32_t>(kMaxHeaderBytes));
-    parser.body_limit(kMaxBodyBytes);
+    api::BeastRequestParser parser;
+    api::ApplyLimits(parser, kLimits);
     parser.eager(true);
     beast::error_code ec;
     while (!parser.is_done()) {
@@ -229,28 +229,18 @@ void ServeRaw(Api& api, std::string_view bytes) {
       }
       if (ec) break;
     }
-    if (ec == http::error::body_limit) {
-      return ShellError(api, 413, api::kBodyTooLarge, "request body too large");
+    if (ec) {
+      // What HttpServer answers by itself (limits, malformed HTTP), or nothing (closed).
+      if (auto error = api::ReadErrorResponse(ec, kLimits)) {
+        ShellError(api, error->status, error->code, error->message);
+      }
+      return;
     }
-    if (ec == http::error::header_limit) {
-      return ShellError(api, 431, api::kHeadersTooLarge, "request headers too large");
-    }
-    if (ec == http::error::end_of_stream) return;
-    if (ec) return ShellError(api, 400, api::kMalformedHttp, "malformed HTTP request");
-
     auto msg = parser.release();
-    api::HttpRequest request;
-    request.method = std::string(msg.method_string());
-    request.target = std::string(msg.target());
-    for (const auto& field : msg) {
-      std::string name(field.name_string());
-      for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-      request.headers.emplace_back(std::move(name), std::string(field.value()));
-    }
-    request.body = std::move(msg.body());
-    request.peer = "192.0.2.7";
+    bool keep_alive = msg.keep_alive();
+    api::HttpRequest request = api::ToHttpRequest(std::move(msg), "192.0.2.7");
     Handle(api, std::move(request));
-    if (!msg.keep_alive()) return;
+    if (!keep_alive) return;
   }
 }
 

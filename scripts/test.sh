@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The whole test suite, as CI runs it. As root on Debian 12:  bash scripts/test.sh
 # Installs the dependencies, then:
-#   1. an optimised build: every unit and lab test, then the soak test (SOAK_SECONDS, 90 here);
+#   1. an optimised build (Release, -O3, as users build it): every unit and lab test, then the
+#      soak test (SOAK_SECONDS, 90 here);
 #   2. AddressSanitizer + UndefinedBehaviorSanitizer (Debug): every unit and lab test;
 #   3. ThreadSanitizer: the tests of the engine, dispatch, enrichment and the servers, and 30 s
 #      of the soak test;
@@ -11,17 +12,18 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh
 
+# Warnings are errors in CI's builds (a user's build only warns: COLOTRACE_WERROR is off by default).
 run_suite() {
   local dir=$1
   shift
-  bash scripts/build.sh "$dir" "$@"
+  bash scripts/build.sh "$dir" -DCOLOTRACE_WERROR=ON "$@"
   # Pure unit tests in parallel; lab tests one at a time (they time real packets).
   (cd "$dir" && ctest -L unit -j2 --output-on-failure)
   (cd "$dir" && ctest -LE 'unit|soak' --output-on-failure)
 }
 
 echo "== optimised build"
-run_suite build -DCMAKE_BUILD_TYPE=RelWithDebInfo
+run_suite build -DCMAKE_BUILD_TYPE=Release
 echo "== soak"
 (cd build && SOAK_SECONDS=${SOAK_SECONDS:-90} ctest -L soak --output-on-failure -V)
 
@@ -35,7 +37,7 @@ echo "== AddressSanitizer + UndefinedBehaviorSanitizer build"
 echo "== ThreadSanitizer build (engine, dispatch, enrichment, servers)"
 (
   export TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1
-  bash scripts/build.sh build-tsan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCOLOTRACE_TSAN=ON \
+  bash scripts/build.sh build-tsan -DCOLOTRACE_WERROR=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCOLOTRACE_TSAN=ON \
     -DCOLOTRACE_BENCH=OFF
   cd build-tsan
   ctest -j2 --output-on-failure -L unit -R 'Dispatcher|Handler|RateLimiter|Metrics|Ttl'

@@ -1,6 +1,7 @@
 #include "api/http_server.h"
 
 #include "api/api_error.h"
+#include "api/beast_request.h"
 
 #include <atomic>
 #include <boost/asio.hpp>
@@ -31,6 +32,7 @@ class Session : public std::enable_shared_from_this<Session> {
   void ReadHeader();
   void OnHeader(beast::error_code ec);
   void OnBody(beast::error_code ec);
+  void FailRead(beast::error_code ec);
   void Fail(int status, int code, const std::string& message);
   void Write(HttpResponse response, bool keep_alive);
   void Close();
@@ -96,6 +98,7 @@ class ServerImpl final : public HttpServer {
   int in_flight() const override { return in_flight_.load(); }
 
   const HttpServerOptions& options() const { return options_; }
+  HttpReadLimits limits() const { return {options_.max_header_bytes, options_.max_body_bytes}; }
   bool draining() const { return draining_.load(); }
   HttpResponse ErrorFor(int status, int code, const std::string& message) const {
     return error_response_(status, code, message);
@@ -162,8 +165,7 @@ Session::~Session() {
 
 void Session::ReadHeader() {
   parser_.emplace();
-  parser_->header_limit(static_cast<uint32_t>(server_.options().max_header_bytes));
-  parser_->body_limit(server_.options().max_body_bytes);
+  ApplyLimits(*parser_, server_.limits());
   // A new connection must send its request promptly; a kept-alive one may idle longer.
   stream_.expires_after(first_request_ ? server_.options().read_timeout
                                        : server_.options().idle_timeout);
@@ -173,23 +175,7 @@ void Session::ReadHeader() {
 }
 
 void Session::OnHeader(beast::error_code ec) {
-  if (ec == http::error::body_limit) {  // a Content-Length over the limit, seen in the header
-    return Fail(
-        413, kBodyTooLarge,
-        "request body larger than " + std::to_string(server_.options().max_body_bytes) + " bytes");
-  }
-  if (ec == http::error::header_limit) {
-    return Fail(431, kHeadersTooLarge,
-                "request headers larger than " +
-                    std::to_string(server_.options().max_header_bytes) + " bytes");
-  }
-  if (ec) {
-    if (ec != http::error::end_of_stream && ec != beast::error::timeout && ec != net::error::eof &&
-        ec != net::error::connection_reset) {
-      return Fail(400, kMalformedHttp, "malformed HTTP request");
-    }
-    return Close();
-  }
+  if (ec) return FailRead(ec);
   first_request_ = false;
   stream_.expires_after(server_.options().read_timeout);
   http::async_read(stream_, buffer_, *parser_,
@@ -197,33 +183,14 @@ void Session::OnHeader(beast::error_code ec) {
 }
 
 void Session::OnBody(beast::error_code ec) {
-  if (ec == http::error::body_limit) {
-    return Fail(
-        413, kBodyTooLarge,
-        "request body larger than " + std::to_string(server_.options().max_body_bytes) + " bytes");
-  }
-  if (ec) {
-    if (ec != beast::error::timeout && ec != http::error::end_of_stream) {
-      return Fail(400, kMalformedHttp, "malformed HTTP request");
-    }
-    return Close();
-  }
+  if (ec) return FailRead(ec);
   stream_.expires_never();  // the handler may take seconds: no timer while it works
   auto msg = parser_->release();
   bool keep_alive = msg.keep_alive();
   if (server_.draining()) {
     return Write(server_.ErrorFor(503, kShuttingDown, "server is shutting down"), false);
   }
-  HttpRequest request;
-  request.method = std::string(msg.method_string());
-  request.target = std::string(msg.target());
-  for (const auto& field : msg) {
-    std::string name(field.name_string());
-    for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    request.headers.emplace_back(std::move(name), std::string(field.value()));
-  }
-  request.body = std::move(msg.body());
-  request.peer = peer_;
+  HttpRequest request = ToHttpRequest(std::move(msg), peer_);
   auto self = shared_from_this();
   in_flight_ = true;
   server_.Dispatch(std::move(request), [self, keep_alive](HttpResponse response) {
@@ -231,6 +198,12 @@ void Session::OnBody(beast::error_code ec) {
       self->Write(std::move(r), keep_alive && !self->server_.draining());
     });
   });
+}
+
+void Session::FailRead(beast::error_code ec) {
+  auto error = ReadErrorResponse(ec, server_.limits());
+  if (!error) return Close();
+  Fail(error->status, error->code, error->message);
 }
 
 void Session::Fail(int status, int code, const std::string& message) {

@@ -2,6 +2,7 @@
 
 #include "dispatch/nkey.h"
 
+#include <dlfcn.h>
 #include <nats/nats.h>
 
 #include <atomic>
@@ -20,41 +21,114 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-std::string Text(natsStatus s) {
-  return natsStatus_GetText(s);
+// libnats is loaded when a connection is first made (dlopen), not when colotrace starts: a
+// trace or a server without NATS never maps it, nor the TLS and protobuf libraries it needs
+// (docs/benchmarks.md, start-up time). These are the functions colotrace calls.
+#define COLOTRACE_NATS_FUNCTIONS(X)          \
+  X(natsConnection_Close)                    \
+  X(natsConnection_Connect)                  \
+  X(natsConnection_Destroy)                  \
+  X(natsConnection_Publish)                  \
+  X(natsConnection_PublishRequest)           \
+  X(natsConnection_QueueSubscribe)           \
+  X(natsConnection_Status)                   \
+  X(natsConnection_Subscribe)                \
+  X(natsInbox_Create)                        \
+  X(natsInbox_Destroy)                       \
+  X(natsMsg_Destroy)                         \
+  X(natsMsg_GetData)                         \
+  X(natsMsg_GetDataLength)                   \
+  X(natsMsg_GetReply)                        \
+  X(natsMsg_GetSubject)                      \
+  X(natsOptions_Create)                      \
+  X(natsOptions_Destroy)                     \
+  X(natsOptions_SetCATrustedCertificates)    \
+  X(natsOptions_SetMaxPingsOut)              \
+  X(natsOptions_SetMaxReconnect)             \
+  X(natsOptions_SetNKey)                     \
+  X(natsOptions_SetName)                     \
+  X(natsOptions_SetPingInterval)             \
+  X(natsOptions_SetReconnectWait)            \
+  X(natsOptions_SetRetryOnFailedConnect)     \
+  X(natsOptions_SetSecure)                   \
+  X(natsOptions_SetServers)                  \
+  X(natsOptions_SetTimeout)                  \
+  X(natsOptions_SetUserCredentialsCallbacks) \
+  X(natsStatus_GetText)                      \
+  X(natsSubscription_Destroy)                \
+  X(natsSubscription_Unsubscribe)
+
+// The loaded library's functions, under their own names.
+struct NatsLibrary {
+#define COLOTRACE_NATS_POINTER(name) decltype(&::name) name = nullptr;
+  COLOTRACE_NATS_FUNCTIONS(COLOTRACE_NATS_POINTER)
+#undef COLOTRACE_NATS_POINTER
+};
+
+// Loads libnats once per process; nullptr (and why in *error) when it cannot be loaded.
+const NatsLibrary* LoadNatsLibrary(std::string* error) {
+  static std::string load_error;
+  static const NatsLibrary* library = []() -> const NatsLibrary* {
+    void* handle = dlopen(COLOTRACE_NATS_SONAME, RTLD_NOW | RTLD_LOCAL);
+    if (handle == nullptr) {
+      const char* why = dlerror();
+      load_error = std::string("cannot load the NATS client library " COLOTRACE_NATS_SONAME
+                               " (Debian: apt-get install libnats3.4): ") +
+                   (why != nullptr ? why : "unknown error");
+      return nullptr;
+    }
+    auto* lib = new NatsLibrary();  // lives as long as the process, as the library does
+#define COLOTRACE_NATS_RESOLVE(name)                                     \
+  lib->name = reinterpret_cast<decltype(&::name)>(dlsym(handle, #name)); \
+  if (lib->name == nullptr) {                                            \
+    load_error = "the NATS client library has no " #name;                \
+    delete lib;                                                          \
+    return nullptr;                                                      \
+  }
+    COLOTRACE_NATS_FUNCTIONS(COLOTRACE_NATS_RESOLVE)
+#undef COLOTRACE_NATS_RESOLVE
+    return lib;
+  }();
+  if (library == nullptr) *error = load_error;
+  return library;
 }
 
 class NatsBusImpl final : public NatsBus {
  public:
+  explicit NatsBusImpl(const NatsLibrary& lib) : lib_(&lib) {}
+
+  std::string Text(natsStatus s) const { return lib_->natsStatus_GetText(s); }
+
   ~NatsBusImpl() override {
     Close();
     for (natsSubscription* sub : subs_) {
-      natsSubscription_Unsubscribe(sub);
-      natsSubscription_Destroy(sub);
+      lib_->natsSubscription_Unsubscribe(sub);
+      lib_->natsSubscription_Destroy(sub);
     }
     if (conn_ != nullptr) {
-      natsConnection_Close(conn_);
-      natsConnection_Destroy(conn_);
+      lib_->natsConnection_Close(conn_);
+      lib_->natsConnection_Destroy(conn_);
     }
-    if (opts_ != nullptr) natsOptions_Destroy(opts_);
+    if (opts_ != nullptr) lib_->natsOptions_Destroy(opts_);
   }
 
   model::Status Open(const NatsOptions& o) {
     if (o.urls.empty()) return model::Status::Error("no NATS server URL");
-    natsStatus s = natsOptions_Create(&opts_);
+    natsStatus s = lib_->natsOptions_Create(&opts_);
     std::vector<const char*> urls;
     for (const auto& u : o.urls) urls.push_back(u.c_str());
-    if (s == NATS_OK) s = natsOptions_SetServers(opts_, urls.data(), static_cast<int>(urls.size()));
-    if (s == NATS_OK && !o.name.empty()) s = natsOptions_SetName(opts_, o.name.c_str());
-    if (s == NATS_OK) s = natsOptions_SetMaxReconnect(opts_, -1);
-    if (s == NATS_OK) s = natsOptions_SetReconnectWait(opts_, o.reconnect_wait.count());
-    if (s == NATS_OK) s = natsOptions_SetTimeout(opts_, 2000);
-    if (s == NATS_OK) s = natsOptions_SetPingInterval(opts_, 2000);
-    if (s == NATS_OK) s = natsOptions_SetMaxPingsOut(opts_, 2);
+    if (s == NATS_OK)
+      s = lib_->natsOptions_SetServers(opts_, urls.data(), static_cast<int>(urls.size()));
+    if (s == NATS_OK && !o.name.empty()) s = lib_->natsOptions_SetName(opts_, o.name.c_str());
+    if (s == NATS_OK) s = lib_->natsOptions_SetMaxReconnect(opts_, -1);
+    if (s == NATS_OK) s = lib_->natsOptions_SetReconnectWait(opts_, o.reconnect_wait.count());
+    if (s == NATS_OK) s = lib_->natsOptions_SetTimeout(opts_, 2000);
+    if (s == NATS_OK) s = lib_->natsOptions_SetPingInterval(opts_, 2000);
+    if (s == NATS_OK) s = lib_->natsOptions_SetMaxPingsOut(opts_, 2);
     // With a callback the first connection is made in the background (without one nats.c
     // would retry inside Connect, for ever, blocking the caller).
     if (s == NATS_OK) {
-      s = natsOptions_SetRetryOnFailedConnect(
+      s = lib_->natsOptions_SetRetryOnFailedConnect(
           opts_, true, [](natsConnection*, void*) {}, nullptr);
     }
     NatsOptions loaded = o;
@@ -66,25 +140,26 @@ class NatsBusImpl final : public NatsBus {
       if (credentials_->jwt.empty()) {
         auto pub = nkey::PublicKey(credentials_->seed);
         if (!pub) return model::Status::Error("NATS NKey: " + pub.error());
-        s = natsOptions_SetNKey(opts_, pub->c_str(), &SignNonce, &*credentials_);
+        s = lib_->natsOptions_SetNKey(opts_, pub->c_str(), &SignNonce, &*credentials_);
       } else {
-        s = natsOptions_SetUserCredentialsCallbacks(opts_, &UserJwt, &*credentials_, &SignNonce,
-                                                    &*credentials_);
+        s = lib_->natsOptions_SetUserCredentialsCallbacks(opts_, &UserJwt, &*credentials_,
+                                                          &SignNonce, &*credentials_);
       }
     }
     if (s == NATS_OK && !o.tls_ca_file.empty()) {
-      s = natsOptions_SetSecure(opts_, true);
-      if (s == NATS_OK) s = natsOptions_SetCATrustedCertificates(opts_, loaded.tls_ca_pem.c_str());
+      s = lib_->natsOptions_SetSecure(opts_, true);
+      if (s == NATS_OK)
+        s = lib_->natsOptions_SetCATrustedCertificates(opts_, loaded.tls_ca_pem.c_str());
     }
     if (s != NATS_OK) return model::Status::Error("NATS options: " + Text(s));
-    s = natsConnection_Connect(&conn_, opts_);
+    s = lib_->natsConnection_Connect(&conn_, opts_);
     if (s != NATS_OK && s != NATS_NOT_YET_CONNECTED) {
       return model::Status::Error("NATS connect: " + Text(s));
     }
     natsInbox* inbox = nullptr;
-    if (natsInbox_Create(&inbox) != NATS_OK) return model::Status::Error("NATS inbox");
+    if (lib_->natsInbox_Create(&inbox) != NATS_OK) return model::Status::Error("NATS inbox");
     inbox_ = inbox;
-    natsInbox_Destroy(inbox);
+    lib_->natsInbox_Destroy(inbox);
     // Replies are routed by OnMessage (is_inbox) through the message subject, not this handler.
     return Subscribe(inbox_ + ".*", "", [](std::string_view, const std::string&) {});
   }
@@ -112,10 +187,11 @@ class NatsBusImpl final : public NatsBus {
                           Handler handler) override {
     auto* closure = new Closure{this, std::move(handler), subject.rfind(inbox_, 0) == 0};
     natsSubscription* sub = nullptr;
-    natsStatus s = queue.empty()
-                       ? natsConnection_Subscribe(&sub, conn_, subject.c_str(), &OnMessage, closure)
-                       : natsConnection_QueueSubscribe(&sub, conn_, subject.c_str(), queue.c_str(),
-                                                       &OnMessage, closure);
+    natsStatus s =
+        queue.empty()
+            ? lib_->natsConnection_Subscribe(&sub, conn_, subject.c_str(), &OnMessage, closure)
+            : lib_->natsConnection_QueueSubscribe(&sub, conn_, subject.c_str(), queue.c_str(),
+                                                  &OnMessage, closure);
     if (s != NATS_OK) {
       delete closure;
       return model::Status::Error("NATS subscribe " + subject + ": " + Text(s));
@@ -128,11 +204,11 @@ class NatsBusImpl final : public NatsBus {
 
   model::Status Publish(const std::string& subject, std::string_view data,
                         const std::string& reply) override {
-    natsStatus s = reply.empty()
-                       ? natsConnection_Publish(conn_, subject.c_str(), data.data(),
-                                                static_cast<int>(data.size()))
-                       : natsConnection_PublishRequest(conn_, subject.c_str(), reply.c_str(),
-                                                       data.data(), static_cast<int>(data.size()));
+    natsStatus s = reply.empty() ? lib_->natsConnection_Publish(conn_, subject.c_str(), data.data(),
+                                                                static_cast<int>(data.size()))
+                                 : lib_->natsConnection_PublishRequest(
+                                       conn_, subject.c_str(), reply.c_str(), data.data(),
+                                       static_cast<int>(data.size()));
     if (s != NATS_OK) return model::Status::Error("NATS publish: " + Text(s));
     return model::Status::Ok();
   }
@@ -160,14 +236,14 @@ class NatsBusImpl final : public NatsBus {
     closed_.store(true);
     {
       std::lock_guard lock(mu_);
-      for (natsSubscription* sub : subs_) natsSubscription_Unsubscribe(sub);
+      for (natsSubscription* sub : subs_) lib_->natsSubscription_Unsubscribe(sub);
     }
     // A handler that started before `closed_` was set finishes; later ones return at once.
     while (handlers_running_.load() > 0) std::this_thread::sleep_for(std::chrono::milliseconds(1));
   }
 
   bool connected() const override {
-    return conn_ != nullptr && natsConnection_Status(conn_) == NATS_CONN_STATUS_CONNECTED;
+    return conn_ != nullptr && lib_->natsConnection_Status(conn_) == NATS_CONN_STATUS_CONNECTED;
   }
 
  private:
@@ -183,20 +259,22 @@ class NatsBusImpl final : public NatsBus {
 
   static void OnMessage(natsConnection*, natsSubscription*, natsMsg* msg, void* raw) {
     auto* c = static_cast<Closure*>(raw);
+    const NatsLibrary* lib = c->bus->lib_;
     c->bus->handlers_running_.fetch_add(1);
     if (c->bus->closed_.load()) {
       c->bus->handlers_running_.fetch_sub(1);
-      natsMsg_Destroy(msg);
+      lib->natsMsg_Destroy(msg);
       return;
     }
-    std::string_view data(natsMsg_GetData(msg), static_cast<size_t>(natsMsg_GetDataLength(msg)));
+    std::string_view data(lib->natsMsg_GetData(msg),
+                          static_cast<size_t>(lib->natsMsg_GetDataLength(msg)));
     if (c->is_inbox) {
-      c->bus->OnReply(natsMsg_GetSubject(msg), data);
+      c->bus->OnReply(lib->natsMsg_GetSubject(msg), data);
     } else {
-      const char* reply = natsMsg_GetReply(msg);
+      const char* reply = lib->natsMsg_GetReply(msg);
       c->handler(data, reply != nullptr ? std::string(reply) : std::string());
     }
-    natsMsg_Destroy(msg);
+    lib->natsMsg_Destroy(msg);
     c->bus->handlers_running_.fetch_sub(1);
   }
 
@@ -212,6 +290,7 @@ class NatsBusImpl final : public NatsBus {
     done(data);
   }
 
+  const NatsLibrary* lib_;
   std::optional<nkey::Credentials> credentials_;  // outlives conn_ (declared before it)
   natsOptions* opts_ = nullptr;
   natsConnection* conn_ = nullptr;
@@ -255,7 +334,10 @@ model::Status LoadNatsCredentials(NatsOptions* o) {
 }
 
 model::Result<std::unique_ptr<NatsBus>> NatsBus::Connect(const NatsOptions& options) {
-  auto bus = std::make_unique<NatsBusImpl>();
+  std::string error;
+  const NatsLibrary* lib = LoadNatsLibrary(&error);
+  if (lib == nullptr) return model::Result<std::unique_ptr<NatsBus>>::Error(error);
+  auto bus = std::make_unique<NatsBusImpl>(*lib);
   if (auto s = bus->Open(options); !s) {
     return model::Result<std::unique_ptr<NatsBus>>::Error(s.error());
   }

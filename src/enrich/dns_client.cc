@@ -4,6 +4,8 @@
 #include <arpa/nameser.h>
 #include <poll.h>
 #include <sys/eventfd.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -39,6 +41,36 @@ void LibraryInit() {
   static std::once_flag once;
   std::call_once(once, [] { ares_library_init(ARES_LIB_INIT_ALL); });
 }
+
+// c-ares' socket operations, with one change: a UDP socket to a server that refuses (nothing
+// listens on its port) holds the ICMP port unreachable of one query as a pending error, which
+// the kernel reports on the next call on that socket. When that call is the send of another
+// query, c-ares takes the error for that query alone and the earlier one waits for its whole
+// timeout. So a send that fails with ECONNREFUSED is made again: the pending error is cleared,
+// the datagram leaves, the server refuses it again, and that refusal reaches c-ares through a
+// read, which fails every query of the connection at once (docs/benchmarks.md).
+// c-ares leaves sockets it did not create itself as they are: they are made non-blocking and
+// close-on-exec here.
+ares_socket_t OpenSocket(int domain, int type, int protocol, void*) {
+  return socket(domain, type | SOCK_NONBLOCK | SOCK_CLOEXEC, protocol);
+}
+int CloseSocket(ares_socket_t fd, void*) {
+  return close(fd);
+}
+int ConnectSocket(ares_socket_t fd, const sockaddr* address, ares_socklen_t length, void*) {
+  return connect(fd, address, length);
+}
+ares_ssize_t ReceiveFrom(ares_socket_t fd, void* buffer, size_t length, int flags, sockaddr* from,
+                         ares_socklen_t* from_length, void*) {
+  return recvfrom(fd, buffer, length, flags, from, from_length);
+}
+ares_ssize_t SendVector(ares_socket_t fd, const iovec* parts, int count, void*) {
+  ssize_t sent = writev(fd, parts, count);
+  if (sent < 0 && errno == ECONNREFUSED) sent = writev(fd, parts, count);
+  return sent;
+}
+const ares_socket_functions kSocketFunctions = {&OpenSocket, &CloseSocket, &ConnectSocket,
+                                                &ReceiveFrom, &SendVector};
 
 DnsReply::Status StatusOf(int ares_status) {
   switch (ares_status) {
@@ -193,6 +225,7 @@ struct DnsClient::Impl {
       channel = nullptr;
       return model::Status::Error(std::string("c-ares: ") + ares_strerror(rc));
     }
+    ares_set_socket_functions(channel, &kSocketFunctions, nullptr);
     std::vector<ares_addr_port_node> nodes(servers.size());
     for (size_t i = 0; i < servers.size(); ++i) {
       ares_addr_port_node& node = nodes[i];

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include <vector>
 
 #include "probe/packet/checksum.h"
@@ -83,16 +85,18 @@ Bytes Extension(const std::vector<Bytes>& objects, Sum sum = Sum::kValid, uint8_
 // version's offset), the quote padded to `length_units` when that is non-zero, then `extension`.
 Bytes ErrorMessage(bool v6, uint8_t type, uint8_t code, Bytes quote, size_t length_units,
                    const Bytes& extension = {}) {
-  Bytes m(8);
-  m[0] = type;
-  m[1] = code;
   if (length_units > 0) {
-    m[v6 ? 4 : 5] = static_cast<uint8_t>(length_units);
     size_t size = length_units * (v6 ? 8 : 4);
     if (quote.size() < size) quote.resize(size, 0);
   }
-  m.insert(m.end(), quote.begin(), quote.end());
-  m.insert(m.end(), extension.begin(), extension.end());
+  // Sized once and copied into (GCC 12 at -O3 misreads a vector insert after 8 bytes as an
+  // out-of-bounds copy: -Warray-bounds).
+  Bytes m(8 + quote.size() + extension.size(), 0);
+  m[0] = type;
+  m[1] = code;
+  if (length_units > 0) m[v6 ? 4 : 5] = static_cast<uint8_t>(length_units);
+  std::copy(quote.begin(), quote.end(), m.begin() + 8);
+  std::copy(extension.begin(), extension.end(), m.begin() + 8 + static_cast<long>(quote.size()));
   return m;
 }
 
