@@ -22,7 +22,7 @@ void AddEnrichFlags(CLI::App& app, EnrichFlags* flags, bool short_no_names) {
 }
 
 model::Status MakeEnrichment(const EnrichFlags& flags, const std::string& netns,
-                             dispatch::LocalColoOptions* local) {
+                             dispatch::LocalColoOptions* local, bool resolve_names) {
   enrich::EnricherOptions enrichment;
   if (!flags.asn_db.empty()) {
     auto db = enrich::MaxMindAsnDb::Create(flags.asn_db);
@@ -35,9 +35,11 @@ model::Status MakeEnrichment(const EnrichFlags& flags, const std::string& netns,
   targets.netns = netns;
   targets.timeout_ms = 1000;
   targets.tries = 2;
-  auto target_client = enrich::DnsClient::Create(targets);
-  if (!target_client) return model::Status::Error("DNS: " + target_client.error());
-  local->resolver = std::make_shared<enrich::HostResolver>(std::move(*target_client));
+  if (resolve_names) {
+    auto target_client = enrich::DnsClient::Create(targets);
+    if (!target_client) return model::Status::Error("DNS: " + target_client.error());
+    local->resolver = std::make_shared<enrich::HostResolver>(std::move(*target_client));
+  }
   if (flags.names || flags.asn_cymru) {
     // Names and Cymru ASNs: one try of 1 s per server, so they cost a result at most that.
     enrich::DnsClientOptions lookups = targets;

@@ -31,9 +31,10 @@ struct EnrichFlags {
 void AddEnrichFlags(CLI::App& app, EnrichFlags* flags, bool short_no_names = false);
 
 // Opens the database and the DNS clients (inside `netns`) into `local`: the target resolver
-// always, and the enricher with reverse DNS and ASNs as the flags say. Call while privileges
-// are still held (entering the namespace needs them). Errors name the flag at fault.
+// unless `resolve_names` is false (only address literals will be traced), and the enricher
+// with reverse DNS and ASNs as the flags say. Call while privileges are still held (entering
+// the namespace needs them). Errors name the flag at fault.
 model::Status MakeEnrichment(const EnrichFlags& flags, const std::string& netns,
-                             dispatch::LocalColoOptions* local);
+                             dispatch::LocalColoOptions* local, bool resolve_names = true);
 
 }  // namespace colotrace::apps

@@ -57,8 +57,11 @@ int RunTrace(TraceFlags& flags) {
     std::cerr << "colotrace: " << engine.error() << "\n";
     return kExitFailed;
   }
+  // Address literals need no resolver (nor its DNS thread).
+  bool any_name = false;
+  for (const auto& target : flags.targets) any_name = any_name || !net::IpAddress::Parse(target);
   dispatch::LocalColoOptions local;
-  if (auto s = MakeEnrichment(flags.enrich, flags.netns, &local); !s) {
+  if (auto s = MakeEnrichment(flags.enrich, flags.netns, &local, any_name); !s) {
     std::cerr << "colotrace: " << s.error() << "\n";
     return kExitUsage;
   }
@@ -66,6 +69,14 @@ int RunTrace(TraceFlags& flags) {
   // does not resolve stops the run before anything is sent.
   std::vector<net::IpAddress> addresses;
   for (const auto& target : flags.targets) {
+    if (auto literal = net::IpAddress::Parse(target)) {
+      if (auto wrong = enrich::LiteralFamilyError(target, *literal, flags.options.ip_version)) {
+        std::cerr << "colotrace: " << *wrong << "\n";
+        return kExitUsage;
+      }
+      addresses.push_back(*literal);
+      continue;
+    }
     auto resolved = local.resolver->ResolveNow(target, flags.options.ip_version);
     if (!resolved) {
       std::cerr << "colotrace: " << resolved.error() << "\n";

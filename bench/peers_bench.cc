@@ -190,7 +190,8 @@ struct Tool {
 
 std::vector<Tool> Tools(const std::string& type, const std::string& colotrace) {
   std::vector<Tool> tools;
-  std::vector<std::string> ct = {colotrace, "trace", "--json", "--packet-type", type};
+  // -n like every peer here: names are looked up by default, the peers print addresses.
+  std::vector<std::string> ct = {colotrace, "trace", "-n", "--json", "--packet-type", type};
   tools.push_back({"colotrace", ct, ParseColotrace});
   if (type == "icmp") {
     tools.push_back(

@@ -1,7 +1,6 @@
 #include "api/auth.h"
 
-#include <openssl/crypto.h>
-#include <openssl/evp.h>
+#include "net/crypto.h"
 
 #include <algorithm>
 #include <utility>
@@ -73,9 +72,10 @@ std::string ToHex(const std::array<uint8_t, N>& bytes) {
 }
 
 bool Sha256(std::string_view data, std::array<uint8_t, 32>& out) {
-  unsigned int length = 0;
-  return EVP_Digest(data.data(), data.size(), out.data(), &length, EVP_sha256(), nullptr) == 1 &&
-         length == out.size();
+  auto digest = net::Sha256(data);
+  if (!digest) return false;
+  out = *digest;
+  return true;
 }
 
 // local@domain: visible ASCII, one '@', a local part of 1..64 characters, a host-name domain.
@@ -176,7 +176,9 @@ const Authenticator::Credential* Authenticator::Find(const std::vector<Credentia
                                                      std::string_view email_lower) const {
   const Credential* found = nullptr;
   for (const Credential& c : credentials) {
-    bool same_digest = CRYPTO_memcmp(c.digest.data(), digest.data(), digest.size()) == 0;
+    bool same_digest = net::ConstantTimeEquals(
+        std::string_view(reinterpret_cast<const char*>(c.digest.data()), c.digest.size()),
+        std::string_view(reinterpret_cast<const char*>(digest.data()), digest.size()));
     if (same_digest && c.email == email_lower && found == nullptr) found = &c;
   }
   return found;

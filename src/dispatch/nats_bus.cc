@@ -1,8 +1,8 @@
 #include "dispatch/nats_bus.h"
 
 #include "dispatch/nkey.h"
+#include "net/dynamic_library.h"
 
-#include <dlfcn.h>
 #include <nats/nats.h>
 
 #include <atomic>
@@ -60,37 +60,20 @@ using Clock = std::chrono::steady_clock;
 
 // The loaded library's functions, under their own names.
 struct NatsLibrary {
-#define COLOTRACE_NATS_POINTER(name) decltype(&::name) name = nullptr;
-  COLOTRACE_NATS_FUNCTIONS(COLOTRACE_NATS_POINTER)
-#undef COLOTRACE_NATS_POINTER
+  COLOTRACE_NATS_FUNCTIONS(COLOTRACE_DECLARE_FUNCTION)
 };
 
 // Loads libnats once per process; nullptr (and why in *error) when it cannot be loaded.
 const NatsLibrary* LoadNatsLibrary(std::string* error) {
-  static std::string load_error;
-  static const NatsLibrary* library = []() -> const NatsLibrary* {
-    void* handle = dlopen(COLOTRACE_NATS_SONAME, RTLD_NOW | RTLD_LOCAL);
-    if (handle == nullptr) {
-      const char* why = dlerror();
-      load_error = std::string("cannot load the NATS client library " COLOTRACE_NATS_SONAME
-                               " (Debian: apt-get install libnats3.4): ") +
-                   (why != nullptr ? why : "unknown error");
-      return nullptr;
-    }
-    auto* lib = new NatsLibrary();  // lives as long as the process, as the library does
-#define COLOTRACE_NATS_RESOLVE(name)                                     \
-  lib->name = reinterpret_cast<decltype(&::name)>(dlsym(handle, #name)); \
-  if (lib->name == nullptr) {                                            \
-    load_error = "the NATS client library has no " #name;                \
-    delete lib;                                                          \
-    return nullptr;                                                      \
+  static NatsLibrary lib;
+  static const model::Status status =
+      net::LoadLibrary(COLOTRACE_NATS_SONAME, "NATS client", "libnats3.4",
+                       {COLOTRACE_NATS_FUNCTIONS(COLOTRACE_FUNCTION_SLOT)});
+  if (!status) {
+    *error = status.error();
+    return nullptr;
   }
-    COLOTRACE_NATS_FUNCTIONS(COLOTRACE_NATS_RESOLVE)
-#undef COLOTRACE_NATS_RESOLVE
-    return lib;
-  }();
-  if (library == nullptr) *error = load_error;
-  return library;
+  return &lib;
 }
 
 class NatsBusImpl final : public NatsBus {

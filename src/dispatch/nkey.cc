@@ -1,7 +1,5 @@
 #include "dispatch/nkey.h"
 
-#include <openssl/evp.h>
-
 #include <algorithm>
 #include <fstream>
 #include <initializer_list>
@@ -9,6 +7,8 @@
 #include <memory>
 #include <optional>
 #include <vector>
+
+#include "net/crypto.h"
 
 namespace colotrace::dispatch::nkey {
 
@@ -67,16 +67,6 @@ std::vector<uint8_t> WithCrc(std::initializer_list<uint8_t> prefix, const Bytes3
   return v;
 }
 
-struct PkeyDeleter {
-  void operator()(EVP_PKEY* p) const { EVP_PKEY_free(p); }
-};
-using Pkey = std::unique_ptr<EVP_PKEY, PkeyDeleter>;
-
-Pkey PrivateKey(const Seed& seed) {
-  return Pkey(
-      EVP_PKEY_new_raw_private_key(EVP_PKEY_ED25519, nullptr, seed.raw.data(), seed.raw.size()));
-}
-
 }  // namespace
 
 uint16_t Crc16(std::string_view data) {
@@ -123,13 +113,9 @@ std::string EncodeSeed(const Seed& seed) {
 }
 
 model::Result<std::string> PublicKey(const Seed& seed) {
-  Pkey key = PrivateKey(seed);
-  Bytes32 pub{};
-  size_t len = pub.size();
-  if (!key || EVP_PKEY_get_raw_public_key(key.get(), pub.data(), &len) != 1 || len != 32) {
-    return model::Result<std::string>::Error("Ed25519 key derivation failed");
-  }
-  return Base32(WithCrc({seed.type}, pub));
+  auto pub = net::Ed25519PublicKey(seed.raw);
+  if (!pub) return model::Result<std::string>::Error(pub.error());
+  return Base32(WithCrc({seed.type}, *pub));
 }
 
 model::Result<std::string> PublicKeyFromSeed(std::string_view seed_text) {
@@ -139,17 +125,7 @@ model::Result<std::string> PublicKeyFromSeed(std::string_view seed_text) {
 }
 
 model::Result<std::string> Sign(const Seed& seed, std::string_view data) {
-  Pkey key = PrivateKey(seed);
-  std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> ctx(EVP_MD_CTX_new(), EVP_MD_CTX_free);
-  std::string sig(64, '\0');
-  size_t len = sig.size();
-  if (!key || !ctx || EVP_DigestSignInit(ctx.get(), nullptr, nullptr, nullptr, key.get()) != 1 ||
-      EVP_DigestSign(ctx.get(), reinterpret_cast<unsigned char*>(sig.data()), &len,
-                     reinterpret_cast<const unsigned char*>(data.data()), data.size()) != 1) {
-    return model::Result<std::string>::Error("Ed25519 signing failed");
-  }
-  sig.resize(len);
-  return sig;
+  return net::Ed25519Sign(seed.raw, data);
 }
 
 model::Result<Seed> ReadSeedFile(const std::string& path) {

@@ -32,9 +32,9 @@ std::string ReversedUnder(const net::IpAddress& address, const std::string& zone
 
 // The records of one response that answer the question, following CNAMEs.
 struct DnsAnswer {
-  int rcode = 0;                             // 0 NOERROR, 3 NXDOMAIN, ...
-  std::vector<std::string> ptr_names;        // PTR targets, without the trailing dot
-  std::vector<std::string> txts;             // one string per TXT record (its strings concatenated)
+  int rcode = 0;                          // 0 NOERROR, 3 NXDOMAIN, ...
+  std::vector<std::string> ptr_names;     // PTR targets, without the trailing dot
+  std::vector<std::string> txts;          // one string per TXT record (its strings concatenated)
   std::vector<net::IpAddress> addresses;  // A and AAAA records, in answer order
   // Smallest TTL (seconds) among the PTR, TXT, A, AAAA and CNAME records read; nullopt when there
   // is none. A CNAME counts because a cached answer must not outlive any link of its chain.

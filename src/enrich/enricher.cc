@@ -52,14 +52,15 @@ namespace {
 template <typename T>
 class Job : public std::enable_shared_from_this<Job<T>> {
  public:
-  Job(T value, std::function<void(T)> done, const EnricherOptions& options)
-      : value_(std::move(value)), done_(std::move(done)), options_(options) {}
+  Job(T value, std::function<void(T)> done) : value_(std::move(value)), done_(std::move(done)) {}
 
-  void Start() {
-    if (options_.asn) {
+  // Starts every lookup. The job keeps no reference to the sources: the lookups' callbacks
+  // hold the job, so that a DNS client is never released by its own thread.
+  void Start(const EnricherOptions& options) {
+    if (options.asn) {
       ForEachNamed(value_, [&](const std::string& ip, std::string&, std::string& asn) {
         auto address = IpAddress::Parse(ip);
-        asn = address ? AsnText(options_.asn->Lookup(*address)) : std::string();
+        asn = address ? AsnText(options.asn->Lookup(*address)) : std::string();
       });
     }
     std::vector<std::string> ips;
@@ -67,25 +68,25 @@ class Job : public std::enable_shared_from_this<Job<T>> {
                  [&](const std::string& ip, std::string&, std::string&) { ips.push_back(ip); });
     std::sort(ips.begin(), ips.end());
     ips.erase(std::unique(ips.begin(), ips.end()), ips.end());
-    size_t per_ip = (options_.reverse_dns ? 1 : 0) + (options_.cymru ? 1 : 0);
+    size_t per_ip = (options.reverse_dns ? 1 : 0) + (options.cymru ? 1 : 0);
     pending_ = ips.size() * per_ip + 1;  // + 1 until every lookup has been started
     auto self = this->shared_from_this();
     for (const auto& ip : ips) {
       auto address = IpAddress::Parse(ip);
-      if (options_.reverse_dns) {
+      if (options.reverse_dns) {
         if (!address) {
           Arrive(nullptr, ip, std::nullopt);
         } else {
-          options_.reverse_dns->Lookup(*address, [self, ip](std::optional<std::string> name) {
+          options.reverse_dns->Lookup(*address, [self, ip](std::optional<std::string> name) {
             self->Arrive(&Job::names_, ip, std::move(name));
           });
         }
       }
-      if (options_.cymru) {
+      if (options.cymru) {
         if (!address) {
           Arrive(nullptr, ip, std::nullopt);
         } else {
-          options_.cymru->LookupAsync(*address, [self, ip](std::optional<uint32_t> asn) {
+          options.cymru->LookupAsync(*address, [self, ip](std::optional<uint32_t> asn) {
             self->Arrive(&Job::asns_, ip, AsnText(asn));
           });
         }
@@ -115,7 +116,6 @@ class Job : public std::enable_shared_from_this<Job<T>> {
   std::mutex mu_;
   T value_;
   std::function<void(T)> done_;
-  const EnricherOptions options_;  // a copy: lookups may outlive the Enricher
   Map names_;
   Map asns_;
   size_t pending_ = 0;
@@ -125,12 +125,12 @@ class Job : public std::enable_shared_from_this<Job<T>> {
 
 void Enricher::Enrich(model::ColoResult result, std::function<void(model::ColoResult)> done) const {
   if (!active()) return done(std::move(result));
-  std::make_shared<Job<model::ColoResult>>(std::move(result), std::move(done), options_)->Start();
+  std::make_shared<Job<model::ColoResult>>(std::move(result), std::move(done))->Start(options_);
 }
 
 void Enricher::EnrichHop(model::Hop hop, std::function<void(model::Hop)> done) const {
   if (!active()) return done(std::move(hop));
-  std::make_shared<Job<model::Hop>>(std::move(hop), std::move(done), options_)->Start();
+  std::make_shared<Job<model::Hop>>(std::move(hop), std::move(done))->Start(options_);
 }
 
 }  // namespace colotrace::enrich

@@ -71,15 +71,19 @@ HostResolver::HostResolver(std::shared_ptr<DnsClient> client, int max_pending)
 
 HostResolver::~HostResolver() = default;
 
+std::optional<std::string> LiteralFamilyError(const std::string& text, const IpAddress& literal,
+                                              IpVersion version) {
+  if ((version == IpVersion::kV4 && !literal.is_v4()) ||
+      (version == IpVersion::kV6 && literal.is_v4())) {
+    return "'" + text + "' is not an " + (version == IpVersion::kV4 ? "IPv4" : "IPv6") + " address";
+  }
+  return std::nullopt;
+}
+
 void HostResolver::Resolve(const std::string& name, IpVersion version, Callback done) {
   using R = model::Result<Resolution>;
   if (auto literal = IpAddress::Parse(name)) {
-    if ((version == IpVersion::kV4 && !literal->is_v4()) ||
-        (version == IpVersion::kV6 && literal->is_v4())) {
-      done(R::Error("'" + name + "' is not an " + (version == IpVersion::kV4 ? "IPv4" : "IPv6") +
-                    " address"));
-      return;
-    }
+    if (auto wrong = LiteralFamilyError(name, *literal, version)) return done(R::Error(*wrong));
     done(Resolution{*literal, 1});
     return;
   }

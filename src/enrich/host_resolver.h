@@ -29,7 +29,13 @@ struct HostAddresses {
 
 // The address that `version` picks (see above); nullopt when there is none of that family.
 std::optional<net::IpAddress> ChooseAddress(const HostAddresses& addresses,
-                                               model::IpVersion version);
+                                            model::IpVersion version);
+
+// "'TEXT' is not an IPv4 address" (or IPv6) when an address literal's family differs from the
+// one `version` asks for; nullopt when it fits (kAuto fits both).
+std::optional<std::string> LiteralFamilyError(const std::string& text,
+                                              const net::IpAddress& literal,
+                                              model::IpVersion version);
 
 struct Resolution {
   net::IpAddress address;

@@ -62,7 +62,6 @@ TraceScheduler::TraceScheduler(ProbeIo& io, const SchedulerOptions& options)
   options_.max_packets_per_second = std::max(1, options_.max_packets_per_second);
   options_.probe_gap_us = std::max(0, options_.probe_gap_us);
   options_.max_traces = std::clamp(options_.max_traces, 1, kWireSlots);
-  slots_.resize(kWireSlots);
   uint32_t seed = options.seed;
   if (seed == 0) seed = std::random_device{}();
   rng_.seed(seed);
@@ -122,7 +121,7 @@ void TraceScheduler::Begin(TraceRequest request, TraceCallback done, int64_t que
   if (auto d = distances_.find(DistanceKey(dst)); d != distances_.end()) {
     if (d->second.expires_ns > now_ns) t.frontier_ttl = std::min(opt.max_ttl, d->second.ttl);
   }
-  slots_[static_cast<size_t>(slot)] = std::move(trace);
+  slots_.emplace(static_cast<uint16_t>(slot), std::move(trace));
   ++active_;
   send_heap_.push({now_ns, t.slot, t.generation});
   t.send_scheduled = true;
@@ -131,7 +130,7 @@ void TraceScheduler::Begin(TraceRequest request, TraceCallback done, int64_t que
 int TraceScheduler::AllocateSlot() {
   for (int i = 0; i < kWireSlots; ++i) {
     int slot = (next_slot_ + i) % kWireSlots;
-    if (!slots_[static_cast<size_t>(slot)]) {
+    if (slots_.count(static_cast<uint16_t>(slot)) == 0) {
       next_slot_ = (slot + 1) % kWireSlots;
       return slot;
     }
@@ -139,8 +138,13 @@ int TraceScheduler::AllocateSlot() {
   return -1;
 }
 
+TraceScheduler::Trace* TraceScheduler::Find(uint16_t slot) {
+  auto it = slots_.find(slot);
+  return it == slots_.end() ? nullptr : it->second.get();
+}
+
 TraceScheduler::Trace* TraceScheduler::Lookup(uint16_t slot, uint32_t generation) {
-  Trace* t = slots_[slot].get();
+  Trace* t = Find(slot);
   return t != nullptr && t->generation == generation ? t : nullptr;
 }
 
@@ -247,7 +251,7 @@ void TraceScheduler::Expand(Trace& t, int64_t now_ns) {
 void TraceScheduler::OnReply(const Reply& reply, int64_t now_ns) {
   const ReplyInfo& info = reply.info;
   if ((info.wire_id & kWireSlots) == 0) return;
-  Trace* t = slots_[info.wire_id & (kWireSlots - 1)].get();
+  Trace* t = Find(static_cast<uint16_t>(info.wire_id & (kWireSlots - 1)));
   if (t == nullptr) return;
   auto index = MatchProbe(t->flow, info, static_cast<int>(t->probes.size()));
   if (!index) return;
@@ -362,7 +366,8 @@ void TraceScheduler::CheckDone(Trace& t, int64_t now_ns) {
 }
 
 void TraceScheduler::Finish(Trace& t, ColoError error, int64_t now_ns) {
-  std::unique_ptr<Trace> owned = std::move(slots_[t.slot]);
+  auto node = slots_.extract(t.slot);
+  std::unique_ptr<Trace> owned = std::move(node.mapped());
   --active_;
   ColoResult result;
   if (error == ColoError::kNone) {
@@ -378,9 +383,7 @@ void TraceScheduler::Finish(Trace& t, ColoError error, int64_t now_ns) {
 }
 
 void TraceScheduler::Abort(ColoError error, int64_t now_ns) {
-  for (auto& trace : slots_) {
-    if (trace) Finish(*trace, error, now_ns);
-  }
+  while (!slots_.empty()) Finish(*slots_.begin()->second, error, now_ns);
 }
 
 void TraceScheduler::RememberDistance(const Trace& t, bool reached, int64_t now_ns) {
