@@ -254,6 +254,7 @@ int RunServe(ServeConfig config) {
   std::cout.flush();
 
   std::thread signal_thread([&signals, &server] {
+    net::NameThisThread("ct-signals");
     int sig = signals.Wait();
     std::cerr << "colotrace: " << TerminationSignals::Name(sig)
               << ": draining requests in progress\n";

@@ -4,7 +4,7 @@
 //
 //   node bench/api/concurrent_requests.mjs [N]      (as root; env COLOTRACE_BIN, LAB_UP_BIN)
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -40,6 +40,7 @@ max_connections = ${n + 100}
 max_concurrent_requests_per_token = ${n + 100}
 `);
 const server = spawn(colotrace, ['serve', '--config', join(dir, 'serve.toml'), '--netns', topo.colo,
+                                 ...(process.env.SERVE_ARGS ? process.env.SERVE_ARGS.split(' ') : []),
                                  '--listen', '127.0.0.1:0'], { stdio: ['ignore', 'pipe', 'inherit'] });
 const banner = await firstLine(server);
 const port = Number(/:(\d+) /.exec(banner)[1]);
@@ -64,6 +65,24 @@ function post(body) {
   });
 }
 
+// The process's CPU time so far (user + system), ms (clock ticks of 10 ms).
+function cpuMs(pid) {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * 10;
+}
+
+// CPU time (ms) of each named thread of the process: {"ct-engine": ..., "ct-http": ...}.
+function threadCpuMs(pid) {
+  const out = {};
+  for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+    const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+    const fields = stat.slice(stat.lastIndexOf(') ') + 2).split(' ');
+    out[name] = (out[name] ?? 0) + (Number(fields[11]) + Number(fields[12])) * 10;
+  }
+  return out;
+}
+
 function peakRssKb(pid) {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
   return Number(/VmHWM:\s+(\d+)/.exec(status)[1]);
@@ -74,11 +93,17 @@ const types = ['icmp', 'udp', 'tcp'];
 await post({ targets: [topo.target_v4] });
 await post({ targets: [topo.target_v6] });
 const rssBefore = peakRssKb(server.pid);
+const cpuBefore = cpuMs(server.pid);
+const threadsBefore = threadCpuMs(server.pid);
 const started = Date.now();
 const results = await Promise.all(Array.from({ length: n }, (_, i) =>
   post({ targets: [i % 2 ? topo.target_v6 : topo.target_v4],
          options: { packet_type: types[i % 3] } })));
 const wall = Date.now() - started;
+const serverCpu = cpuMs(server.pid) - cpuBefore;
+const threadsAfter = threadCpuMs(server.pid);
+const perThread = Object.keys(threadsAfter)
+  .map((name) => `${name} ${threadsAfter[name] - (threadsBefore[name] ?? 0)} ms`).join(', ');
 const overheads = [];
 let bad = 0;
 for (const r of results) {
@@ -89,7 +114,9 @@ for (const r of results) {
 }
 overheads.sort((a, b) => a - b);
 const q = (p) => overheads[Math.min(overheads.length - 1, Math.floor(p * overheads.length))];
-console.log(`requests ${n} at once: ${n - bad} complete and correct, wall ${wall} ms`);
+console.log(`requests ${n} at once: ${n - bad} complete and correct, wall ${wall} ms, ` +
+            `server CPU ${serverCpu} ms (${(serverCpu * 1000 / n).toFixed(0)} us per request)`);
+console.log(`server CPU by thread: ${perThread}`);
 console.log(`response time beyond traceroute_time_ms: p50 ${q(0.5).toFixed(1)} ms, ` +
             `p99 ${q(0.99).toFixed(1)} ms, max ${overheads[overheads.length - 1].toFixed(1)} ms`);
 console.log(`server peak RSS: ${(rssBefore / 1024).toFixed(1)} MB before, ` +

@@ -6,6 +6,7 @@
 #include <cstdio>
 
 #include "dispatch/wire.h"
+#include "net/system.h"
 
 namespace colotrace::agent {
 
@@ -42,6 +43,7 @@ model::Status Agent::Start() {
       [this](std::string_view data, const std::string& reply) { OnJob(data, reply); });
   if (!s) return s;
   announcer_ = std::thread([this] {
+    net::NameThisThread("ct-announce");
     std::unique_lock lock(mu_);
     while (!stop_) {
       lock.unlock();

@@ -2,6 +2,7 @@
 
 #include "api/api_error.h"
 #include "api/beast_request.h"
+#include "net/system.h"
 
 #include <atomic>
 #include <boost/asio.hpp>
@@ -79,7 +80,13 @@ class ServerImpl final : public HttpServer {
 
   void Run() override {
     std::vector<std::thread> threads;
-    for (int i = 1; i < options_.threads; ++i) threads.emplace_back([this] { ioc_.run(); });
+    for (int i = 1; i < options_.threads; ++i) {
+      threads.emplace_back([this] {
+        colotrace::net::NameThisThread("ct-http");
+        ioc_.run();
+      });
+    }
+    colotrace::net::NameThisThread("ct-http");
     ioc_.run();
     for (auto& t : threads) t.join();
   }

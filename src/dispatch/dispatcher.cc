@@ -29,6 +29,7 @@ class Dispatcher::Timer {
  public:
   Timer()
       : thread_([this] {
+          net::NameThisThread("ct-timer");
           net::DropThreadCapabilitiesUnlessRoot();
           Loop();
         }) {}

@@ -4,6 +4,7 @@
 #include <set>
 
 #include "dispatch/wire.h"
+#include "net/system.h"
 
 namespace colotrace::dispatch {
 
@@ -47,7 +48,10 @@ model::Status NatsColoRegistry::Start() {
     OnAnnouncement(data);
   });
   if (!s) return s;
-  sweeper_ = std::thread([this] { Sweep(); });
+  sweeper_ = std::thread([this] {
+    net::NameThisThread("ct-sweep");
+    Sweep();
+  });
   return model::Status::Ok();
 }
 

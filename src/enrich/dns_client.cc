@@ -362,7 +362,10 @@ model::Result<std::unique_ptr<DnsClient>> DnsClient::Create(const DnsClientOptio
   std::promise<model::Status> ready;
   std::future<model::Status> started = ready.get_future();
   Impl* raw = impl.get();
-  impl->thread = std::thread([raw, &ready] { raw->Loop(&ready); });
+  impl->thread = std::thread([raw, &ready] {
+    net::NameThisThread("ct-dns");
+    raw->Loop(&ready);
+  });
   model::Status status = started.get();
   if (!status) {
     impl->thread.join();

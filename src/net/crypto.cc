@@ -12,10 +12,11 @@ namespace colotrace::net {
 
 namespace {
 
-#define COLOTRACE_CRYPTO_FUNCTIONS(X)                                                     \
-  X(EVP_Digest)                                                                           \
-  X(EVP_sha256)                                                                           \
-  X(HMAC) X(EVP_PKEY_new_raw_private_key) X(EVP_PKEY_get_raw_public_key) X(EVP_PKEY_free) \
+#define COLOTRACE_CRYPTO_FUNCTIONS(X)                                             \
+  X(EVP_Digest)                                                                   \
+  X(EVP_sha256)                                                                   \
+  X(HMAC)                                                                         \
+  X(EVP_PKEY_new_raw_private_key) X(EVP_PKEY_get_raw_public_key) X(EVP_PKEY_free) \
       X(EVP_MD_CTX_new) X(EVP_MD_CTX_free) X(EVP_DigestSignInit) X(EVP_DigestSign)
 
 struct Crypto {

@@ -17,6 +17,10 @@ namespace colotrace::net {
 
 using model::Status;
 
+void NameThisThread(const char* name) {
+  prctl(PR_SET_NAME, name, 0, 0, 0);
+}
+
 Status EnterNetns(const std::string& name) {
   if (name.empty() || name.find('/') != std::string::npos || name == "." || name == "..") {
     return Status::Error("invalid network namespace name '" + name + "'");

@@ -16,6 +16,10 @@ model::Status EnterNetns(const std::string& name);
 // for it. The caller's own thread stays where it is.
 model::Status RunInNetns(const std::string& name, const std::function<void()>& fn);
 
+// Names the calling thread (at most 15 characters), as `top -H` and /proc/PID/task/TID/comm
+// show it: colotrace's threads are "ct-engine", "ct-http", "ct-dns", "ct-timer", ...
+void NameThisThread(const char* name);
+
 // Clears every capability of the calling thread (effective, permitted, inheritable, ambient).
 model::Status DropThreadCapabilities();
 

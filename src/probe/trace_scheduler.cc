@@ -163,8 +163,11 @@ int64_t TraceScheduler::NextSendNs() const {
   if (send_heap_.empty()) return INT64_MAX;
   int64_t token_ready = 0;
   if (tokens_ < 1) {
-    token_ready = last_refill_ns_ +
-                  static_cast<int64_t>((1 - tokens_) * 1e9 / options_.max_packets_per_second) + 1;
+    // Out of budget: wait until kTokenWaitNs worth of tokens have come (at least one), so that
+    // the thread wakes a few thousand times a second rather than once per probe.
+    double rate = options_.max_packets_per_second;
+    double want = std::min(Burst(), std::max(1.0, rate * static_cast<double>(kTokenWaitNs) / 1e9));
+    token_ready = last_refill_ns_ + static_cast<int64_t>((want - tokens_) * 1e9 / rate) + 1;
   }
   return std::max(send_heap_.top().time_ns, token_ready);
 }
@@ -179,9 +182,11 @@ SchedulerCounters TraceScheduler::counters() const {
                            traces_done_.load(std::memory_order_relaxed)};
 }
 
-void TraceScheduler::SendDue(int64_t now_ns) {
+void TraceScheduler::SendDue(int64_t now_ns, int max_sends) {
   Refill(now_ns);
-  while (!send_heap_.empty() && send_heap_.top().time_ns <= now_ns && tokens_ >= 1) {
+  for (int turns = 0; turns < max_sends && !send_heap_.empty() &&
+                      send_heap_.top().time_ns <= now_ns && tokens_ >= 1;
+       ++turns) {
     HeapEntry e = send_heap_.top();
     send_heap_.pop();
     Trace* t = Lookup(e.slot, e.generation);

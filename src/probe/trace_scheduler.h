@@ -9,6 +9,7 @@
 #pragma once
 
 #include <atomic>
+#include <climits>
 #include <cstdint>
 #include <memory>
 #include <queue>
@@ -38,6 +39,9 @@ struct SchedulerOptions {
 // A probe unanswered this long after wait_time is lost; the grace lets a reply the kernel
 // stamped in time, but which was not read yet, still count (callers drain before expiring).
 inline constexpr int64_t kExpiryGraceNs = 500'000;
+// When the send budget is spent, sending resumes once this much of it has come back (or the
+// burst is full), not token by token: fewer, larger wake-ups at high rates.
+inline constexpr int64_t kTokenWaitNs = 250'000;
 // How long the TTL at which a target answered is remembered, and for how many targets.
 inline constexpr int64_t kDistanceMemoryNs = 600LL * 1'000'000'000;
 inline constexpr size_t kDistanceMemoryMax = 65536;
@@ -62,8 +66,10 @@ class TraceScheduler {
   // packet type or family this ProbeIo cannot send, or no route: kCannotProbe.
   void Begin(TraceRequest request, TraceCallback done, int64_t queued_ns, int64_t now_ns);
 
-  // Sends the probes that are due by `now_ns`, within the token bucket.
-  void SendDue(int64_t now_ns);
+  // Sends the probes that are due by `now_ns`, within the token bucket, at most `max_sends` of
+  // them (the caller reads replies in between, so that a long burst of sends cannot let them
+  // overflow a socket's buffer; NextSendNs() is then still due).
+  void SendDue(int64_t now_ns, int max_sends = INT32_MAX);
   // A reply read from the network. `now_ns` bounds its round-trip time (the monotonic time
   // since the probe left), so that a step of the realtime clock cannot produce nonsense.
   void OnReply(const Reply& reply, int64_t now_ns);
