@@ -20,7 +20,7 @@ build=${FUZZ_BUILD_DIR:-$root/build-fuzz}
 artifacts=${FUZZ_ARTIFACTS:-$build/artifacts}
 targets=${FUZZ_TARGETS:-"icmp_message probe_codec_tcp probe_codec_gre request_parser handler wire dns_message"}
 
-CC=clang-14 CXX=clang++-14 cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+CC=clang-14 CXX=clang++-14 cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCOLOTRACE_WERROR=ON \
   -DCOLOTRACE_FUZZ=ON -DCOLOTRACE_TESTS=OFF -DCOLOTRACE_BENCH=OFF >/dev/null
 cmake --build "$build" -j2 --target colotrace_fuzzers
 

@@ -1,4 +1,4 @@
-// The errors of the HTTP API (../shared/docs/contract.md, "Errors"): one value type, the codes as
+// The errors of the HTTP API (docs/api.md, "Errors"): one value type, the codes as
 // named constants, and the HTTP status each code is answered with. Pure; header only.
 #pragma once
 

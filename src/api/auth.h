@@ -1,4 +1,4 @@
-// Who may call the API, and on which accounts (../shared/docs/contract.md, "Authentication").
+// Who may call the API, and on which accounts (docs/api.md, "Authentication").
 // Credentials are API tokens (`Authorization: Bearer <token>`) and email + key pairs
 // (`X-Auth-Email` + `X-Auth-Key`), each bound to a set of account ids. Secrets are never
 // stored: only their SHA-256, compared in constant time.

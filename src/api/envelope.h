@@ -1,5 +1,5 @@
-// The response envelope every answer of the API is wrapped in (../shared/docs/contract.md,
-// "Response" and "Errors"). Pure; compact JSON text.
+// The response envelope every answer of the API is wrapped in (docs/api.md,
+// "Result" and "Errors"). Pure; compact JSON text.
 #pragma once
 
 #include <string>

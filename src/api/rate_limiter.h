@@ -1,5 +1,5 @@
-// Per-key request and probe budgets over fixed windows (../shared/docs/contract.md, "Rate
-// limits"), with the values of the Ratelimit / Ratelimit-Policy headers
+// Per-key request and probe budgets over fixed windows (docs/api.md, "Limits"),
+// with the values of the Ratelimit / Ratelimit-Policy headers
 // (draft-ietf-httpapi-ratelimit-headers). A key is whatever the caller limits by: a credential's
 // principal id, a client address.
 //

@@ -1,5 +1,5 @@
 // Validation of the body of POST /accounts/{account_id}/diagnostics/traceroute into a typed
-// request (../shared/docs/contract.md, "Request"). Pure: no I/O, thread-safe (no shared state).
+// request (docs/api.md, "Request"). Pure: no I/O, thread-safe (no shared state).
 #pragma once
 
 #include <cstddef>

@@ -1,5 +1,5 @@
 // A colo: a vantage point that runs traceroutes. Implementations: LocalColoRunner (this
-// process's probe engine); remote colos over NATS come later.
+// process's probe engine, local_colo.h) and NatsColoRunner (an agent's, over NATS, nats_colos.h).
 #pragma once
 
 #include <functional>
