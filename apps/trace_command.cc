@@ -97,7 +97,7 @@ int RunTrace(TraceFlags& flags) {
 
   std::vector<std::promise<ColoResult>> promises(addresses.size());
   for (size_t i = 0; i < addresses.size(); ++i) {
-    runner.Trace(addresses[i].ToString(), flags.options,
+    runner.Trace(addresses[i].ToString(), flags.options, nullptr,
                  [&promises, i](ColoResult r) { promises[i].set_value(std::move(r)); });
   }
   std::vector<TargetResult> results;

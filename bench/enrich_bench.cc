@@ -89,7 +89,7 @@ Overheads RunTraces(colotrace::dispatch::LocalColoRunner& runner, const std::str
   for (int i = 0; i < traces + warmup; ++i) {
     std::promise<colotrace::model::ColoResult> done;
     auto start = Clock::now();
-    runner.Trace(target, options,
+    runner.Trace(target, options, nullptr,
                  [&done](colotrace::model::ColoResult r) { done.set_value(std::move(r)); });
     auto r = done.get_future().get();
     double wall_ms = std::chrono::duration<double, std::milli>(Clock::now() - start).count();

@@ -54,7 +54,7 @@ constexpr int kMaxRequestsPerInput = 8;
 // with "refused".
 class FakeColo : public dispatch::ColoRunner {
  public:
-  void Trace(const std::string& target, const model::TraceOptions& options,
+  void Trace(const std::string& target, const model::TraceOptions& options, HopCallback,
              Callback done) override {
     model::ColoResult r;
     if (target.rfind("refused", 0) == 0) {

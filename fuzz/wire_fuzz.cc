@@ -1,8 +1,8 @@
 // Fuzzes the NATS wire messages an API server or agent receives from the bus
 // (dispatch::DecodeAnnouncement, DecodeJob, DecodeReply, WireVersionOf): every input is tried as
 // each of the three messages. Whatever decodes must encode again into a message that decodes
-// to the same thing (Encode(Decode(Encode(x))) == Encode(x)), and only messages of our wire
-// version decode.
+// to the same thing (Encode(Decode(Encode(x))) == Encode(x)), and only messages of the wire
+// versions this build reads (1 and 2) decode; hop messages only in version 2.
 //
 // Input: the message payload.
 
@@ -60,17 +60,27 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     FUZZ_CHECK(again.ok());
     FUZZ_CHECK(dispatch::EncodeJob(*again) == encoded);
   }
-  if (auto reply = dispatch::DecodeReply(message)) {
+  if (auto reply = dispatch::DecodeReplyMessage(message)) {
     any = true;
-    std::string encoded = dispatch::EncodeReply(*reply);
-    auto again = dispatch::DecodeReply(encoded);
-    FUZZ_CHECK(again.ok());
-    // Times are written with 3 decimals in full ("%.3f"): from 1e15 ms on that is more digits
-    // than a double holds, and Boost.JSON reads such numbers back imprecisely.
-    if (fuzz::MaxMagnitude(*reply) < 1e15) {
-      FUZZ_CHECK(dispatch::EncodeReply(*again) == encoded);
+    FUZZ_CHECK(reply->hop.has_value() != reply->result.has_value());
+    if (reply->hop) {
+      FUZZ_CHECK(version == 2);
+      std::string encoded = dispatch::EncodeHop(*reply->hop);
+      auto again = dispatch::DecodeReplyMessage(encoded);
+      FUZZ_CHECK(again.ok() && again->hop.has_value());
+    } else {
+      std::string encoded = dispatch::EncodeReply(*reply->result);
+      auto again = dispatch::DecodeReply(encoded);
+      FUZZ_CHECK(again.ok());
+      // Times are written with 3 decimals in full ("%.3f"): from 1e15 ms on that is more
+      // digits than a double holds, and Boost.JSON reads such numbers back imprecisely.
+      if (fuzz::MaxMagnitude(*reply->result) < 1e15) {
+        FUZZ_CHECK(dispatch::EncodeReply(*again) == encoded);
+      }
     }
   }
-  if (any) FUZZ_CHECK(version == dispatch::kWireVersion);
+  if (any) {
+    FUZZ_CHECK(version >= dispatch::kOldestWireVersion && version <= dispatch::kWireVersion);
+  }
   return 0;
 }

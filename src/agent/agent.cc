@@ -74,16 +74,26 @@ void Agent::Announce() {
   a.version = options_.version;
   a.capacity = options_.capacity;
   a.available = options_.available;
+  a.progress = true;
   bus_->Publish(dispatch::kAnnounceSubject, dispatch::EncodeAnnouncement(a));
 }
 
 void Agent::OnJob(std::string_view data, const std::string& reply) {
   if (reply.empty()) return;  // nobody to answer
-  auto answer = [this, reply](model::ColoResult r) {
-    r.colo = {options_.colo, options_.city};
-    bus_->Publish(reply, dispatch::EncodeReply(r));
-  };
   auto job = dispatch::DecodeJob(data);
+  int version = job ? job->version : dispatch::kOldestWireVersion;
+  if (!job) {
+    // Answered in the version the message claims when this build speaks it, so that a server
+    // of that version can read why (Code 4).
+    if (auto v = dispatch::WireVersionOf(data);
+        v && *v >= dispatch::kOldestWireVersion && *v <= dispatch::kWireVersion) {
+      version = static_cast<int>(*v);
+    }
+  }
+  auto answer = [this, reply, version](model::ColoResult r) {
+    r.colo = {options_.colo, options_.city};
+    bus_->Publish(reply, dispatch::EncodeReply(r, version));
+  };
   if (!job) {
     std::fprintf(stderr, "colotrace agent: refused a job: %s\n", job.error().c_str());
     model::ColoResult failed;
@@ -105,7 +115,11 @@ void Agent::OnJob(std::string_view data, const std::string& reply) {
     answer(busy);
     return;
   }
-  runner_.Trace(job->target, job->options, [this, answer](model::ColoResult r) {
+  dispatch::ColoRunner::HopCallback on_hop;
+  if (job->progress) {
+    on_hop = [this, reply](model::Hop hop) { bus_->Publish(reply, dispatch::EncodeHop(hop)); };
+  }
+  runner_.Trace(job->target, job->options, std::move(on_hop), [this, answer](model::ColoResult r) {
     in_flight_.fetch_sub(1);
     answer(std::move(r));
   });

@@ -179,7 +179,7 @@ Dispatcher::Selection Dispatcher::Select(const std::vector<std::string>& names) 
 namespace {
 
 // Collects one request's results; the first answer for each slot wins (a colo's result, or
-// the deadline's Code 3).
+// the deadline's Code 3). Observer calls happen under the lock: serialised and in order.
 struct Gather {
   std::mutex mu;
   std::vector<TargetResult> results;
@@ -187,6 +187,13 @@ struct Gather {
   size_t remaining = 0;
   Clock::time_point start;
   Dispatcher::Done done;
+  Dispatcher::Observer observer;
+
+  void Hop(size_t t, size_t c, const model::Hop& hop) {
+    std::lock_guard lock(mu);
+    if (!done || filled[t][c] || !observer.on_hop) return;
+    observer.on_hop(t, c, hop);
+  }
 
   // Returns the callback to run (outside the lock) when this completed the request.
   Dispatcher::Done Fill(size_t t, size_t c, ColoResult r) {
@@ -197,6 +204,7 @@ struct Gather {
     r.colo = slot.colo;
     if (r.target_summary.name.empty()) r.target_summary.name = results[t].target;
     slot = std::move(r);
+    if (observer.on_colo) observer.on_colo(t, c, slot);
     if (--remaining > 0) return nullptr;
     return std::exchange(done, nullptr);
   }
@@ -206,10 +214,11 @@ struct Gather {
 
 void Dispatcher::Run(const std::vector<std::string>& targets, const std::vector<ColoInfo>& colos,
                      const model::TraceOptions& options, std::chrono::milliseconds deadline,
-                     Done done) {
+                     Done done, Observer observer) {
   auto gather = std::make_shared<Gather>();
   gather->start = Clock::now();
   gather->done = std::move(done);
+  gather->observer = std::move(observer);
   gather->remaining = targets.size() * colos.size();
   for (const auto& target : targets) {
     TargetResult tr;
@@ -262,7 +271,11 @@ void Dispatcher::Run(const std::vector<std::string>& targets, const std::vector<
         fill(std::move(gone));
         continue;
       }
-      runners[c]->Trace(targets[t], options, fill);
+      ColoRunner::HopCallback on_hop;
+      if (gather->observer.on_hop) {
+        on_hop = [gather, t, c](model::Hop hop) { gather->Hop(t, c, hop); };
+      }
+      runners[c]->Trace(targets[t], options, std::move(on_hop), fill);
     }
   }
 }

@@ -55,12 +55,21 @@ class Dispatcher {
   Selection Select(const std::vector<std::string>& names) const;
 
   using Done = std::function<void(std::vector<model::TargetResult>)>;
+  // Progress of a Run, per slot (target index t, colo index c). Calls are serialised (one at a
+  // time, from any thread) and made in the order the events happened: a slot's hops in TTL
+  // order, then its result once (a colo's, or the deadline's Code 3); no hop of a slot after
+  // its result; every call before `done`'s. Either member may be empty. Must not block.
+  struct Observer {
+    std::function<void(size_t t, size_t c, const model::Hop& hop)> on_hop;
+    std::function<void(size_t t, size_t c, const model::ColoResult& result)> on_colo;
+  };
   // Traces every target from every colo in `colos`, all in parallel. `done` is called once with
   // one TargetResult per target in request order, each with one ColoResult per colo in
   // `colos` order. A colo that has not answered within `deadline` gets Code 3 (its late answer
   // is dropped); a colo that disappeared gets Code 4.
   void Run(const std::vector<std::string>& targets, const std::vector<ColoInfo>& colos,
-           const model::TraceOptions& options, std::chrono::milliseconds deadline, Done done);
+           const model::TraceOptions& options, std::chrono::milliseconds deadline, Done done,
+           Observer observer = {});
 
  private:
   struct Entry {

@@ -2,6 +2,8 @@
 
 #include <utility>
 
+#include "dispatch/in_order.h"
+
 namespace colotrace::dispatch {
 
 using model::ColoError;
@@ -25,30 +27,34 @@ LocalColoRunner::LocalColoRunner(probe::Engine& engine, LocalColoOptions options
 LocalColoRunner::~LocalColoRunner() = default;
 
 void LocalColoRunner::Trace(const std::string& target, const model::TraceOptions& options,
-                            Callback done) {
+                            HopCallback on_hop, Callback done) {
   auto literal = IpAddress::Parse(target);
   if (literal || !options_.resolver) {
     if (!literal) {
       done(Failed(ColoError::kTargetRefused, target));
       return;
     }
-    Probe(*literal, options, std::move(done));
+    Probe(*literal, options, std::move(on_hop), std::move(done));
     return;
   }
-  auto shared_done = std::make_shared<Callback>(std::move(done));
+  struct Callbacks {
+    HopCallback on_hop;
+    Callback done;
+  };
+  auto callbacks = std::make_shared<Callbacks>(Callbacks{std::move(on_hop), std::move(done)});
   options_.resolver->Resolve(
       target, options.ip_version,
-      [this, target, options, shared_done](model::Result<enrich::Resolution> resolved) {
+      [this, target, options, callbacks](model::Result<enrich::Resolution> resolved) {
         if (!resolved) {
-          (*shared_done)(Failed(ColoError::kTargetRefused, target));
+          callbacks->done(Failed(ColoError::kTargetRefused, target));
           return;
         }
-        Probe(resolved->address, options, std::move(*shared_done));
+        Probe(resolved->address, options, std::move(callbacks->on_hop), std::move(callbacks->done));
       });
 }
 
 void LocalColoRunner::Probe(const IpAddress& address, const model::TraceOptions& options,
-                            Callback done) {
+                            HopCallback on_hop, Callback done) {
   if (options_.policy && !options_.policy->IsAllowed(address)) {
     ColoResult r = Failed(ColoError::kTargetRefused, address.ToString());
     r.target_summary.ip = address.ToString();
@@ -58,13 +64,29 @@ void LocalColoRunner::Probe(const IpAddress& address, const model::TraceOptions&
   probe::TraceRequest request{address, options, nullptr, nullptr};
   auto enricher = options_.enricher;
   if (!enricher || !enricher->active()) {
+    // Hops and the result come from the engine thread, in order, as they are.
+    if (on_hop) request.on_hop = [on_hop](const model::Hop& hop) { on_hop(hop); };
     engine_.Start(request, std::move(done));
     return;
   }
   // Lookups start as soon as an address answers; Enrich then finds them cached or running.
   request.on_new_address = [enricher](const IpAddress& from) { enricher->Prefetch(from); };
-  engine_.Start(request, [enricher, done = std::move(done)](model::ColoResult r) mutable {
-    enricher->Enrich(std::move(r), std::move(done));
+  // Hops and the result are enriched each at their own pace and delivered in engine order.
+  bool progress = static_cast<bool>(on_hop);
+  auto in_order = std::make_shared<InOrder>(std::move(on_hop), std::move(done));
+  if (progress) {
+    request.on_hop = [enricher, in_order](const model::Hop& hop) {
+      uint64_t position = in_order->Reserve();
+      enricher->EnrichHop(hop, [in_order, position](model::Hop named) {
+        in_order->Hop(position, std::move(named));
+      });
+    };
+  }
+  engine_.Start(request, [enricher, in_order](model::ColoResult r) {
+    uint64_t position = in_order->Reserve();
+    enricher->Enrich(std::move(r), [in_order, position](model::ColoResult named) {
+      in_order->Done(position, std::move(named));
+    });
   });
 }
 

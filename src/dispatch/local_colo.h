@@ -32,10 +32,12 @@ class LocalColoRunner final : public ColoRunner {
   // `engine` must outlive this runner.
   LocalColoRunner(probe::Engine& engine, LocalColoOptions options);
   ~LocalColoRunner() override;
-  void Trace(const std::string& target, const model::TraceOptions& options, Callback done) override;
+  void Trace(const std::string& target, const model::TraceOptions& options, HopCallback on_hop,
+             Callback done) override;
 
  private:
-  void Probe(const net::IpAddress& address, const model::TraceOptions& options, Callback done);
+  void Probe(const net::IpAddress& address, const model::TraceOptions& options, HopCallback on_hop,
+             Callback done);
   probe::Engine& engine_;
   LocalColoOptions options_;
 };

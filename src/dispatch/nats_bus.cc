@@ -198,6 +198,14 @@ class NatsBusImpl final : public NatsBus {
 
   void Request(const std::string& subject, std::string_view data,
                std::chrono::milliseconds forget_after, ReplyHandler done) override {
+    RequestStream(subject, data, forget_after, [done = std::move(done)](std::string_view reply) {
+      done(reply);
+      return false;
+    });
+  }
+
+  void RequestStream(const std::string& subject, std::string_view data,
+                     std::chrono::milliseconds forget_after, StreamHandler on_message) override {
     std::string reply;
     {
       std::lock_guard lock(mu_);
@@ -208,7 +216,8 @@ class NatsBusImpl final : public NatsBus {
       }
       uint64_t id = ++next_id_;
       reply = inbox_ + "." + std::to_string(id);
-      pending_[reply] = Pending{std::move(done), now + forget_after};
+      pending_[reply] =
+          Pending{std::make_shared<StreamHandler>(std::move(on_message)), now + forget_after};
     }
     // A failed publish (disconnected, buffer full) is an unanswered request: the caller's
     // deadline reports it.
@@ -236,7 +245,7 @@ class NatsBusImpl final : public NatsBus {
     bool is_inbox;
   };
   struct Pending {
-    ReplyHandler done;
+    std::shared_ptr<StreamHandler> on_message;  // shared: runs outside the lock
     Clock::time_point expires;
   };
 
@@ -261,16 +270,19 @@ class NatsBusImpl final : public NatsBus {
     c->bus->handlers_running_.fetch_sub(1);
   }
 
+  // nats.c delivers one subscription's messages one at a time, in order, so a stream's
+  // messages reach its handler in the order they were published.
   void OnReply(const std::string& subject, std::string_view data) {
-    ReplyHandler done;
+    std::shared_ptr<StreamHandler> handler;
     {
       std::lock_guard lock(mu_);
       auto it = pending_.find(subject);
-      if (it == pending_.end()) return;  // late, or a second reply
-      done = std::move(it->second.done);
-      pending_.erase(it);
+      if (it == pending_.end()) return;  // late, or after the last message
+      handler = it->second.on_message;
     }
-    done(data);
+    if ((*handler)(data)) return;
+    std::lock_guard lock(mu_);
+    pending_.erase(subject);
   }
 
   const NatsLibrary* lib_;

@@ -57,6 +57,11 @@ class NatsBus {
   // that no one listens on the subject.
   virtual void Request(const std::string& subject, std::string_view data,
                        std::chrono::milliseconds forget_after, ReplyHandler done) = 0;
+  // A request answered by several messages: `on_message` gets each, in the order they were
+  // published, until it returns false (the last one) or `forget_after` passes.
+  using StreamHandler = std::function<bool(std::string_view data)>;
+  virtual void RequestStream(const std::string& subject, std::string_view data,
+                             std::chrono::milliseconds forget_after, StreamHandler on_message) = 0;
   virtual bool connected() const = 0;
   // Stops every subscription and waits until no handler runs; afterwards none is called. Call
   // before destroying what the handlers use; never from a handler. Idempotent; the destructor

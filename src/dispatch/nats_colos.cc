@@ -11,23 +11,31 @@ namespace colotrace::dispatch {
 using Clock = std::chrono::steady_clock;
 
 NatsColoRunner::NatsColoRunner(NatsBus& bus, std::string colo,
-                               std::chrono::milliseconds forget_after)
-    : bus_(bus), colo_(std::move(colo)), forget_after_(forget_after) {}
+                               std::chrono::milliseconds forget_after, bool progress)
+    : bus_(bus), colo_(std::move(colo)), forget_after_(forget_after), progress_(progress) {}
 
 void NatsColoRunner::Trace(const std::string& target, const model::TraceOptions& options,
-                           Callback done) {
-  bus_.Request(TraceSubject(colo_), EncodeJob(Job{target, options}), forget_after_,
-               [done = std::move(done)](std::string_view data) {
-                 if (data.empty()) return;  // no agent listens: the deadline says Code 3
-                 auto result = DecodeReply(data);
-                 if (!result) {
-                   model::ColoResult failed;
-                   failed.error = model::ColoError::kInternal;
-                   done(failed);
-                   return;
-                 }
-                 done(std::move(*result));
-               });
+                           HopCallback on_hop, Callback done) {
+  Job job{target, options, progress_ ? kWireVersion : kOldestWireVersion,
+          progress_ && static_cast<bool>(on_hop)};
+  bus_.RequestStream(TraceSubject(colo_), EncodeJob(job), forget_after_,
+                     [on_hop = std::move(on_hop), done = std::move(done)](std::string_view data) {
+                       if (data.empty())
+                         return false;  // no agent listens: the deadline says Code 3
+                       auto message = DecodeReplyMessage(data);
+                       if (message && message->hop) {
+                         if (on_hop) on_hop(std::move(*message->hop));
+                         return true;  // the result follows
+                       }
+                       if (!message) {
+                         model::ColoResult failed;
+                         failed.error = model::ColoError::kInternal;
+                         done(failed);
+                         return false;
+                       }
+                       done(std::move(*message->result));
+                       return false;
+                     });
 }
 
 NatsColoRegistry::NatsColoRegistry(NatsBus& bus, Dispatcher& dispatcher,
@@ -66,21 +74,29 @@ void NatsColoRegistry::OnAnnouncement(std::string_view data) {
     }
     return;
   }
-  bool is_new_colo = false;
+  bool remake = false;
+  bool progress = false;
   {
     std::lock_guard lock(mu_);
-    is_new_colo = true;
-    for (const auto& [id, agent] : agents_) {
-      if (agent.colo == a->colo) is_new_colo = false;
-    }
-    agents_[a->agent] = Agent{a->colo, Clock::now()};
+    agents_[a->agent] = Agent{a->colo, a->progress, Clock::now()};
+    progress = ColoProgress(a->colo);
+    auto made = colo_progress_.find(a->colo);
+    remake = made == colo_progress_.end() || made->second != progress;
+    colo_progress_[a->colo] = progress;
   }
   ColoInfo info{a->colo, a->city, a->available};
-  if (is_new_colo || !dispatcher_.Has(info)) {
-    dispatcher_.AddColo(
-        info, std::make_shared<NatsColoRunner>(bus_, a->colo, std::chrono::milliseconds(60'000)));
+  if (remake || !dispatcher_.Has(info)) {
+    dispatcher_.AddColo(info, std::make_shared<NatsColoRunner>(
+                                  bus_, a->colo, std::chrono::milliseconds(60'000), progress));
   }
   dispatcher_.Seen(a->colo, a->agent);
+}
+
+bool NatsColoRegistry::ColoProgress(const std::string& colo) const {
+  for (const auto& [id, agent] : agents_) {
+    if (agent.colo == colo && !agent.progress) return false;
+  }
+  return true;
 }
 
 void NatsColoRegistry::Sweep() {
@@ -100,7 +116,10 @@ void NatsColoRegistry::Sweep() {
       }
     }
     for (const auto& colo : dead) {
-      if (!alive.count(colo)) dispatcher_.RemoveColo(colo);
+      if (!alive.count(colo)) {
+        dispatcher_.RemoveColo(colo);
+        colo_progress_.erase(colo);
+      }
     }
   }
 }

@@ -20,14 +20,18 @@ namespace colotrace::dispatch {
 class NatsColoRunner final : public ColoRunner {
  public:
   // `bus` must outlive the runner. Jobs unanswered after `forget_after` are forgotten (the
-  // dispatcher's deadline gives them Code 3).
-  NatsColoRunner(NatsBus& bus, std::string colo, std::chrono::milliseconds forget_after);
-  void Trace(const std::string& target, const model::TraceOptions& options, Callback done) override;
+  // dispatcher's deadline gives them Code 3). `progress`: every agent of the colo takes jobs of
+  // wire version 2 and reports hops; otherwise jobs are version 1 and on_hop is never called.
+  NatsColoRunner(NatsBus& bus, std::string colo, std::chrono::milliseconds forget_after,
+                 bool progress);
+  void Trace(const std::string& target, const model::TraceOptions& options, HopCallback on_hop,
+             Callback done) override;
 
  private:
   NatsBus& bus_;
   std::string colo_;
   std::chrono::milliseconds forget_after_;
+  bool progress_;
 };
 
 // Keeps the dispatcher's remote colos in step with the agents' announcements: a colo appears
@@ -51,8 +55,12 @@ class NatsColoRegistry {
   std::mutex mu_;
   struct Agent {
     std::string colo;
+    bool progress = false;
     std::chrono::steady_clock::time_point last_seen;
   };
+  // Whether every live agent of `colo` reports progress (mu_ held).
+  bool ColoProgress(const std::string& colo) const;
+  std::map<std::string, bool> colo_progress_;   // as the colo's runner was made
   std::map<std::string, Agent> agents_;         // by agent id
   std::map<std::string, bool> refused_agents_;  // logged once
   bool stop_ = false;

@@ -25,13 +25,14 @@ std::string QueueGroup(std::string_view colo) {
 std::string EncodeAnnouncement(const Announcement& a) {
   model::JsonWriter w;
   w.BeginObject();
-  w.Key("v").Int(kWireVersion);
+  w.Key("v").Int(kOldestWireVersion);  // readable by servers of every version
   w.Key("colo").String(a.colo);
   w.Key("city").String(a.city);
   w.Key("agent").String(a.agent);
   w.Key("version").String(a.version);
   w.Key("capacity").Int(a.capacity);
   w.Key("available").Bool(a.available);
+  w.Key("progress").Bool(a.progress);
   w.EndObject();
   return w.Take();
 }
@@ -39,8 +40,9 @@ std::string EncodeAnnouncement(const Announcement& a) {
 std::string EncodeJob(const Job& job) {
   model::JsonWriter w;
   w.BeginObject();
-  w.Key("v").Int(kWireVersion);
+  w.Key("v").Int(job.version);
   w.Key("target").String(job.target);
+  if (job.version >= 2) w.Key("progress").Bool(job.progress);
   w.Key("options").BeginObject();
   w.Key("max_ttl").Int(job.options.max_ttl);
   w.Key("packet_type").String(model::PacketTypeName(job.options.packet_type));
@@ -53,20 +55,30 @@ std::string EncodeJob(const Job& job) {
   return w.Take();
 }
 
-std::string EncodeReply(const model::ColoResult& result) {
+std::string EncodeReply(const model::ColoResult& result, int version) {
   model::JsonWriter w;
   w.BeginObject();
-  w.Key("v").Int(kWireVersion);
+  w.Key("v").Int(version);
   w.Key("result");
   model::WriteColoResult(w, result);
   w.EndObject();
   return w.Take();
 }
 
+std::string EncodeHop(const model::Hop& hop) {
+  model::JsonWriter w;
+  w.BeginObject();
+  w.Key("v").Int(2);
+  w.Key("hop");
+  model::WriteHop(w, hop);
+  w.EndObject();
+  return w.Take();
+}
+
 namespace {
 
-// Parses `data` as a JSON object of our wire version.
-Result<json::object> Envelope(std::string_view data) {
+// Parses `data` as a JSON object of a wire version this build reads; *version gets it.
+Result<json::object> Envelope(std::string_view data, int* version_out = nullptr) {
   json::error_code ec;
   json::parse_options opts;
   opts.max_depth = 16;
@@ -76,10 +88,13 @@ Result<json::object> Envelope(std::string_view data) {
   if (version == nullptr || !version->is_int64()) {
     return Result<json::object>::Error("no wire version");
   }
-  if (version->as_int64() != kWireVersion) {
-    return Result<json::object>::Error("wire version " + std::to_string(version->as_int64()) +
-                                       ", this is " + std::to_string(kWireVersion));
+  int64_t v_number = version->as_int64();
+  if (v_number < kOldestWireVersion || v_number > kWireVersion) {
+    return Result<json::object>::Error("wire version " + std::to_string(v_number) +
+                                       ", this reads " + std::to_string(kOldestWireVersion) +
+                                       " to " + std::to_string(kWireVersion));
   }
+  if (version_out != nullptr) *version_out = static_cast<int>(v_number);
   return std::move(v.as_object());
 }
 
@@ -91,21 +106,6 @@ std::string Str(const json::object& o, const char* key) {
 int64_t Int(const json::object& o, const char* key, int64_t fallback = 0) {
   const json::value* v = o.if_contains(key);
   return v != nullptr && v->is_int64() ? v->as_int64() : fallback;
-}
-
-double Num(const json::object& o, const char* key) {
-  const json::value* v = o.if_contains(key);
-  return v != nullptr && v->is_number() ? v->to_number<double>() : 0.0;
-}
-
-model::RttStats Stats(const json::object& o, const char* suffix) {
-  model::RttStats s;
-  s.count = static_cast<int>(Int(o, "packet_count"));
-  s.min_ms = Num(o, ("min_" + std::string(suffix)).c_str());
-  s.mean_ms = Num(o, ("mean_" + std::string(suffix)).c_str());
-  s.max_ms = Num(o, ("max_" + std::string(suffix)).c_str());
-  s.std_dev_ms = Num(o, ("std_dev_" + std::string(suffix)).c_str());
-  return s;
 }
 
 }  // namespace
@@ -130,6 +130,8 @@ Result<Announcement> DecodeAnnouncement(std::string_view data) {
   a.capacity = static_cast<int>(Int(*o, "capacity"));
   const json::value* available = o->if_contains("available");
   a.available = available == nullptr || !available->is_bool() || available->as_bool();
+  const json::value* progress = o->if_contains("progress");
+  a.progress = progress != nullptr && progress->is_bool() && progress->as_bool();
   if (!model::IsValidColoName(a.colo) || a.agent.empty()) {
     return Result<Announcement>::Error("announcement without a valid colo name or agent");
   }
@@ -137,9 +139,13 @@ Result<Announcement> DecodeAnnouncement(std::string_view data) {
 }
 
 Result<Job> DecodeJob(std::string_view data) {
-  auto o = Envelope(data);
-  if (!o) return Result<Job>::Error(o.error());
   Job job;
+  auto o = Envelope(data, &job.version);
+  if (!o) return Result<Job>::Error(o.error());
+  if (job.version >= 2) {
+    const json::value* progress = o->if_contains("progress");
+    job.progress = progress != nullptr && progress->is_bool() && progress->as_bool();
+  }
   job.target = Str(*o, "target");
   const json::value* opts = o->if_contains("options");
   if (job.target.empty() || opts == nullptr || !opts->is_object()) {
@@ -171,59 +177,31 @@ Result<Job> DecodeJob(std::string_view data) {
   return job;
 }
 
-Result<model::ColoResult> DecodeReply(std::string_view data) {
-  auto o = Envelope(data);
-  if (!o) return Result<model::ColoResult>::Error(o.error());
+Result<ReplyMessage> DecodeReplyMessage(std::string_view data) {
+  int version = 0;
+  auto o = Envelope(data, &version);
+  if (!o) return Result<ReplyMessage>::Error(o.error());
+  ReplyMessage message;
+  if (const json::value* hop = o->if_contains("hop"); hop != nullptr && version >= 2) {
+    if (!hop->is_object()) return Result<ReplyMessage>::Error("a hop that is not an object");
+    auto parsed = model::ParseHopJson(json::serialize(*hop));
+    if (!parsed) return Result<ReplyMessage>::Error(parsed.error());
+    message.hop = std::move(*parsed);
+    return message;
+  }
   const json::value* rv = o->if_contains("result");
-  if (rv == nullptr || !rv->is_object()) return Result<model::ColoResult>::Error("no result");
-  const json::object& r = rv->as_object();
-  model::ColoResult out;
-  if (const json::value* colo = r.if_contains("colo"); colo != nullptr && colo->is_object()) {
-    out.colo.name = Str(colo->as_object(), "name");
-    out.colo.city = Str(colo->as_object(), "city");
-  }
-  std::string error = Str(r, "error");
-  for (int code = 1; code <= 4; ++code) {
-    auto e = static_cast<model::ColoError>(code);
-    if (error == model::ColoErrorText(e)) out.error = e;
-  }
-  if (const json::value* hops = r.if_contains("hops"); hops != nullptr && hops->is_array()) {
-    for (const auto& hv : hops->as_array()) {
-      if (!hv.is_object()) continue;
-      const json::object& h = hv.as_object();
-      model::Hop hop;
-      hop.packets_ttl = static_cast<int>(Int(h, "packets_ttl"));
-      hop.packets_sent = static_cast<int>(Int(h, "packets_sent"));
-      hop.packets_lost = static_cast<int>(Int(h, "packets_lost"));
-      if (const json::value* nodes = h.if_contains("nodes"); nodes && nodes->is_array()) {
-        for (const auto& nv : nodes->as_array()) {
-          if (!nv.is_object()) continue;
-          const json::object& n = nv.as_object();
-          model::Node node;
-          node.asn = Str(n, "asn");
-          node.ip = Str(n, "ip");
-          node.name = Str(n, "name");
-          if (const json::value* labels = n.if_contains("labels"); labels && labels->is_array()) {
-            for (const auto& l : labels->as_array()) {
-              if (l.is_string()) node.labels.emplace_back(l.as_string());
-            }
-          }
-          node.rtt = Stats(n, "rtt_ms");
-          hop.nodes.push_back(std::move(node));
-        }
-      }
-      out.hops.push_back(std::move(hop));
-    }
-  }
-  if (const json::value* ts = r.if_contains("target_summary"); ts && ts->is_object()) {
-    const json::object& t = ts->as_object();
-    out.target_summary.asn = Str(t, "asn");
-    out.target_summary.ip = Str(t, "ip");
-    out.target_summary.name = Str(t, "name");
-    out.target_summary.latency = Stats(t, "latency_ms");
-  }
-  out.traceroute_time_ms = Int(r, "traceroute_time_ms");
-  return out;
+  if (rv == nullptr || !rv->is_object()) return Result<ReplyMessage>::Error("no result");
+  auto parsed = model::ParseColoResultJson(json::serialize(*rv));
+  if (!parsed) return Result<ReplyMessage>::Error(parsed.error());
+  message.result = std::move(*parsed);
+  return message;
+}
+
+Result<model::ColoResult> DecodeReply(std::string_view data) {
+  auto message = DecodeReplyMessage(data);
+  if (!message) return Result<model::ColoResult>::Error(message.error());
+  if (!message->result) return Result<model::ColoResult>::Error("a hop where the result was due");
+  return std::move(*message->result);
 }
 
 }  // namespace colotrace::dispatch

@@ -1,5 +1,7 @@
 #include "model/result_json.h"
 
+#include <boost/json.hpp>
+
 namespace colotrace::model {
 
 namespace {
@@ -25,6 +27,8 @@ void WriteNode(JsonWriter& out, const Node& node) {
   out.EndObject();
 }
 
+}  // namespace
+
 void WriteHop(JsonWriter& out, const Hop& hop) {
   out.BeginObject();
   out.Key("packets_ttl").Int(hop.packets_ttl);
@@ -35,6 +39,8 @@ void WriteHop(JsonWriter& out, const Hop& hop) {
   out.EndArray();
   out.EndObject();
 }
+
+namespace {
 
 // The published example uses *_latency_ms; older SDK fixtures *_rtt_ms: both are written.
 void WriteSummary(JsonWriter& out, const TargetSummary& s) {
@@ -87,6 +93,140 @@ std::string ResultArrayJson(const std::vector<TargetResult>& targets) {
   for (const auto& t : targets) WriteTargetResult(out, t);
   out.EndArray();
   return out.Take();
+}
+
+namespace {
+
+namespace json = boost::json;
+
+std::string Str(const json::object& o, const char* key) {
+  const json::value* v = o.if_contains(key);
+  return v != nullptr && v->is_string() ? std::string(v->as_string()) : std::string();
+}
+
+int64_t Int(const json::object& o, const char* key) {
+  const json::value* v = o.if_contains(key);
+  if (v == nullptr) return 0;
+  if (v->is_int64()) return v->as_int64();
+  if (v->is_uint64()) return static_cast<int64_t>(v->as_uint64());
+  if (v->is_double()) return static_cast<int64_t>(v->as_double());
+  return 0;
+}
+
+double Num(const json::object& o, const std::string& key) {
+  const json::value* v = o.if_contains(key);
+  return v != nullptr && v->is_number() ? v->to_number<double>() : 0.0;
+}
+
+RttStats Stats(const json::object& o, const std::string& suffix) {
+  RttStats s;
+  s.count = static_cast<int>(Int(o, "packet_count"));
+  s.min_ms = Num(o, "min_" + suffix);
+  s.mean_ms = Num(o, "mean_" + suffix);
+  s.max_ms = Num(o, "max_" + suffix);
+  s.std_dev_ms = Num(o, "std_dev_" + suffix);
+  return s;
+}
+
+Hop ReadHop(const json::object& h) {
+  Hop hop;
+  hop.packets_ttl = static_cast<int>(Int(h, "packets_ttl"));
+  hop.packets_sent = static_cast<int>(Int(h, "packets_sent"));
+  hop.packets_lost = static_cast<int>(Int(h, "packets_lost"));
+  const json::value* nodes = h.if_contains("nodes");
+  if (nodes == nullptr || !nodes->is_array()) return hop;
+  for (const auto& nv : nodes->as_array()) {
+    if (!nv.is_object()) continue;
+    const json::object& n = nv.as_object();
+    Node node;
+    node.asn = Str(n, "asn");
+    node.ip = Str(n, "ip");
+    node.name = Str(n, "name");
+    if (const json::value* labels = n.if_contains("labels"); labels && labels->is_array()) {
+      for (const auto& l : labels->as_array()) {
+        if (l.is_string()) node.labels.emplace_back(l.as_string());
+      }
+    }
+    node.rtt = Stats(n, "rtt_ms");
+    hop.nodes.push_back(std::move(node));
+  }
+  return hop;
+}
+
+ColoResult ReadColoResult(const json::object& r) {
+  ColoResult out;
+  if (const json::value* colo = r.if_contains("colo"); colo != nullptr && colo->is_object()) {
+    out.colo.name = Str(colo->as_object(), "name");
+    out.colo.city = Str(colo->as_object(), "city");
+  }
+  std::string error = Str(r, "error");
+  if (!error.empty()) {
+    out.error = ColoError::kInternal;
+    for (int code = 1; code <= 4; ++code) {
+      auto e = static_cast<ColoError>(code);
+      if (error == ColoErrorText(e)) out.error = e;
+    }
+  }
+  if (const json::value* hops = r.if_contains("hops"); hops != nullptr && hops->is_array()) {
+    for (const auto& hv : hops->as_array()) {
+      if (hv.is_object()) out.hops.push_back(ReadHop(hv.as_object()));
+    }
+  }
+  if (const json::value* ts = r.if_contains("target_summary"); ts && ts->is_object()) {
+    const json::object& t = ts->as_object();
+    out.target_summary.asn = Str(t, "asn");
+    out.target_summary.ip = Str(t, "ip");
+    out.target_summary.name = Str(t, "name");
+    out.target_summary.latency = Stats(t, "latency_ms");
+  }
+  out.traceroute_time_ms = Int(r, "traceroute_time_ms");
+  return out;
+}
+
+json::value Parse(std::string_view text, bool* ok) {
+  json::error_code ec;
+  json::parse_options opts;
+  opts.max_depth = 32;
+  json::value v = json::parse(json::string_view(text.data(), text.size()), ec, {}, opts);
+  *ok = !ec;
+  return v;
+}
+
+}  // namespace
+
+Result<Hop> ParseHopJson(std::string_view text) {
+  bool ok = false;
+  json::value v = Parse(text, &ok);
+  if (!ok || !v.is_object()) return Result<Hop>::Error("a hop is not a JSON object");
+  return ReadHop(v.as_object());
+}
+
+Result<ColoResult> ParseColoResultJson(std::string_view text) {
+  bool ok = false;
+  json::value v = Parse(text, &ok);
+  if (!ok || !v.is_object()) return Result<ColoResult>::Error("a colo result is not a JSON object");
+  return ReadColoResult(v.as_object());
+}
+
+Result<std::vector<TargetResult>> ParseResultArrayJson(std::string_view text) {
+  using R = Result<std::vector<TargetResult>>;
+  bool ok = false;
+  json::value v = Parse(text, &ok);
+  if (!ok || !v.is_array()) return R::Error("a result is not a JSON array");
+  std::vector<TargetResult> out;
+  for (const auto& tv : v.as_array()) {
+    if (!tv.is_object()) return R::Error("a target's result is not a JSON object");
+    TargetResult t;
+    t.target = Str(tv.as_object(), "target");
+    if (const json::value* colos = tv.as_object().if_contains("colos");
+        colos && colos->is_array()) {
+      for (const auto& cv : colos->as_array()) {
+        if (cv.is_object()) t.colos.push_back(ReadColoResult(cv.as_object()));
+      }
+    }
+    out.push_back(std::move(t));
+  }
+  return out;
 }
 
 }  // namespace colotrace::model

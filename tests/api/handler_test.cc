@@ -12,7 +12,7 @@ namespace {
 class FakeColo : public dispatch::ColoRunner {
  public:
   explicit FakeColo(bool answers) : answers_(answers) {}
-  void Trace(const std::string& target, const model::TraceOptions& options,
+  void Trace(const std::string& target, const model::TraceOptions& options, HopCallback,
              Callback done) override {
     last_options = options;
     ++traces;

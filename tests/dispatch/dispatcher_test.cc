@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <future>
 #include <mutex>
 #include <thread>
@@ -20,13 +21,15 @@ class FakeColo : public ColoRunner {
   ~FakeColo() override {
     for (auto& t : threads_) t.join();
   }
-  void Trace(const std::string& target, const model::TraceOptions&, Callback done) override {
+  void Trace(const std::string& target, const model::TraceOptions&, HopCallback on_hop,
+             Callback done) override {
     if (delay_.count() < 0) {
-      parked_.push_back(std::move(done));  // answers only when Release() is called
+      // Answers only when Release() is called (a hop, then the result).
+      parked_.push_back({std::move(on_hop), std::move(done)});
       return;
     }
     std::lock_guard lock(mu_);
-    threads_.emplace_back([this, target, done = std::move(done)] {
+    threads_.emplace_back([this, target, on_hop = std::move(on_hop), done = std::move(done)] {
       std::this_thread::sleep_for(delay_);
       ColoResult r;
       model::Hop hop;
@@ -35,11 +38,15 @@ class FakeColo : public ColoRunner {
       node.ip = name_ + ":" + target;
       hop.nodes.push_back(node);
       r.hops.push_back(hop);
+      if (on_hop) on_hop(hop);
       done(r);
     });
   }
   void Release() {
-    for (auto& cb : parked_) cb(ColoResult{});
+    for (auto& [on_hop, done] : parked_) {
+      if (on_hop) on_hop(model::Hop{});
+      done(ColoResult{});
+    }
     parked_.clear();
   }
 
@@ -48,7 +55,7 @@ class FakeColo : public ColoRunner {
   std::chrono::milliseconds delay_;
   std::mutex mu_;
   std::vector<std::thread> threads_;
-  std::vector<Callback> parked_;
+  std::vector<std::pair<HopCallback, Callback>> parked_;
 };
 
 std::vector<std::string> Names(const Dispatcher::Selection& s) {
@@ -130,6 +137,46 @@ TEST(DispatcherTest, AColoPastTheDeadlineGetsCode3AndItsLateAnswerIsDropped) {
   EXPECT_EQ(results[0].colos[1].error, ColoError::kNone);
   silent->Release();  // the late answer: no second callback
   EXPECT_EQ(calls, 1);
+}
+
+TEST(DispatcherTest, TheObserverSeesEachSlotsHopsThenItsResultAndNothingLate) {
+  Dispatcher d;
+  auto silent = std::make_shared<FakeColo>("silent", std::chrono::milliseconds(-1));
+  auto fast = std::make_shared<FakeColo>("fast", std::chrono::milliseconds(0));
+  d.AddColo({"silent1", "", true}, silent);
+  d.AddColo({"fast1", "", true}, fast);
+  std::mutex mu;
+  std::vector<std::string> events;
+  Dispatcher::Observer observer;
+  observer.on_hop = [&](size_t t, size_t c, const model::Hop& hop) {
+    std::lock_guard lock(mu);
+    events.push_back("hop " + std::to_string(t) + "," + std::to_string(c) + " ttl " +
+                     std::to_string(hop.packets_ttl));
+  };
+  observer.on_colo = [&](size_t t, size_t c, const ColoResult& r) {
+    std::lock_guard lock(mu);
+    events.push_back("colo " + std::to_string(t) + "," + std::to_string(c) + " " + r.colo.name +
+                     " code " + std::to_string(static_cast<int>(r.error)));
+  };
+  std::promise<std::vector<model::TargetResult>> p;
+  d.Run(
+      {"t1", "t2"}, d.Select({}).colos, {}, std::chrono::milliseconds(100),
+      [&](std::vector<model::TargetResult> r) { p.set_value(std::move(r)); }, observer);
+  p.get_future().get();
+  silent->Release();  // late: neither its hop nor its result is observed
+  std::lock_guard lock(mu);
+  ASSERT_EQ(events.size(), 6u);
+  for (size_t t : {0u, 1u}) {
+    std::string slot = std::to_string(t) + ",1";
+    auto hop = std::find(events.begin(), events.end(), "hop " + slot + " ttl 1");
+    auto colo = std::find(events.begin(), events.end(), "colo " + slot + " fast1 code 0");
+    ASSERT_NE(hop, events.end());
+    ASSERT_NE(colo, events.end());
+    EXPECT_LT(hop, colo);  // the hop first
+    EXPECT_NE(
+        std::find(events.begin(), events.end(), "colo " + std::to_string(t) + ",0 silent1 code 3"),
+        events.end());
+  }
 }
 
 TEST(DispatcherTest, NoTargetsOrNoColosAnswerAtOnce) {

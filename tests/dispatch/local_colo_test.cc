@@ -53,7 +53,7 @@ TEST(LocalColoLabTest, NamesAreLookedUpWhileProbingGoesOn) {
   model::TraceOptions trace_options;
   trace_options.packets_per_ttl = 1;
   trace_options.wait_time_s = 2;
-  runner.Trace(topo.target_v4, trace_options,
+  runner.Trace(topo.target_v4, trace_options, nullptr,
                [&done](model::ColoResult r) { done.set_value(std::move(r)); });
   // While the trace still waits for the target, r1's name has been asked for already.
   bool asked_during_trace = false;

@@ -13,7 +13,7 @@ TEST(WireTest, SubjectsAreLowerCased) {
 }
 
 TEST(WireTest, AnnouncementRoundTrips) {
-  Announcement a{"fra01", "Frankfurt, DE", "agent-7", "0.1.0", 64, false};
+  Announcement a{"fra01", "Frankfurt, DE", "agent-7", "0.1.0", 64, false, true};
   auto back = DecodeAnnouncement(EncodeAnnouncement(a));
   ASSERT_TRUE(back.ok()) << back.error();
   EXPECT_EQ(back->colo, "fra01");
@@ -22,6 +22,13 @@ TEST(WireTest, AnnouncementRoundTrips) {
   EXPECT_EQ(back->version, "0.1.0");
   EXPECT_EQ(back->capacity, 64);
   EXPECT_FALSE(back->available);
+  EXPECT_TRUE(back->progress);
+  // Announcements stay version 1, so that servers of version 1 still see new agents; one
+  // without the field (an agent of version 1) reports no progress.
+  EXPECT_EQ(WireVersionOf(EncodeAnnouncement(a)), 1);
+  auto old = DecodeAnnouncement(R"({"v":1,"colo":"fra01","agent":"a1","capacity":4})");
+  ASSERT_TRUE(old.ok()) << old.error();
+  EXPECT_FALSE(old->progress);
 }
 
 TEST(WireTest, JobRoundTripsWithEveryOption) {
@@ -114,19 +121,69 @@ TEST(WireTest, ReplyRoundTrips) {
   EXPECT_EQ(back->traceroute_time_ms, 1234);
 }
 
+TEST(WireTest, VersionOneJobsAndRepliesStillWork) {
+  // A server of version 1 sends this; the agent answers in version 1, without progress.
+  auto job =
+      DecodeJob(R"({"v":1,"target":"203.0.113.1","options":{"max_ttl":15,"packet_type":"icmp",)"
+                R"("packets_per_ttl":3,"port":0,"wait_time":1}})");
+  ASSERT_TRUE(job.ok()) << job.error();
+  EXPECT_EQ(job->version, 1);
+  EXPECT_FALSE(job->progress);
+  model::ColoResult r;
+  r.traceroute_time_ms = 7;
+  std::string reply = EncodeReply(r, job->version);
+  EXPECT_EQ(WireVersionOf(reply), 1);
+  EXPECT_EQ(DecodeReply(reply)->traceroute_time_ms, 7);
+  // And a job this server sends to a colo of version-1 agents.
+  Job old{"203.0.113.1", {}, 1, false};
+  EXPECT_EQ(WireVersionOf(EncodeJob(old)), 1);
+  EXPECT_EQ(EncodeJob(old).find("progress"), std::string::npos);
+}
+
+TEST(WireTest, ProgressHopsThenTheResult) {
+  Job job{"203.0.113.1", {}, 2, true};
+  auto back = DecodeJob(EncodeJob(job));
+  ASSERT_TRUE(back.ok()) << back.error();
+  EXPECT_EQ(back->version, 2);
+  EXPECT_TRUE(back->progress);
+  model::Hop hop;
+  hop.packets_ttl = 4;
+  hop.packets_sent = 3;
+  hop.nodes.push_back(model::Node{"AS64500",
+                                  "198.51.100.2",
+                                  "r1",
+                                  {"MPLS L=16 TC=0 S=1 TTL=1"},
+                                  model::RttStats{3, 1, 2, 3, 0.5}});
+  auto message = DecodeReplyMessage(EncodeHop(hop));
+  ASSERT_TRUE(message.ok()) << message.error();
+  ASSERT_TRUE(message->hop.has_value());
+  EXPECT_FALSE(message->result.has_value());
+  EXPECT_EQ(message->hop->packets_ttl, 4);
+  EXPECT_EQ(message->hop->nodes.at(0).labels.at(0), "MPLS L=16 TC=0 S=1 TTL=1");
+  EXPECT_DOUBLE_EQ(message->hop->nodes.at(0).rtt.mean_ms, 2.0);
+  EXPECT_FALSE(DecodeReply(EncodeHop(hop)).ok());  // a hop where the result was due
+  auto result = DecodeReplyMessage(EncodeReply(model::ColoResult{}, 2));
+  ASSERT_TRUE(result.ok()) << result.error();
+  EXPECT_TRUE(result->result.has_value());
+  EXPECT_FALSE(result->hop.has_value());
+}
+
 TEST(WireTest, OtherVersionsAndGarbageAreRefused) {
-  std::string a = EncodeAnnouncement(Announcement{"fra01", "", "x", "0.1.0", 1, true});
-  EXPECT_EQ(WireVersionOf(a), kWireVersion);
-  std::string v2 = a;
-  v2.replace(v2.find(R"("v":1)"), 5, R"("v":2)");
-  EXPECT_EQ(WireVersionOf(v2), 2);
-  auto refused = DecodeAnnouncement(v2);
+  std::string a = EncodeAnnouncement(Announcement{"fra01", "", "x", "0.1.0", 1, true, true});
+  std::string v3 = a;
+  v3.replace(v3.find(R"("v":1)"), 5, R"("v":3)");
+  EXPECT_EQ(WireVersionOf(v3), 3);
+  auto refused = DecodeAnnouncement(v3);
   ASSERT_FALSE(refused.ok());
-  EXPECT_NE(refused.error().find("2"), std::string::npos) << refused.error();
+  EXPECT_NE(refused.error().find("3"), std::string::npos) << refused.error();
+  std::string v0 = a;
+  v0.replace(v0.find(R"("v":1)"), 5, R"("v":0)");
+  EXPECT_FALSE(DecodeAnnouncement(v0).ok());
   EXPECT_FALSE(WireVersionOf("not json").has_value());
   EXPECT_FALSE(DecodeJob("").ok());
   EXPECT_FALSE(DecodeJob(R"({"v":1})").ok());
   EXPECT_FALSE(DecodeReply(R"({"v":1,"result":[]})").ok());
+  EXPECT_FALSE(DecodeReplyMessage(R"({"v":2,"hop":7})").ok());
   EXPECT_FALSE(DecodeAnnouncement(R"([1,2,3])").ok());
 }
 

@@ -151,5 +151,35 @@ TEST(ResultJsonTest, UserTextIsEscaped) {
       << json;
 }
 
+TEST(ResultJsonTest, ParsingWhatWasWrittenGivesItBack) {
+  std::vector<TargetResult> written = {TargetResult{"203.0.113.1", {ReachedColo(), TimedOutColo()}},
+                                       TargetResult{"name.example", {}}};
+  std::string text = ResultArrayJson(written);
+  auto read = ParseResultArrayJson(text);
+  ASSERT_TRUE(read.ok()) << read.error();
+  EXPECT_EQ(ResultArrayJson(*read), text);  // every field survives the round trip
+  ASSERT_EQ(read->size(), 2u);
+  EXPECT_EQ((*read)[0].colos[1].error, TimedOutColo().error);
+  auto hop = ParseHopJson(text.substr(text.find("{\"packets_ttl\"")));
+  EXPECT_FALSE(hop.ok());  // trailing text: not one JSON object
+  JsonWriter w;
+  WriteHop(w, ReachedColo().hops.at(0));
+  auto one = ParseHopJson(w.Take());
+  ASSERT_TRUE(one.ok()) << one.error();
+  EXPECT_EQ(one->nodes.size(), ReachedColo().hops.at(0).nodes.size());
+}
+
+TEST(ResultJsonTest, ParsingIsLenientAboutMembersButNotAboutShapes) {
+  EXPECT_FALSE(ParseResultArrayJson("{}").ok());
+  EXPECT_FALSE(ParseResultArrayJson("[1]").ok());
+  EXPECT_FALSE(ParseColoResultJson("[]").ok());
+  EXPECT_FALSE(ParseHopJson("not json").ok());
+  auto colo = ParseColoResultJson(R"({"error":"something new","hops":[{"packets_ttl":"x"}]})");
+  ASSERT_TRUE(colo.ok()) << colo.error();
+  EXPECT_EQ(colo->error, ColoError::kInternal);  // an unknown error text is Code 4
+  ASSERT_EQ(colo->hops.size(), 1u);
+  EXPECT_EQ(colo->hops[0].packets_ttl, 0);
+}
+
 }  // namespace
 }  // namespace colotrace::model
