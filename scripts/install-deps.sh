@@ -8,6 +8,8 @@ packages=(
   build-essential cmake pkg-config ninja-build
   libboost1.81-dev libboost-json1.81-dev
   libcap-dev libssl-dev libtomlplusplus-dev libnats-dev nats-server libcli11-dev
+  # stored measurements: SQLite (embedded) and PostgreSQL's client library
+  libsqlite3-dev libpq-dev
   libgtest-dev libgmock-dev
   # the lab: namespaces, firewall rules, the NFQUEUE delay program
   iproute2 nftables iptables libnetfilter-queue-dev iputils-ping

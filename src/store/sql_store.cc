@@ -1,0 +1,475 @@
+#include "store/sql_store.h"
+
+#include <algorithm>
+#include <cctype>
+#include <charconv>
+#include <chrono>
+#include <condition_variable>
+#include <set>
+#include <thread>
+
+#include "store/measurement_id.h"
+
+namespace colotrace::store {
+
+namespace {
+
+using model::Result;
+using model::Status;
+
+// The migrations, in order; never edit one that has shipped: add the next. Statements are
+// separated by ";\n" and run in one transaction with the row in schema_migrations.
+const char* const kMigrations[] = {
+    // 1: measurements, their targets and colos (for the filters), per-account counters (for
+    // total_count without a scan), tombstones of deleted measurements (a late write of a
+    // running measurement must not bring it back).
+    R"(CREATE TABLE measurements (
+  id TEXT PRIMARY KEY,
+  account_id TEXT NOT NULL,
+  status TEXT NOT NULL,
+  created_at_ms BIGINT NOT NULL,
+  finished_at_ms BIGINT,
+  request_json TEXT NOT NULL,
+  result_json TEXT NOT NULL
+);
+CREATE INDEX measurements_by_account ON measurements (account_id, created_at_ms DESC, id DESC);
+CREATE INDEX measurements_by_status ON measurements (status, created_at_ms);
+CREATE TABLE measurement_targets (
+  measurement_id TEXT NOT NULL,
+  account_id TEXT NOT NULL,
+  target TEXT NOT NULL,
+  created_at_ms BIGINT NOT NULL,
+  PRIMARY KEY (measurement_id, target)
+);
+CREATE INDEX measurement_targets_by_target ON measurement_targets
+  (account_id, target, created_at_ms DESC, measurement_id DESC);
+CREATE TABLE measurement_colos (
+  measurement_id TEXT NOT NULL,
+  account_id TEXT NOT NULL,
+  colo TEXT NOT NULL,
+  created_at_ms BIGINT NOT NULL,
+  PRIMARY KEY (measurement_id, colo)
+);
+CREATE INDEX measurement_colos_by_colo ON measurement_colos
+  (account_id, colo, created_at_ms DESC, measurement_id DESC);
+CREATE TABLE account_counts (
+  account_id TEXT NOT NULL,
+  status TEXT NOT NULL,
+  count BIGINT NOT NULL,
+  PRIMARY KEY (account_id, status)
+);
+CREATE TABLE deleted_measurements (
+  id TEXT PRIMARY KEY,
+  deleted_at_ms BIGINT NOT NULL
+))",
+};
+
+constexpr int kPruneBatch = 1000;
+
+int64_t NowMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+std::string Lower(std::string s) {
+  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return s;
+}
+
+int64_t ToInt(const std::optional<std::string>& text) {
+  int64_t value = 0;
+  if (text) std::from_chars(text->data(), text->data() + text->size(), value);
+  return value;
+}
+
+std::vector<std::string> SplitStatements(std::string_view script) {
+  std::vector<std::string> out;
+  size_t start = 0;
+  while (start < script.size()) {
+    size_t end = script.find(";\n", start);
+    if (end == std::string_view::npos) end = script.size();
+    std::string statement(script.substr(start, end - start));
+    if (statement.find_first_not_of(" \n") != std::string::npos) out.push_back(statement);
+    start = end + 2;
+  }
+  return out;
+}
+
+// Adds `delta` to the counter of (account, status).
+Status Count(SqlConnection& c, const std::string& account, std::string_view status, int64_t delta) {
+  auto r = c.Run(
+      "INSERT INTO account_counts (account_id, status, count) VALUES ($1, $2, $3) "
+      "ON CONFLICT (account_id, status) DO UPDATE SET count = account_counts.count + $3",
+      {account, std::string(status), delta});
+  return r ? Status::Ok() : Status::Error(r.error());
+}
+
+MeasurementRecord FromRow(const std::vector<std::optional<std::string>>& row, bool with_result) {
+  // id, account_id, status, created_at_ms, finished_at_ms, request_json[, result_json]
+  MeasurementRecord m;
+  m.id = row[0].value_or("");
+  m.account_id = row[1].value_or("");
+  m.status = ParseStatus(row[2].value_or("")).value_or(MeasurementStatus::kRunning);
+  m.created_at_ms = ToInt(row[3]);
+  m.finished_at_ms = ToInt(row[4]);
+  m.request_json = row[5].value_or("");
+  if (with_result) m.result_json = row[6].value_or("");
+  return m;
+}
+
+}  // namespace
+
+std::string_view StatusName(MeasurementStatus status) {
+  return status == MeasurementStatus::kFinished ? "finished" : "running";
+}
+
+std::optional<MeasurementStatus> ParseStatus(std::string_view name) {
+  if (name == "running") return MeasurementStatus::kRunning;
+  if (name == "finished") return MeasurementStatus::kFinished;
+  return std::nullopt;
+}
+
+int SchemaVersion() {
+  return static_cast<int>(std::size(kMigrations));
+}
+
+class SqlMeasurementStore::Lease {
+ public:
+  Lease(SqlMeasurementStore* store, std::unique_ptr<SqlConnection> c)
+      : store_(store), c_(std::move(c)) {}
+  Lease(Lease&& o) noexcept : store_(o.store_), c_(std::move(o.c_)) {}
+  Lease& operator=(Lease&&) = delete;
+  ~Lease() {
+    if (c_) store_->Release(std::move(c_));
+  }
+  SqlConnection& operator*() { return *c_; }
+  SqlConnection* operator->() { return c_.get(); }
+
+ private:
+  SqlMeasurementStore* store_;
+  std::unique_ptr<SqlConnection> c_;
+};
+
+SqlMeasurementStore::SqlMeasurementStore(ConnectFn connect, SqlDialect dialect,
+                                         std::string description, size_t max_connections)
+    : connect_(std::move(connect)),
+      dialect_(std::move(dialect)),
+      description_(std::move(description)),
+      max_connections_(std::max<size_t>(1, max_connections)) {}
+
+Result<std::unique_ptr<MeasurementStore>> SqlMeasurementStore::Open(ConnectFn connect,
+                                                                    SqlDialect dialect,
+                                                                    std::string description,
+                                                                    size_t max_connections) {
+  using R = Result<std::unique_ptr<MeasurementStore>>;
+  std::unique_ptr<SqlMeasurementStore> store(new SqlMeasurementStore(
+      std::move(connect), std::move(dialect), std::move(description), max_connections));
+  if (auto s = store->Migrate(); !s) return R::Error(s.error());
+  return std::unique_ptr<MeasurementStore>(std::move(store));
+}
+
+Result<SqlMeasurementStore::Lease> SqlMeasurementStore::Acquire() {
+  {
+    std::unique_lock lock(mu_);
+    cv_.wait(lock, [&] { return !idle_.empty() || open_ < max_connections_; });
+    if (!idle_.empty()) {
+      auto c = std::move(idle_.back());
+      idle_.pop_back();
+      return Lease(this, std::move(c));
+    }
+    ++open_;
+  }
+  auto c = connect_();
+  if (!c) {
+    {
+      std::lock_guard lock(mu_);
+      --open_;
+    }
+    cv_.notify_one();
+    return Result<Lease>::Error(c.error());
+  }
+  return Lease(this, std::move(*c));
+}
+
+void SqlMeasurementStore::Release(std::unique_ptr<SqlConnection> connection) {
+  {
+    std::lock_guard lock(mu_);
+    if (connection->healthy()) {
+      idle_.push_back(std::move(connection));
+    } else {
+      --open_;  // broken: dropped, a new one is made when needed
+    }
+  }
+  cv_.notify_one();
+}
+
+Status SqlMeasurementStore::InTransaction(const std::function<Status(SqlConnection&)>& fn) {
+  auto lease = Acquire();
+  if (!lease) return Status::Error(lease.error());
+  SqlConnection& c = **lease;
+  if (auto s = c.Script(dialect_.begin_write); !s) return s;
+  Status s = fn(c);
+  if (s) s = c.Script("COMMIT");
+  if (!s) (void)c.Script("ROLLBACK");
+  return s;
+}
+
+Status SqlMeasurementStore::Migrate() {
+  return InTransaction([&](SqlConnection& c) -> Status {
+    if (!dialect_.lock_migrations.empty()) {
+      if (auto s = c.Script(dialect_.lock_migrations); !s) return s;
+    }
+    if (auto s = c.Script("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER "
+                          "PRIMARY KEY, applied_at_ms BIGINT NOT NULL)");
+        !s) {
+      return s;
+    }
+    auto current = c.Run("SELECT COALESCE(MAX(version), 0) FROM schema_migrations", {});
+    if (!current) return Status::Error(current.error());
+    int64_t have = current->rows.empty() ? 0 : ToInt(current->rows[0][0]);
+    if (have > SchemaVersion()) {
+      return Status::Error("the database has schema version " + std::to_string(have) +
+                           "; this colotrace knows up to " + std::to_string(SchemaVersion()));
+    }
+    for (int64_t v = have + 1; v <= SchemaVersion(); ++v) {
+      for (const auto& statement : SplitStatements(kMigrations[v - 1])) {
+        if (auto s = c.Script(statement); !s) {
+          return Status::Error("schema migration " + std::to_string(v) + ": " + s.error());
+        }
+      }
+      auto r = c.Run("INSERT INTO schema_migrations (version, applied_at_ms) VALUES ($1, $2)",
+                     {v, NowMs()});
+      if (!r) return Status::Error(r.error());
+    }
+    return Status::Ok();
+  });
+}
+
+Status SqlMeasurementStore::Put(const std::vector<MeasurementRecord>& records) {
+  if (records.empty()) return Status::Ok();
+  return InTransaction([&](SqlConnection& c) -> Status {
+    for (const MeasurementRecord& m : records) {
+      auto deleted = c.Run("SELECT 1 FROM deleted_measurements WHERE id = $1", {m.id});
+      if (!deleted) return Status::Error(deleted.error());
+      if (!deleted->rows.empty()) continue;
+      auto previous = c.Run("SELECT status FROM measurements WHERE id = $1", {m.id});
+      if (!previous) return Status::Error(previous.error());
+      std::string status(StatusName(m.status));
+      SqlValue finished_at = m.finished_at_ms > 0 ? SqlValue(m.finished_at_ms) : SqlValue();
+      if (previous->rows.empty()) {
+        auto r = c.Run(
+            "INSERT INTO measurements (id, account_id, status, created_at_ms, finished_at_ms, "
+            "request_json, result_json) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            {m.id, m.account_id, status, m.created_at_ms, finished_at, m.request_json,
+             m.result_json});
+        if (!r) return Status::Error(r.error());
+        for (const auto& target : std::set<std::string>(m.targets.begin(), m.targets.end())) {
+          auto t = c.Run(
+              "INSERT INTO measurement_targets (measurement_id, account_id, target, "
+              "created_at_ms) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
+              {m.id, m.account_id, target, m.created_at_ms});
+          if (!t) return Status::Error(t.error());
+        }
+        if (auto s = Count(c, m.account_id, status, 1); !s) return s;
+      } else {
+        std::string before = previous->rows[0][0].value_or("");
+        if (before == "finished") continue;  // final already: a late or repeated write
+        auto r = c.Run(
+            "UPDATE measurements SET status = $2, finished_at_ms = $3, result_json = $4 "
+            "WHERE id = $1",
+            {m.id, status, finished_at, m.result_json});
+        if (!r) return Status::Error(r.error());
+        if (status != before) {
+          if (auto s = Count(c, m.account_id, before, -1); !s) return s;
+          if (auto s = Count(c, m.account_id, status, 1); !s) return s;
+        }
+      }
+      for (const auto& colo : m.colos) {
+        auto r = c.Run(
+            "INSERT INTO measurement_colos (measurement_id, account_id, colo, created_at_ms) "
+            "VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
+            {m.id, m.account_id, Lower(colo), m.created_at_ms});
+        if (!r) return Status::Error(r.error());
+      }
+    }
+    return Status::Ok();
+  });
+}
+
+Result<std::optional<MeasurementRecord>> SqlMeasurementStore::Get(const std::string& account_id,
+                                                                  const std::string& id) {
+  using R = Result<std::optional<MeasurementRecord>>;
+  auto lease = Acquire();
+  if (!lease) return R::Error(lease.error());
+  auto rows = (*lease)->Run(
+      "SELECT id, account_id, status, created_at_ms, finished_at_ms, request_json, result_json "
+      "FROM measurements WHERE id = $1 AND account_id = $2",
+      {id, account_id});
+  if (!rows) return R::Error(rows.error());
+  if (rows->rows.empty()) return std::optional<MeasurementRecord>();
+  MeasurementRecord m = FromRow(rows->rows[0], true);
+  auto targets = (*lease)->Run(
+      "SELECT target FROM measurement_targets WHERE measurement_id = $1 ORDER BY target", {id});
+  if (!targets) return R::Error(targets.error());
+  for (const auto& row : targets->rows) m.targets.push_back(row[0].value_or(""));
+  auto colos = (*lease)->Run(
+      "SELECT colo FROM measurement_colos WHERE measurement_id = $1 ORDER BY colo", {id});
+  if (!colos) return R::Error(colos.error());
+  for (const auto& row : colos->rows) m.colos.push_back(row[0].value_or(""));
+  return std::optional<MeasurementRecord>(std::move(m));
+}
+
+Result<ListPage> SqlMeasurementStore::List(const ListQuery& q) {
+  using R = Result<ListPage>;
+  // Driven by the most selective index there is for the filters: the targets' or the colos'
+  // table when one of them filters, else the measurements' own.
+  std::vector<SqlValue> params{q.account_id};
+  auto param = [&](SqlValue v) {
+    params.push_back(std::move(v));
+    return "$" + std::to_string(params.size());
+  };
+  std::string from;
+  std::string order;
+  if (q.target) {
+    from =
+        "measurement_targets x JOIN measurements m ON m.id = x.measurement_id "
+        "WHERE x.account_id = $1 AND x.target = " +
+        param(*q.target);
+    order = "x.created_at_ms DESC, x.measurement_id DESC";
+  } else if (q.colo) {
+    from =
+        "measurement_colos x JOIN measurements m ON m.id = x.measurement_id "
+        "WHERE x.account_id = $1 AND x.colo = " +
+        param(Lower(*q.colo));
+    order = "x.created_at_ms DESC, x.measurement_id DESC";
+  } else {
+    from = "measurements m WHERE m.account_id = $1";
+    order = "m.created_at_ms DESC, m.id DESC";
+  }
+  if (q.target && q.colo) {
+    from +=
+        " AND EXISTS (SELECT 1 FROM measurement_colos c WHERE c.measurement_id = m.id "
+        "AND c.colo = " +
+        param(Lower(*q.colo)) + ")";
+  }
+  std::string time_column = q.target || q.colo ? "x.created_at_ms" : "m.created_at_ms";
+  if (q.since_ms) from += " AND " + time_column + " >= " + param(*q.since_ms);
+  if (q.until_ms) from += " AND " + time_column + " < " + param(*q.until_ms);
+  if (q.status) from += " AND m.status = " + param(std::string(StatusName(*q.status)));
+  size_t filter_params = params.size();
+
+  auto lease = Acquire();
+  if (!lease) return R::Error(lease.error());
+  ListPage page;
+  bool counted_by_account = !q.target && !q.colo && !q.since_ms && !q.until_ms;
+  if (counted_by_account) {
+    std::string sql = "SELECT COALESCE(SUM(count), 0) FROM account_counts WHERE account_id = $1";
+    std::vector<SqlValue> count_params{q.account_id};
+    if (q.status) {
+      sql += " AND status = $2";
+      count_params.emplace_back(std::string(StatusName(*q.status)));
+    }
+    auto n = (*lease)->Run(sql, count_params);
+    if (!n) return R::Error(n.error());
+    page.total_count = n->rows.empty() ? 0 : ToInt(n->rows[0][0]);
+  } else {
+    auto n = (*lease)->Run("SELECT COUNT(*) FROM " + from, params);
+    if (!n) return R::Error(n.error());
+    page.total_count = n->rows.empty() ? 0 : ToInt(n->rows[0][0]);
+  }
+  params.resize(filter_params);
+  std::string limit = param(q.per_page);
+  std::string offset = param((q.page - 1) * q.per_page);
+  auto rows = (*lease)->Run(
+      "SELECT m.id, m.account_id, m.status, m.created_at_ms, m.finished_at_ms, m.request_json "
+      "FROM " +
+          from + " ORDER BY " + order + " LIMIT " + limit + " OFFSET " + offset,
+      params);
+  if (!rows) return R::Error(rows.error());
+  for (const auto& row : rows->rows) page.items.push_back(FromRow(row, false));
+  return page;
+}
+
+Result<bool> SqlMeasurementStore::Delete(const std::string& account_id, const std::string& id) {
+  bool found = false;
+  Status s = InTransaction([&](SqlConnection& c) -> Status {
+    auto previous = c.Run("SELECT status FROM measurements WHERE id = $1 AND account_id = $2",
+                          {id, account_id});
+    if (!previous) return Status::Error(previous.error());
+    if (previous->rows.empty()) return Status::Ok();
+    found = true;
+    for (const char* sql : {"DELETE FROM measurement_targets WHERE measurement_id = $1",
+                            "DELETE FROM measurement_colos WHERE measurement_id = $1",
+                            "DELETE FROM measurements WHERE id = $1"}) {
+      if (auto r = c.Run(sql, {id}); !r) return Status::Error(r.error());
+    }
+    auto t = c.Run(
+        "INSERT INTO deleted_measurements (id, deleted_at_ms) VALUES ($1, $2) "
+        "ON CONFLICT DO NOTHING",
+        {id, NowMs()});
+    if (!t) return Status::Error(t.error());
+    return Count(c, account_id, previous->rows[0][0].value_or(""), -1);
+  });
+  if (!s) return Result<bool>::Error(s.error());
+  return found;
+}
+
+Result<int64_t> SqlMeasurementStore::Prune(int64_t created_before_ms, int64_t abandoned_before_ms) {
+  int64_t removed = 0;
+  // In batches, so that pruning a large history never holds one long transaction.
+  for (;;) {
+    int64_t batch = 0;
+    Status s = InTransaction([&](SqlConnection& c) -> Status {
+      auto old =
+          c.Run("SELECT id, account_id, status FROM measurements WHERE created_at_ms < $1 LIMIT $2",
+                {created_before_ms, int64_t{kPruneBatch}});
+      if (!old) return Status::Error(old.error());
+      for (const auto& row : old->rows) {
+        std::string id = row[0].value_or("");
+        for (const char* sql : {"DELETE FROM measurement_targets WHERE measurement_id = $1",
+                                "DELETE FROM measurement_colos WHERE measurement_id = $1",
+                                "DELETE FROM measurements WHERE id = $1"}) {
+          if (auto r = c.Run(sql, {id}); !r) return Status::Error(r.error());
+        }
+        if (auto s2 = Count(c, row[1].value_or(""), row[2].value_or(""), -1); !s2) return s2;
+      }
+      batch = static_cast<int64_t>(old->rows.size());
+      return Status::Ok();
+    });
+    if (!s) return Result<int64_t>::Error(s.error());
+    removed += batch;
+    if (batch < kPruneBatch) break;
+  }
+  Status s = InTransaction([&](SqlConnection& c) -> Status {
+    auto gone =
+        c.Run("DELETE FROM deleted_measurements WHERE deleted_at_ms < $1", {created_before_ms});
+    if (!gone) return Status::Error(gone.error());
+    // Running measurements whose server never finished them.
+    auto abandoned = c.Run(
+        "SELECT id, account_id FROM measurements WHERE status = 'running' AND created_at_ms < $1",
+        {abandoned_before_ms});
+    if (!abandoned) return Status::Error(abandoned.error());
+    for (const auto& row : abandoned->rows) {
+      auto r =
+          c.Run("UPDATE measurements SET status = 'finished', finished_at_ms = $2 WHERE id = $1",
+                {row[0].value_or(""), NowMs()});
+      if (!r) return Status::Error(r.error());
+      if (auto s2 = Count(c, row[1].value_or(""), "running", -1); !s2) return s2;
+      if (auto s2 = Count(c, row[1].value_or(""), "finished", 1); !s2) return s2;
+    }
+    return Status::Ok();
+  });
+  if (!s) return Result<int64_t>::Error(s.error());
+  return removed;
+}
+
+Result<std::unique_ptr<MeasurementStore>> OpenStore(const std::string& location) {
+  if (location.rfind("postgresql://", 0) == 0 || location.rfind("postgres://", 0) == 0) {
+    return OpenPostgresStore(location);
+  }
+  std::string path = location.rfind("sqlite:", 0) == 0 ? location.substr(7) : location;
+  return OpenSqliteStore(path);
+}
+
+}  // namespace colotrace::store

@@ -1,0 +1,260 @@
+// The one test suite every MeasurementStore passes: sqlite_store_test.cc runs it on SQLite
+// files (no root), postgres_store_test.cc on a PostgreSQL server the test starts itself.
+#pragma once
+
+#include <gtest/gtest.h>
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "store/measurement_id.h"
+#include "store/measurement_store.h"
+
+namespace colotrace::store {
+
+// How a suite instance opens stores: `open` a fresh empty store, `reopen` the same one again
+// (a server restart).
+struct StoreBackend {
+  std::string name;
+  // Why this backend cannot run here ("" when it can): its tests skip, saying so.
+  std::function<std::string()> unavailable = [] { return std::string(); };
+  std::function<std::unique_ptr<MeasurementStore>()> open;
+  std::function<std::unique_ptr<MeasurementStore>()> reopen;
+};
+
+inline std::string PrintBackend(const ::testing::TestParamInfo<StoreBackend>& info) {
+  return info.param.name;
+}
+
+class StoreSuite : public ::testing::TestWithParam<StoreBackend> {
+ protected:
+  void SetUp() override {
+    if (std::string why = GetParam().unavailable(); !why.empty()) GTEST_SKIP() << why;
+    store_ = GetParam().open();
+    ASSERT_TRUE(store_ != nullptr);
+  }
+
+  static MeasurementRecord Record(const std::string& account, int64_t created_ms,
+                                  std::vector<std::string> targets,
+                                  MeasurementStatus status = MeasurementStatus::kFinished,
+                                  std::vector<std::string> colos = {"den01"}) {
+    MeasurementRecord m;
+    m.id = NewMeasurementId(created_ms);
+    m.account_id = account;
+    m.status = status;
+    m.created_at_ms = created_ms;
+    m.finished_at_ms = status == MeasurementStatus::kFinished ? created_ms + 900 : 0;
+    m.request_json = R"({"targets":["x"]})";
+    m.result_json = "[]";
+    m.targets = std::move(targets);
+    m.colos = std::move(colos);
+    return m;
+  }
+
+  void Put(const std::vector<MeasurementRecord>& records) {
+    auto s = store_->Put(records);
+    ASSERT_TRUE(s.ok()) << s.error();
+  }
+
+  std::vector<std::string> Ids(const ListQuery& q, int64_t* total = nullptr) {
+    auto page = store_->List(q);
+    EXPECT_TRUE(page.ok()) << page.error();
+    std::vector<std::string> out;
+    if (!page.ok()) return out;
+    for (const auto& m : page->items) out.push_back(m.id);
+    if (total != nullptr) *total = page->total_count;
+    return out;
+  }
+
+  std::unique_ptr<MeasurementStore> store_;
+};
+
+TEST_P(StoreSuite, WhatIsPutComesBackForItsAccountOnly) {
+  MeasurementRecord m = Record("acc1", 1'700'000'000'000, {"203.0.113.1", "name.example"},
+                               MeasurementStatus::kFinished, {"den01", "AMS01"});
+  m.result_json = R"([{"target":"203.0.113.1","colos":[]}])";
+  Put({m});
+  auto got = store_->Get("acc1", m.id);
+  ASSERT_TRUE(got.ok()) << got.error();
+  ASSERT_TRUE(got->has_value());
+  const MeasurementRecord& g = **got;
+  EXPECT_EQ(g.id, m.id);
+  EXPECT_EQ(g.status, MeasurementStatus::kFinished);
+  EXPECT_EQ(g.created_at_ms, m.created_at_ms);
+  EXPECT_EQ(g.finished_at_ms, m.finished_at_ms);
+  EXPECT_EQ(g.request_json, m.request_json);
+  EXPECT_EQ(g.result_json, m.result_json);
+  EXPECT_EQ(g.targets, (std::vector<std::string>{"203.0.113.1", "name.example"}));
+  EXPECT_EQ(g.colos, (std::vector<std::string>{"ams01", "den01"}));  // lower-cased, sorted
+  // Another account's id is no different from an id that never existed.
+  auto other = store_->Get("acc2", m.id);
+  ASSERT_TRUE(other.ok());
+  EXPECT_FALSE(other->has_value());
+  auto none = store_->Get("acc1", NewMeasurementId(1'700'000'000'000));
+  ASSERT_TRUE(none.ok());
+  EXPECT_FALSE(none->has_value());
+}
+
+TEST_P(StoreSuite, RunningThenFinishedAndNeverBack) {
+  MeasurementRecord m =
+      Record("acc1", 1'700'000'000'000, {"203.0.113.1"}, MeasurementStatus::kRunning);
+  m.result_json = "[partial]";
+  Put({m});
+  EXPECT_EQ((*store_->Get("acc1", m.id))->status, MeasurementStatus::kRunning);
+  MeasurementRecord done = m;
+  done.status = MeasurementStatus::kFinished;
+  done.finished_at_ms = m.created_at_ms + 1234;
+  done.result_json = "[final]";
+  done.colos = {"den01", "fra01"};
+  Put({done});
+  Put({m});     // a late running snapshot: ignored
+  Put({done});  // the same again: nothing changes
+  auto g = **store_->Get("acc1", m.id);
+  EXPECT_EQ(g.status, MeasurementStatus::kFinished);
+  EXPECT_EQ(g.result_json, "[final]");
+  EXPECT_EQ(g.finished_at_ms, m.created_at_ms + 1234);
+  EXPECT_EQ(g.colos, (std::vector<std::string>{"den01", "fra01"}));
+  ListQuery q;
+  q.account_id = "acc1";
+  int64_t total = 0;
+  EXPECT_EQ(Ids(q, &total).size(), 1u);
+  EXPECT_EQ(total, 1);  // counted once, whatever was written twice
+  q.status = MeasurementStatus::kRunning;
+  EXPECT_TRUE(Ids(q, &total).empty());
+  EXPECT_EQ(total, 0);
+}
+
+TEST_P(StoreSuite, ListsNewestFirstInPagesWithTheTotal) {
+  std::vector<MeasurementRecord> all;
+  for (int i = 0; i < 25; ++i) all.push_back(Record("acc1", 1'700'000'000'000 + i * 1000, {"t"}));
+  Put(all);
+  Put({Record("acc2", 1'700'000'000'000, {"t"})});
+  ListQuery q;
+  q.account_id = "acc1";
+  q.per_page = 10;
+  int64_t total = 0;
+  auto first = Ids(q, &total);
+  EXPECT_EQ(total, 25);
+  ASSERT_EQ(first.size(), 10u);
+  EXPECT_EQ(first[0], all[24].id);  // newest first
+  EXPECT_EQ(first[9], all[15].id);
+  q.page = 3;
+  auto last = Ids(q, &total);
+  ASSERT_EQ(last.size(), 5u);
+  EXPECT_EQ(last[4], all[0].id);
+  q.page = 4;
+  EXPECT_TRUE(Ids(q, &total).empty());  // past the end: empty, with the total
+  EXPECT_EQ(total, 25);
+}
+
+TEST_P(StoreSuite, FiltersCombine) {
+  const int64_t t0 = 1'700'000'000'000;
+  auto a = Record("acc1", t0, {"203.0.113.1"}, MeasurementStatus::kFinished, {"den01"});
+  auto b = Record("acc1", t0 + 1000, {"203.0.113.1", "203.0.113.2"}, MeasurementStatus::kFinished,
+                  {"ams01", "den01"});
+  auto c = Record("acc1", t0 + 2000, {"203.0.113.2"}, MeasurementStatus::kRunning, {"ams01"});
+  auto d = Record("acc2", t0 + 3000, {"203.0.113.1"}, MeasurementStatus::kFinished, {"den01"});
+  Put({a, b, c, d});
+  ListQuery q;
+  q.account_id = "acc1";
+  int64_t total = 0;
+  q.target = "203.0.113.1";
+  EXPECT_EQ(Ids(q, &total), (std::vector<std::string>{b.id, a.id}));
+  EXPECT_EQ(total, 2);
+  q.colo = "AMS01";  // case-insensitive
+  EXPECT_EQ(Ids(q, &total), (std::vector<std::string>{b.id}));
+  EXPECT_EQ(total, 1);
+  q.target.reset();
+  EXPECT_EQ(Ids(q, &total), (std::vector<std::string>{c.id, b.id}));
+  q.status = MeasurementStatus::kRunning;
+  EXPECT_EQ(Ids(q, &total), (std::vector<std::string>{c.id}));
+  EXPECT_EQ(total, 1);
+  q = ListQuery{};
+  q.account_id = "acc1";
+  q.since_ms = t0 + 1000;
+  q.until_ms = t0 + 2000;  // [since, until)
+  EXPECT_EQ(Ids(q, &total), (std::vector<std::string>{b.id}));
+  EXPECT_EQ(total, 1);
+  q.since_ms.reset();
+  q.until_ms.reset();
+  q.status = MeasurementStatus::kFinished;
+  EXPECT_EQ(Ids(q, &total), (std::vector<std::string>{b.id, a.id}));
+  EXPECT_EQ(total, 2);
+  q.target = "198.51.100.1";
+  EXPECT_TRUE(Ids(q, &total).empty());
+  EXPECT_EQ(total, 0);
+}
+
+TEST_P(StoreSuite, DeletedIsGoneAndStaysGone) {
+  auto m = Record("acc1", 1'700'000'000'000, {"t"}, MeasurementStatus::kRunning);
+  Put({m});
+  auto wrong_account = store_->Delete("acc2", m.id);
+  ASSERT_TRUE(wrong_account.ok());
+  EXPECT_FALSE(*wrong_account);
+  auto deleted = store_->Delete("acc1", m.id);
+  ASSERT_TRUE(deleted.ok()) << deleted.error();
+  EXPECT_TRUE(*deleted);
+  EXPECT_FALSE((*store_->Get("acc1", m.id)).has_value());
+  // The server still running it writes its final snapshot: it does not come back.
+  m.status = MeasurementStatus::kFinished;
+  Put({m});
+  EXPECT_FALSE((*store_->Get("acc1", m.id)).has_value());
+  ListQuery q;
+  q.account_id = "acc1";
+  int64_t total = -1;
+  EXPECT_TRUE(Ids(q, &total).empty());
+  EXPECT_EQ(total, 0);
+  EXPECT_FALSE(*store_->Delete("acc1", m.id));
+}
+
+TEST_P(StoreSuite, PruneRemovesTheOldAndFinishesTheAbandoned) {
+  const int64_t t0 = 1'700'000'000'000;
+  auto old = Record("acc1", t0, {"t"});
+  auto abandoned = Record("acc1", t0 + 10'000, {"t"}, MeasurementStatus::kRunning);
+  auto fresh = Record("acc1", t0 + 20'000, {"t"}, MeasurementStatus::kRunning);
+  Put({old, abandoned, fresh});
+  auto removed = store_->Prune(t0 + 5'000, t0 + 15'000);
+  ASSERT_TRUE(removed.ok()) << removed.error();
+  EXPECT_EQ(*removed, 1);
+  EXPECT_FALSE((*store_->Get("acc1", old.id)).has_value());
+  EXPECT_EQ((*store_->Get("acc1", abandoned.id))->status, MeasurementStatus::kFinished);
+  EXPECT_EQ((*store_->Get("acc1", fresh.id))->status, MeasurementStatus::kRunning);
+  ListQuery q;
+  q.account_id = "acc1";
+  int64_t total = 0;
+  q.status = MeasurementStatus::kRunning;
+  EXPECT_EQ(Ids(q, &total).size(), 1u);
+  EXPECT_EQ(total, 1);
+  q.status = MeasurementStatus::kFinished;
+  EXPECT_EQ(Ids(q, &total).size(), 1u);
+  EXPECT_EQ(total, 1);
+}
+
+TEST_P(StoreSuite, HistorySurvivesReopening) {
+  auto m = Record("acc1", 1'700'000'000'000, {"203.0.113.1"});
+  Put({m});
+  store_.reset();
+  store_ = GetParam().reopen();
+  ASSERT_TRUE(store_ != nullptr);
+  auto g = store_->Get("acc1", m.id);
+  ASSERT_TRUE(g.ok()) << g.error();
+  ASSERT_TRUE(g->has_value());
+  EXPECT_EQ((*g)->targets, std::vector<std::string>{"203.0.113.1"});
+}
+
+TEST_P(StoreSuite, ManyInOneBatch) {
+  std::vector<MeasurementRecord> batch;
+  for (int i = 0; i < 500; ++i) batch.push_back(Record("acc1", 1'700'000'000'000 + i, {"t"}));
+  Put(batch);
+  ListQuery q;
+  q.account_id = "acc1";
+  q.target = "t";
+  q.per_page = 100;
+  int64_t total = 0;
+  EXPECT_EQ(Ids(q, &total).size(), 100u);
+  EXPECT_EQ(total, 500);
+}
+
+}  // namespace colotrace::store
