@@ -1,10 +1,15 @@
 #include "serve.h"
 
+#include <pwd.h>
 #include <sys/random.h>
+#include <unistd.h>
 
 #include <CLI/CLI.hpp>
 
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
+#include <filesystem>
 #include <iostream>
 #include <memory>
 #include <string>
@@ -13,6 +18,7 @@
 #include "api/auth.h"
 #include "api/handler.h"
 #include "api/http_server.h"
+#include "api/measurements.h"
 #include "api/metrics.h"
 #include "api/rate_limiter.h"
 #include "dispatch/dispatcher.h"
@@ -23,6 +29,8 @@
 #include "net/system.h"
 #include "probe/engine.h"
 #include "serve_config.h"
+#include "store/measurement_store.h"
+#include "store/store_writer.h"
 
 namespace colotrace::apps {
 
@@ -43,6 +51,8 @@ struct ServeFlags {
   std::string nats_nkey;
   std::string nats_tls_ca;
   bool no_local_colo = false;
+  std::string db;
+  bool no_db = false;
   EnrichFlags enrich;
 };
 
@@ -104,12 +114,77 @@ model::Status BuildConfig(const CLI::App& cmd, const ServeFlags& f, ServeConfig*
   if (given("--nats-nkey")) config->nats_nkey = f.nats_nkey;
   if (given("--nats-tls-ca")) config->nats_tls_ca = f.nats_tls_ca;
   if (f.no_local_colo) config->local_colo = false;
+  if (given("--db")) config->db = f.db;
+  if (f.no_db) config->no_db = true;
   config->enrich = f.enrich;
   if (!model::IsValidColoName(config->colo_name)) {
     return model::Status::Error("the colo name '" + config->colo_name + "' is not 1 to " +
                                 std::to_string(model::kMaxColoNameLength) + " of [A-Za-z0-9_-]");
   }
   return model::Status::Ok();
+}
+
+bool IsPostgresUrl(const std::string& db) {
+  return db.rfind("postgresql://", 0) == 0 || db.rfind("postgres://", 0) == 0;
+}
+
+// Before the privilege drop: the SQLite database's folder exists, and it and the files of an
+// existing database belong to `user`, who opens and writes them after the drop.
+model::Status PrepareSqliteDir(const std::string& location, const std::string& user) {
+  std::string path = location.rfind("sqlite:", 0) == 0 ? location.substr(7) : location;
+  std::filesystem::path dir = std::filesystem::path(path).parent_path();
+  if (dir.empty()) dir = ".";
+  std::error_code ec;
+  if (!std::filesystem::exists(dir, ec)) {
+    std::filesystem::create_directories(dir, ec);
+    if (ec) return model::Status::Error("--db " + location + ": " + ec.message());
+    std::filesystem::permissions(dir,
+                                 std::filesystem::perms::owner_all |
+                                     std::filesystem::perms::group_read |
+                                     std::filesystem::perms::group_exec,
+                                 ec);
+  }
+  if (geteuid() != 0) return model::Status::Ok();
+  passwd* pw = getpwnam(user.c_str());
+  if (pw == nullptr) return model::Status::Error("unknown user '" + user + "'");
+  for (const std::string& file :
+       {dir.string(), path, path + "-wal", path + "-shm", path + "-journal"}) {
+    if (std::filesystem::exists(file, ec) && chown(file.c_str(), pw->pw_uid, pw->pw_gid) != 0) {
+      return model::Status::Error("--db " + location + ": cannot give " + file + " to " + user +
+                                  ": " + std::strerror(errno));
+    }
+  }
+  return model::Status::Ok();
+}
+
+// colotrace_store_* and colotrace_measurements_* series for /metrics.
+void RenderStorageMetrics(std::string& out, const store::StoreWriter* writer,
+                          const api::Measurements& measurements, int open_streams) {
+  using api::Metrics;
+  Metrics::WriteSeries(out, "colotrace_measurements_running", "gauge", "Measurements running now.",
+                       "", static_cast<double>(measurements.running()));
+  Metrics::WriteSeries(out, "colotrace_event_streams", "gauge",
+                       "Event streams of measurements open now.", "", open_streams);
+  if (writer == nullptr) return;
+  store::StoreCounters c = writer->counters();
+  Metrics::WriteSeries(out, "colotrace_store_up", "gauge",
+                       "1 when the last write to the measurement store succeeded.", "",
+                       c.up ? 1 : 0);
+  Metrics::WriteSeries(out, "colotrace_store_written_total", "counter",
+                       "Measurement snapshots written to the store.", "",
+                       static_cast<double>(c.written));
+  Metrics::WriteSeries(out, "colotrace_store_write_errors_total", "counter",
+                       "Failed attempts to write to the store (each retry counts).", "",
+                       static_cast<double>(c.write_errors));
+  Metrics::WriteSeries(out, "colotrace_store_dropped_total", "counter",
+                       "Measurement snapshots never written (the queue was full, or at "
+                       "shutdown); each is also logged.",
+                       "", static_cast<double>(c.dropped));
+  Metrics::WriteSeries(out, "colotrace_store_pending", "gauge",
+                       "Measurement snapshots waiting to be written.", "",
+                       static_cast<double>(c.pending));
+  Metrics::WriteSeries(out, "colotrace_store_pruned_total", "counter",
+                       "Measurements removed by retention.", "", static_cast<double>(c.pruned));
 }
 
 int RunServe(ServeConfig config) {
@@ -141,6 +216,16 @@ int RunServe(ServeConfig config) {
   // SIGINT and SIGTERM are taken by one thread with sigwait: block them before any thread.
   TerminationSignals signals;
   signals.Block();
+
+  // Stored measurements, declared first: destroyed after the engine and the dispatcher whose
+  // traceroutes feed them (opened after the privilege drop, below).
+  std::unique_ptr<store::MeasurementStore> store;
+  std::unique_ptr<store::StoreWriter> writer;
+  std::unique_ptr<api::Measurements> measurements;
+  std::string db = config.no_db ? "" : config.db.empty() ? DefaultDbPath() : config.db;
+  if (!db.empty() && !IsPostgresUrl(db)) {
+    if (auto s = PrepareSqliteDir(db, config.user); !s) return UsageError("serve", s.error());
+  }
 
   // Declared before the dispatcher that holds the local colo runner: destroyed after it.
   std::unique_ptr<probe::Engine> engine;
@@ -182,7 +267,7 @@ int RunServe(ServeConfig config) {
   api::ApiOptions api_options;
   api_options.max_probes_per_request = config.max_probes_per_request;
   api_options.max_concurrent_per_credential = config.max_concurrent_requests_per_token;
-  api::ApiHandler handler(auth, dispatcher, limiter, metrics, api_options);
+  std::unique_ptr<api::ApiHandler> handler;  // made after the drop, before serving
 
   api::HttpServerOptions http;
   http.address = config.listen_address;
@@ -195,7 +280,7 @@ int RunServe(ServeConfig config) {
   auto server = api::HttpServer::Create(
       http,
       [&handler](api::HttpRequest r, api::Respond respond) {
-        handler.Handle(std::move(r), std::move(respond));
+        handler->Handle(std::move(r), std::move(respond));
       },
       [&metrics](int status, int code, const std::string& message) {
         // What the HTTP shell answers by itself (limits, malformed HTTP, draining) is counted too.
@@ -212,6 +297,27 @@ int RunServe(ServeConfig config) {
     std::cerr << "colotrace: cannot drop privileges: " << s.error() << "\n";
     return kExitFailed;
   }
+
+  // The history, as the unprivileged user: its files belong to that user.
+  if (!db.empty()) {
+    auto opened = store::OpenStore(db);
+    if (!opened) {
+      std::cerr << "colotrace: cannot open the measurement store: " << opened.error()
+                << "\n(--db LOCATION chooses another, --no-db runs without history)\n";
+      return kExitFailed;
+    }
+    store = std::move(*opened);
+    store::StoreWriterOptions writing;
+    writing.retention = std::chrono::hours(24) * config.retention_days;
+    writer = std::make_unique<store::StoreWriter>(*store, writing);
+  }
+  measurements =
+      std::make_unique<api::Measurements>(store.get(), writer.get(), api::MeasurementsOptions{});
+  metrics.AddSource([&writer, &measurements, &server](std::string& out) {
+    RenderStorageMetrics(out, writer.get(), *measurements, (*server)->open_streams());
+  });
+  handler = std::make_unique<api::ApiHandler>(auth, dispatcher, limiter, metrics, *measurements,
+                                              api_options);
 
   // NATS after the drop: its threads never hold a privilege.
   std::unique_ptr<dispatch::NatsBus> bus;
@@ -242,6 +348,12 @@ int RunServe(ServeConfig config) {
   }
   if (!config.nats_urls.empty()) std::cout << " and the agents on " << config.nats_urls.front();
   std::cout << "\n";
+  if (store) {
+    std::cout << "colotrace: measurements stored in " << store->Describe() << " (kept "
+              << config.retention_days << " days)\n";
+  } else {
+    std::cout << "colotrace: no measurement history (--no-db)\n";
+  }
   std::string token = generated_token.empty() ? "$TOKEN" : generated_token;
   std::string account = generated_token.empty() ? "$ACCOUNT_ID" : "local";
   if (!generated_token.empty()) {
@@ -309,6 +421,12 @@ CommandRun AddServeCommand(CLI::App& app) {
       ->option_text("FILE");
   cmd->add_flag("--no-local-colo", f->no_local_colo,
                 "no in-process colo (then no raw sockets and no root are needed)");
+  CLI::Option* db = cmd->add_option("--db", f->db,
+                                    "where measurements are stored: a SQLite file (default: "
+                                    "/var/lib/colotrace/colotrace.db as root) or a "
+                                    "postgresql:// URL (several servers sharing one history)")
+                        ->option_text("PATH|URL");
+  cmd->add_flag("--no-db", f->no_db, "keep no measurement history")->excludes(db);
   AddEnrichFlags(*cmd, &f->enrich);
   return [cmd, f] {
     ServeConfig config;

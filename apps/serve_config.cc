@@ -4,6 +4,9 @@
 #define TOML_HEADER_ONLY 1
 #include <toml++/toml.h>
 
+#include <unistd.h>
+
+#include <cstdlib>
 #include <set>
 
 namespace colotrace::apps {
@@ -86,8 +89,10 @@ Status GetStrings(const toml::table& t, const char* key, std::vector<std::string
   } while (false)
 
 Status Load(const toml::table& root, ServeConfig* c) {
-  RETURN_IF_ERROR(CheckKeys(
-      root, {"listen", "netns", "user", "allow_targets", "colo", "tokens", "keys", "limits"}, ""));
+  RETURN_IF_ERROR(CheckKeys(root,
+                            {"listen", "netns", "user", "allow_targets", "colo", "tokens", "keys",
+                             "limits", "nats", "storage"},
+                            ""));
   if (const toml::node* listen = root.get("listen")) {
     if (!listen->is_string()) return Status::Error("'listen' must be a string");
     RETURN_IF_ERROR(ParseListen(*listen->value<std::string>(), c));
@@ -105,6 +110,11 @@ Status Load(const toml::table& root, ServeConfig* c) {
       if (!local->is_boolean()) return Status::Error("'nats.local_colo' must be true or false");
       c->local_colo = *local->value<bool>();
     }
+  }
+  if (const toml::table* storage = root["storage"].as_table()) {
+    RETURN_IF_ERROR(CheckKeys(*storage, {"db", "retention_days"}, "storage."));
+    RETURN_IF_ERROR(GetString(*storage, "db", &c->db));
+    RETURN_IF_ERROR(GetInt(*storage, "retention_days", 1, 36'500, &c->retention_days));
   }
   if (const toml::table* colo = root["colo"].as_table()) {
     RETURN_IF_ERROR(CheckKeys(*colo, {"name", "city"}, "colo."));
@@ -159,6 +169,23 @@ Status Load(const toml::table& root, ServeConfig* c) {
 }
 
 }  // namespace
+
+std::string DefaultDbPath() {
+  std::string dir;
+  if (const char* state = std::getenv("STATE_DIRECTORY"); state != nullptr && *state != '\0') {
+    dir = state;
+    dir = dir.substr(0, dir.find(':'));  // several directories: the first
+  } else if (geteuid() == 0) {
+    dir = "/var/lib/colotrace";
+  } else if (const char* xdg = std::getenv("XDG_STATE_HOME"); xdg != nullptr && *xdg == '/') {
+    dir = std::string(xdg) + "/colotrace";
+  } else if (const char* home = std::getenv("HOME"); home != nullptr && *home == '/') {
+    dir = std::string(home) + "/.local/state/colotrace";
+  } else {
+    dir = ".";
+  }
+  return dir + "/colotrace.db";
+}
 
 Status LoadServeConfig(const std::string& path, ServeConfig* config) {
   try {

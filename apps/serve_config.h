@@ -33,6 +33,11 @@ struct ServeConfig {
   std::string nats_nkey;
   std::string nats_tls_ca;
   bool local_colo = true;
+  // Stored measurements: "" = the default place (DefaultDbPath), a SQLite path, or a
+  // postgresql:// URL; no_db turns storage off.
+  std::string db;
+  bool no_db = false;
+  int retention_days = 30;
   EnrichFlags enrich;  // names and ASNs of the local colo (flags only)
   // Limits.
   int requests_per_window = 1200;
@@ -51,6 +56,11 @@ struct ServeConfig {
 // Reads a TOML file into `config` (keys it does not set keep their values). Unknown keys and
 // values of the wrong type or range are errors naming the key.
 model::Status LoadServeConfig(const std::string& path, ServeConfig* config);
+
+// Where measurements are stored when neither --db nor [storage] db says: $STATE_DIRECTORY
+// (systemd's StateDirectory=) or, for root, /var/lib/colotrace; otherwise
+// $XDG_STATE_HOME/colotrace or ~/.local/state/colotrace; the file colotrace.db there.
+std::string DefaultDbPath();
 
 // Parses "ADDR:PORT" ("127.0.0.1:8080", "[::1]:8080", ":8080" for all IPv4 addresses).
 model::Status ParseListen(const std::string& text, ServeConfig* config);

@@ -35,6 +35,7 @@
 #include "api/beast_request.h"
 #include "api/handler.h"
 #include "api/http_types.h"
+#include "api/measurements.h"
 #include "api/metrics.h"
 #include "api/rate_limiter.h"
 #include "dispatch/colo_runner.h"
@@ -101,10 +102,12 @@ const api::Authenticator& Credentials() {
 // nothing it allocated outlives it (libFuzzer runs a leak check after every input that
 // allocated more than it freed: the deadlines a dispatcher keeps would make that every input).
 struct Api {
+  // Measurements in memory only (no store): outlives the dispatcher that feeds it.
+  api::Measurements measurements{nullptr, nullptr, api::MeasurementsOptions{}};
   dispatch::Dispatcher dispatcher;
   api::RateLimiter limiter{{3, 5'000, 60}, 4, [] { return int64_t{1'000'000}; }};
   api::Metrics metrics;
-  api::ApiHandler handler{Credentials(), dispatcher, limiter, metrics, Options()};
+  api::ApiHandler handler{Credentials(), dispatcher, limiter, metrics, measurements, Options()};
 
   Api() {
     auto colo = std::make_shared<FakeColo>();

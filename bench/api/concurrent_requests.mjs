@@ -5,7 +5,7 @@
 //   node bench/api/concurrent_requests.mjs [N]      (as root; env COLOTRACE_BIN, LAB_UP_BIN)
 import { spawn } from 'node:child_process';
 import { readFileSync, readdirSync } from 'node:fs';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import http from 'node:http';
@@ -38,7 +38,10 @@ accounts = ["acc1"]
 requests_per_window = 1000000
 max_connections = ${n + 100}
 max_concurrent_requests_per_token = ${n + 100}
+[storage]
+db = "${join(dir, 'history.db')}"
 `);
+chmodSync(dir, 0o755);
 const server = spawn(colotrace, ['serve', '--config', join(dir, 'serve.toml'), '--netns', topo.colo,
                                  ...(process.env.SERVE_ARGS ? process.env.SERVE_ARGS.split(' ') : []),
                                  '--listen', '127.0.0.1:0'], { stdio: ['ignore', 'pipe', 'inherit'] });

@@ -8,7 +8,7 @@ import { once } from 'node:events';
 import net from 'node:net';
 import readline from 'node:readline';
 import { createHash } from 'node:crypto';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -52,7 +52,10 @@ accounts = ["acc1"]
 requests_per_window = 1000000
 probes_per_window = 1000000000
 max_concurrent_requests_per_token = 100000
+[storage]
+db = "${join(dir, 'history.db')}"
 `);
+chmodSync(dir, 0o755);
 const server = start(colotrace, ['serve', '--config', join(dir, 'serve.toml'), '--no-local-colo',
                                  '--nats', natsUrl, '--listen', '127.0.0.1:0']);
 const port = Number(/127\.0\.0\.1:(\d+)/.exec(await firstLine(server))[1]);

@@ -16,6 +16,8 @@ struct ApiError {
   std::string pointer;
   // Finer causes (6003 carries 6102/6103/6111 here); written as `error_chain` when not empty.
   std::vector<ApiError> error_chain;
+  // The query parameter at fault ("per_page"), written as `source.parameter`; "" when none.
+  std::string parameter;
 
   bool operator==(const ApiError&) const = default;
 };
@@ -42,6 +44,13 @@ inline constexpr int kMalformedHttp = 1017;         // 400
 inline constexpr int kNoColoAvailable = 1018;       // 503: no colo can run traceroutes now
 inline constexpr int kInvalidIpVersion = 1019;      // options.ip_version
 inline constexpr int kTargetFamilyMismatch = 1020;  // address literal vs ip_version
+// Stored measurements (docs/api.md, "Measurements").
+inline constexpr int kInvalidQueryParameter = 1021;  // 400, with source.parameter
+inline constexpr int kMeasurementNotFound = 1022;    // 404: no such id for this account
+inline constexpr int kHistoryUnavailable = 1023;     // 503: the database cannot answer now
+inline constexpr int kStorageOff = 1024;             // 404: this server keeps no history
+inline constexpr int kTooManyStreams = 1025;         // 503: event streams open at once
+inline constexpr int kTooManyMeasurements = 1026;    // 503: measurements running at once
 // Authentication headers: 6003 (400) with one error_chain entry per malformed header.
 inline constexpr int kMalformedAuthHeaders = 6003;
 inline constexpr int kInvalidAuthEmailHeader = 6102;      // X-Auth-Email
@@ -74,6 +83,7 @@ constexpr int HttpStatusForCode(int code) {
     case kTargetFamilyMismatch:
     case kTooManyProbes:
     case kMalformedHttp:
+    case kInvalidQueryParameter:
     case kMalformedAuthHeaders:
     case kInvalidAuthEmailHeader:
     case kInvalidAuthKeyHeader:
@@ -84,6 +94,8 @@ constexpr int HttpStatusForCode(int code) {
     case kAuthenticationError:
       return 403;
     case kNoRoute:
+    case kMeasurementNotFound:
+    case kStorageOff:
       return 404;
     case kMethodNotAllowed:
       return 405;
@@ -93,6 +105,9 @@ constexpr int HttpStatusForCode(int code) {
       return 431;
     case kShuttingDown:
     case kNoColoAvailable:
+    case kHistoryUnavailable:
+    case kTooManyStreams:
+    case kTooManyMeasurements:
       return 503;
     case kRateLimited:
       return 429;

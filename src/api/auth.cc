@@ -1,9 +1,10 @@
 #include "api/auth.h"
 
-#include "net/crypto.h"
-
 #include <algorithm>
+#include <functional>
 #include <utility>
+
+#include "net/crypto.h"
 
 #include "api/request_parser.h"
 
@@ -186,15 +187,25 @@ const Authenticator::Credential* Authenticator::Find(const std::vector<Credentia
 
 AuthOutcome Authenticator::Check(const AuthHeaders& headers, std::string_view account_id) const {
   if (!IsValidAccountId(account_id)) {
-    return Refuse(ApiError{kInvalidObjectIdentifier, kMsgInvalidObjectIdentifier, "", {}});
+    return Refuse(ApiError{kInvalidObjectIdentifier, kMsgInvalidObjectIdentifier, "", {}, ""});
   }
-  auto bound = [&](const Credential* c) {
+  return Decide(headers, [&](const Credential* c) {
     return c != nullptr && std::find(c->account_ids.begin(), c->account_ids.end(), account_id) !=
                                c->account_ids.end();
-  };
-  auto accept = [](std::string_view kind, const Digest& digest) {
+  });
+}
+
+AuthOutcome Authenticator::Identify(const AuthHeaders& headers) const {
+  return Decide(headers, [](const Credential* c) { return c != nullptr; });
+}
+
+AuthOutcome Authenticator::Decide(const AuthHeaders& headers,
+                                  const std::function<bool(const Credential*)>& bound) const {
+  const Credential* matched = nullptr;
+  auto accept = [&matched](std::string_view kind, const Digest& digest) {
     AuthOutcome outcome;
     outcome.principal_id = std::string(kind) + ToHex(digest).substr(0, kPrincipalHexDigits);
+    outcome.accounts = matched->account_ids;
     return outcome;
   };
 
@@ -207,7 +218,7 @@ AuthOutcome Authenticator::Check(const AuthHeaders& headers, std::string_view ac
     Digest digest;
     if (!token) {
       bad_authorization = true;
-    } else if (Sha256(*token, digest) && bound(Find(tokens_, digest, ""))) {
+    } else if (Sha256(*token, digest) && bound(matched = Find(tokens_, digest, ""))) {
       return accept("token:", digest);
     }
   }
@@ -220,21 +231,21 @@ AuthOutcome Authenticator::Check(const AuthHeaders& headers, std::string_view ac
   if (key && (!email || !IsWellFormedSecret(*key, kMaxAuthKeyLength))) bad_key = true;
   if (email && key && !bad_email && !bad_key) {
     Digest digest;
-    if (Sha256(*key, digest) && bound(Find(keys_, digest, AsciiLower(*email)))) {
+    if (Sha256(*key, digest) && bound(matched = Find(keys_, digest, AsciiLower(*email)))) {
       return accept("key:", digest);
     }
   }
 
   if (bad_email || bad_key || bad_authorization) {
-    ApiError error{kMalformedAuthHeaders, kMsgMalformedHeaders, "", {}};
-    if (bad_email) error.error_chain.push_back({kInvalidAuthEmailHeader, kMsgBadEmail, "", {}});
-    if (bad_key) error.error_chain.push_back({kInvalidAuthKeyHeader, kMsgBadKey, "", {}});
+    ApiError error{kMalformedAuthHeaders, kMsgMalformedHeaders, "", {}, ""};
+    if (bad_email) error.error_chain.push_back({kInvalidAuthEmailHeader, kMsgBadEmail, "", {}, ""});
+    if (bad_key) error.error_chain.push_back({kInvalidAuthKeyHeader, kMsgBadKey, "", {}, ""});
     if (bad_authorization) {
-      error.error_chain.push_back({kInvalidAuthorizationHeader, kMsgBadAuthorization, "", {}});
+      error.error_chain.push_back({kInvalidAuthorizationHeader, kMsgBadAuthorization, "", {}, ""});
     }
     return Refuse(std::move(error));
   }
-  return Refuse(ApiError{kAuthenticationError, kMsgAuthenticationError, "", {}});
+  return Refuse(ApiError{kAuthenticationError, kMsgAuthenticationError, "", {}, ""});
 }
 
 }  // namespace colotrace::api

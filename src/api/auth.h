@@ -9,6 +9,7 @@
 
 #include <array>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -34,6 +35,8 @@ struct AuthOutcome {
   std::optional<std::string> principal_id;
   std::optional<ApiError> error;
   int http_status = 200;
+  // The accounts the matched credential may act on (when ok).
+  std::vector<std::string> accounts;
 
   bool ok() const { return principal_id.has_value(); }
 };
@@ -77,6 +80,10 @@ class Authenticator {
   // Leading and trailing spaces and tabs of each header value are ignored.
   AuthOutcome Check(const AuthHeaders& headers, std::string_view account_id) const;
 
+  // As Check, for a request that names no account (GET /client/v4/accounts): ok for any known
+  // credential, with its accounts.
+  AuthOutcome Identify(const AuthHeaders& headers) const;
+
  private:
   using Digest = std::array<uint8_t, 32>;
   struct Credential {
@@ -88,6 +95,9 @@ class Authenticator {
   // nullptr. Every entry is compared whatever matched, in constant time per entry.
   const Credential* Find(const std::vector<Credential>& credentials, const Digest& digest,
                          std::string_view email_lower) const;
+  // Check's decision, with `bound` saying whether a credential found (or nullptr) admits.
+  AuthOutcome Decide(const AuthHeaders& headers,
+                     const std::function<bool(const Credential*)>& bound) const;
 
   std::vector<Credential> tokens_;
   std::vector<Credential> keys_;

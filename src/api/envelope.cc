@@ -11,9 +11,10 @@ void WriteError(model::JsonWriter& out, const ApiError& error) {
   out.BeginObject();
   out.Key("code").Int(error.code);
   out.Key("message").String(error.message);
-  if (!error.pointer.empty()) {
+  if (!error.pointer.empty() || !error.parameter.empty()) {
     out.Key("source").BeginObject();
-    out.Key("pointer").String(error.pointer);
+    if (!error.pointer.empty()) out.Key("pointer").String(error.pointer);
+    if (!error.parameter.empty()) out.Key("parameter").String(error.parameter);
     out.EndObject();
   }
   if (!error.error_chain.empty()) {

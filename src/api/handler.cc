@@ -1,10 +1,14 @@
 #include "api/handler.h"
 
+#include <charconv>
+#include <map>
 #include <memory>
 
 #include "api/envelope.h"
 #include "api/request_parser.h"
 #include "model/json_writer.h"
+#include "model/time_text.h"
+#include "store/measurement_id.h"
 
 namespace colotrace::api {
 
@@ -30,12 +34,74 @@ std::vector<std::string> PathSegments(const std::string& target) {
   return out;
 }
 
+int HexValue(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+// The query parameters of a target ("a=1&b=x%20y"), percent-decoded ('+' is a space); of
+// repeated names the last counts. nullopt for a malformed escape.
+std::optional<std::vector<std::pair<std::string, std::string>>> QueryParameters(
+    const std::string& target) {
+  std::vector<std::pair<std::string, std::string>> out;
+  size_t q = target.find('?');
+  if (q == std::string::npos) return out;
+  std::string_view query = std::string_view(target).substr(q + 1);
+  auto decode = [](std::string_view text) -> std::optional<std::string> {
+    std::string s;
+    for (size_t i = 0; i < text.size(); ++i) {
+      char c = text[i];
+      if (c == '+') {
+        s += ' ';
+      } else if (c == '%') {
+        if (i + 2 >= text.size()) return std::nullopt;
+        int hi = HexValue(text[i + 1]);
+        int lo = HexValue(text[i + 2]);
+        if (hi < 0 || lo < 0) return std::nullopt;
+        s += static_cast<char>(hi * 16 + lo);
+        i += 2;
+      } else {
+        s += c;
+      }
+    }
+    return s;
+  };
+  while (!query.empty()) {
+    size_t amp = query.find('&');
+    std::string_view pair = query.substr(0, amp);
+    query = amp == std::string_view::npos ? std::string_view() : query.substr(amp + 1);
+    if (pair.empty()) continue;
+    size_t eq = pair.find('=');
+    auto name = decode(pair.substr(0, eq));
+    auto value = decode(eq == std::string_view::npos ? std::string_view() : pair.substr(eq + 1));
+    if (!name || !value) return std::nullopt;
+    out.emplace_back(std::move(*name), std::move(*value));
+  }
+  return out;
+}
+
 HttpResponse Json(int status, std::string body) {
   HttpResponse r;
   r.status = status;
   r.headers.emplace_back("Content-Type", kJson);
   r.body = std::move(body);
   return r;
+}
+
+// {"success":true,"errors":[],"messages":[],"result": <what `result` writes>}
+template <typename WriteResult>
+std::string Success(WriteResult write_result) {
+  model::JsonWriter w;
+  w.BeginObject();
+  w.Key("success").Bool(true);
+  w.Key("errors").BeginArray().EndArray();
+  w.Key("messages").BeginArray().EndArray();
+  w.Key("result");
+  write_result(w);
+  w.EndObject();
+  return w.Take();
 }
 
 int64_t ProbeCount(const TracerouteRequest& req, size_t colos) {
@@ -49,6 +115,47 @@ void AddRateHeaders(HttpResponse& r, const RateDecision& d) {
   if (!d.ratelimit_policy.empty()) r.headers.emplace_back("Ratelimit-Policy", d.ratelimit_policy);
 }
 
+std::string MeasurementPath(const std::string& account, const std::string& id) {
+  return "/client/v4/accounts/" + account + "/diagnostics/traceroute/measurements/" + id;
+}
+
+void WriteTime(model::JsonWriter& w, int64_t unix_ms) {
+  if (unix_ms > 0) {
+    w.String(model::Rfc3339Ms(unix_ms));
+  } else {
+    w.Null();
+  }
+}
+
+// {id, status, created_at, finished_at, request[, result]}
+void WriteMeasurement(model::JsonWriter& w, const store::MeasurementRecord& m, bool with_result) {
+  w.BeginObject();
+  w.Key("id").String(m.id);
+  w.Key("status").String(store::StatusName(m.status));
+  w.Key("created_at");
+  WriteTime(w, m.created_at_ms);
+  w.Key("finished_at");
+  WriteTime(w, m.finished_at_ms);
+  w.Key("request").Raw(m.request_json.empty() ? "{}" : m.request_json);
+  if (with_result) w.Key("result").Raw(m.result_json.empty() ? "[]" : m.result_json);
+  w.EndObject();
+}
+
+HttpResponse NotFound(const std::string& id) {
+  return ErrorResponse(404, kMeasurementNotFound, "no measurement " + id);
+}
+
+HttpResponse Unavailable(const std::string& why) {
+  HttpResponse r =
+      ErrorResponse(503, kHistoryUnavailable, "measurement history is not available now: " + why);
+  r.headers.emplace_back("Retry-After", "5");
+  return r;
+}
+
+ApiError BadParameter(const std::string& name, const std::string& message) {
+  return ApiError{kInvalidQueryParameter, message, "", {}, name};
+}
+
 }  // namespace
 
 HttpResponse ErrorResponse(int status, const std::vector<ApiError>& errors) {
@@ -60,7 +167,7 @@ HttpResponse ErrorResponse(int status, const std::vector<ApiError>& errors) {
 }
 
 HttpResponse ErrorResponse(int status, int code, const std::string& message) {
-  return ErrorResponse(status, std::vector<ApiError>{ApiError{code, message, "", {}}});
+  return ErrorResponse(status, std::vector<ApiError>{ApiError{code, message, "", {}, ""}});
 }
 
 std::chrono::milliseconds ColoDeadline(const model::TraceOptions& options,
@@ -68,12 +175,36 @@ std::chrono::milliseconds ColoDeadline(const model::TraceOptions& options,
   return std::chrono::milliseconds(2000LL * options.wait_time_s) + margin;
 }
 
+std::string RequestJson(const TracerouteRequest& request) {
+  model::JsonWriter w;
+  w.BeginObject();
+  w.Key("targets").BeginArray();
+  for (const auto& t : request.targets) w.String(t);
+  w.EndArray();
+  w.Key("colos").BeginArray();
+  for (const auto& c : request.colos) w.String(c);
+  w.EndArray();
+  const model::TraceOptions& o = request.options;
+  w.Key("options").BeginObject();
+  w.Key("max_ttl").Int(o.max_ttl);
+  w.Key("packet_type").String(model::PacketTypeName(o.packet_type));
+  w.Key("packets_per_ttl").Int(o.packets_per_ttl);
+  w.Key("port").Int(o.port);
+  w.Key("wait_time").Int(o.wait_time_s);
+  w.Key("ip_version").String(model::IpVersionName(o.ip_version));
+  w.EndObject();
+  w.EndObject();
+  return w.Take();
+}
+
 ApiHandler::ApiHandler(const Authenticator& auth, dispatch::Dispatcher& dispatcher,
-                       RateLimiter& limiter, Metrics& metrics, ApiOptions options)
+                       RateLimiter& limiter, Metrics& metrics, Measurements& measurements,
+                       ApiOptions options)
     : auth_(auth),
       dispatcher_(dispatcher),
       limiter_(limiter),
       metrics_(metrics),
+      measurements_(measurements),
       options_(options) {}
 
 void ApiHandler::Handle(HttpRequest request, Respond respond) {
@@ -84,95 +215,157 @@ void ApiHandler::Handle(HttpRequest request, Respond respond) {
     respond(std::move(r));
   };
   std::vector<std::string> seg = PathSegments(request.target);
+  const std::string& method = request.method;
   auto method_not_allowed = [&](const char* allowed) {
-    HttpResponse r = ErrorResponse(405, kMethodNotAllowed,
-                                   "method " + request.method + " not allowed; use " + allowed);
+    HttpResponse r =
+        ErrorResponse(405, kMethodNotAllowed, "method " + method + " not allowed; use " + allowed);
     r.headers.emplace_back("Allow", allowed);
     finish(std::move(r));
   };
   if (seg.size() == 1 && (seg[0] == "healthz" || seg[0] == "metrics")) {
-    if (request.method != "GET" && request.method != "HEAD") return method_not_allowed("GET");
+    if (method != "GET" && method != "HEAD") return method_not_allowed("GET");
     if (seg[0] == "healthz") return finish(Json(200, R"({"status":"ok"})"));
     HttpResponse r;
     r.headers.emplace_back("Content-Type", "text/plain; version=0.0.4; charset=utf-8");
     r.body = metrics_.Render();
     return finish(std::move(r));
   }
-  // client/v4/accounts/{account_id}/diagnostics/traceroute, and .../colos (a colotrace
-  // extension): both for the account's credentials only.
-  bool traceroute = seg.size() == 6;
-  bool colos = seg.size() == 7 && seg[6] == "colos";
-  if ((traceroute || colos) && seg[0] == "client" && seg[1] == "v4" && seg[2] == "accounts" &&
-      seg[4] == "diagnostics" && seg[5] == "traceroute") {
-    const char* allowed = traceroute ? "POST" : "GET";
-    if (request.method != allowed) return method_not_allowed(allowed);
-    AuthHeaders headers{request.Header("authorization"), request.Header("x-auth-email"),
-                        request.Header("x-auth-key")};
-    AuthOutcome auth = auth_.Check(headers, seg[3]);
+  AuthHeaders headers{request.Header("authorization"), request.Header("x-auth-email"),
+                      request.Header("x-auth-key")};
+  bool v4_accounts =
+      seg.size() >= 3 && seg[0] == "client" && seg[1] == "v4" && seg[2] == "accounts";
+  // GET /client/v4/accounts: the accounts of the credential (as Cloudflare's).
+  if (v4_accounts && seg.size() == 3) {
+    if (method != "GET") return method_not_allowed("GET");
+    AuthOutcome auth = auth_.Identify(headers);
     if (!auth.ok()) {
       return finish(ErrorResponse(auth.http_status, std::vector<ApiError>{*auth.error}));
     }
-    if (colos) return ListColos(std::move(finish));
-    return Traceroute(request, *auth.principal_id, std::move(finish));
+    return ListAccounts(auth, std::move(finish));
+  }
+  // client/v4/accounts/{account_id}/diagnostics/traceroute[/colos | /measurements[/{id}[/events]]]
+  if (!v4_accounts || seg.size() < 6 || seg.size() > 9 || seg[4] != "diagnostics" ||
+      seg[5] != "traceroute") {
+    return finish(ErrorResponse(404, kNoRoute, "No route for that URI"));
+  }
+  enum class Route { kTraceroute, kColos, kMeasurements, kMeasurement, kEvents, kNone };
+  Route route = Route::kNone;
+  if (seg.size() == 6) route = Route::kTraceroute;
+  if (seg.size() == 7 && seg[6] == "colos") route = Route::kColos;
+  if (seg.size() >= 7 && seg[6] == "measurements") {
+    route = seg.size() == 7      ? Route::kMeasurements
+            : seg.size() == 8    ? Route::kMeasurement
+            : seg[8] == "events" ? Route::kEvents
+                                 : Route::kNone;
+  }
+  if (route == Route::kNone) return finish(ErrorResponse(404, kNoRoute, "No route for that URI"));
+  const char* allowed = route == Route::kTraceroute     ? "POST"
+                        : route == Route::kMeasurements ? "GET, POST"
+                        : route == Route::kMeasurement  ? "GET, DELETE"
+                                                        : "GET";
+  bool allows = method == "GET"      ? route != Route::kTraceroute
+                : method == "POST"   ? route == Route::kTraceroute || route == Route::kMeasurements
+                : method == "DELETE" ? route == Route::kMeasurement
+                                     : false;
+  if (!allows) return method_not_allowed(allowed);
+  const std::string& account = seg[3];
+  AuthOutcome auth = auth_.Check(headers, account);
+  if (!auth.ok()) {
+    return finish(ErrorResponse(auth.http_status, std::vector<ApiError>{*auth.error}));
+  }
+  switch (route) {
+    case Route::kTraceroute:
+      return Traceroute(request, account, *auth.principal_id, false, std::move(finish));
+    case Route::kColos:
+      return ListColos(std::move(finish));
+    case Route::kMeasurements:
+      if (method == "POST") {
+        return Traceroute(request, account, *auth.principal_id, true, std::move(finish));
+      }
+      return ListMeasurements(request, account, std::move(finish));
+    case Route::kMeasurement:
+    case Route::kEvents: {
+      const std::string& id = seg[7];
+      if (!store::IsMeasurementId(id)) {
+        return finish(ErrorResponse(400, kInvalidObjectIdentifier,
+                                    "Invalid object identifier: not a measurement id"));
+      }
+      if (route == Route::kEvents) return StreamMeasurement(account, id, std::move(finish));
+      if (method == "DELETE") return DeleteMeasurement(account, id, std::move(finish));
+      return GetMeasurement(account, id, std::move(finish));
+    }
+    case Route::kNone:
+      break;
   }
   finish(ErrorResponse(404, kNoRoute, "No route for that URI"));
 }
 
-void ApiHandler::ListColos(Respond respond) {
-  model::JsonWriter w;
-  w.BeginObject();
-  w.Key("success").Bool(true);
-  w.Key("errors").BeginArray().EndArray();
-  w.Key("messages").BeginArray().EndArray();
-  w.Key("result").BeginArray();
-  for (const auto& c : dispatcher_.Status()) {
-    w.BeginObject();
-    w.Key("name").String(c.info.name);
-    w.Key("city").String(c.info.city);
-    w.Key("status").String(c.info.available ? "available" : "unavailable");
-    w.Key("remote").Bool(c.last_seen_unix_ms != 0);
-    w.Key("agents").BeginArray();
-    for (const auto& a : c.agents) w.String(a);
-    w.EndArray();
-    w.Key("last_seen_unix_ms");
-    if (c.last_seen_unix_ms != 0) {
-      w.Int(c.last_seen_unix_ms);
-    } else {
-      w.Null();
-    }
-    w.EndObject();
-  }
-  w.EndArray();
-  w.EndObject();
-  respond(Json(200, w.Take()));
+void ApiHandler::ListAccounts(const AuthOutcome& auth, Respond respond) {
+  respond(Json(200, Success([&](model::JsonWriter& w) {
+                 w.BeginArray();
+                 for (const auto& a : auth.accounts) {
+                   w.BeginObject();
+                   w.Key("id").String(a);
+                   w.Key("name").String(a);
+                   w.EndObject();
+                 }
+                 w.EndArray();
+               })));
 }
 
-void ApiHandler::Traceroute(const HttpRequest& request, const std::string& principal,
-                            Respond respond) {
+void ApiHandler::ListColos(Respond respond) {
+  respond(Json(200, Success([&](model::JsonWriter& w) {
+                 w.BeginArray();
+                 for (const auto& c : dispatcher_.Status()) {
+                   w.BeginObject();
+                   w.Key("name").String(c.info.name);
+                   w.Key("city").String(c.info.city);
+                   w.Key("status").String(c.info.available ? "available" : "unavailable");
+                   w.Key("remote").Bool(c.last_seen_unix_ms != 0);
+                   w.Key("agents").BeginArray();
+                   for (const auto& a : c.agents) w.String(a);
+                   w.EndArray();
+                   w.Key("last_seen_unix_ms");
+                   if (c.last_seen_unix_ms != 0) {
+                     w.Int(c.last_seen_unix_ms);
+                   } else {
+                     w.Null();
+                   }
+                   w.EndObject();
+                 }
+                 w.EndArray();
+               })));
+}
+
+std::variant<ApiHandler::Admitted, HttpResponse> ApiHandler::Admit(const HttpRequest& request,
+                                                                   const std::string& principal) {
   ParseOutcome parsed = ParseTracerouteRequest(request.body);
   if (auto* errors = std::get_if<std::vector<ApiError>>(&parsed)) {
-    return respond(ErrorResponse(HttpStatusFor(*errors), *errors));
+    return ErrorResponse(HttpStatusFor(*errors), *errors);
   }
-  auto& req = std::get<TracerouteRequest>(parsed);
+  Admitted a;
+  a.request = std::move(std::get<TracerouteRequest>(parsed));
+  const TracerouteRequest& req = a.request;
   dispatch::Dispatcher::Selection selection = dispatcher_.Select(req.colos);
   if (!selection.unknown.empty()) {
     size_t index = 0;
     while (index < req.colos.size() && req.colos[index] != selection.unknown) ++index;
-    return respond(ErrorResponse(400, {ApiError{kUnknownColo,
-                                                "colo '" + selection.unknown + "' matches no colo",
-                                                "/colos/" + std::to_string(index),
-                                                {}}}));
+    return ErrorResponse(400, {ApiError{kUnknownColo,
+                                        "colo '" + selection.unknown + "' matches no colo",
+                                        "/colos/" + std::to_string(index),
+                                        {},
+                                        ""}});
   }
   if (selection.colos.empty()) {
-    return respond(ErrorResponse(503, kNoColoAvailable, "no colo can run traceroutes now"));
+    return ErrorResponse(503, kNoColoAvailable, "no colo can run traceroutes now");
   }
-  int64_t probes = ProbeCount(req, selection.colos.size());
+  a.colos = std::move(selection.colos);
+  int64_t probes = ProbeCount(req, a.colos.size());
   if (probes > options_.max_probes_per_request) {
-    return respond(ErrorResponse(400, kTooManyProbes,
-                                 "the request would send " + std::to_string(probes) +
-                                     " probes; at most " +
-                                     std::to_string(options_.max_probes_per_request) +
-                                     " are allowed (targets x colos x max_ttl x packets_per_ttl)"));
+    return ErrorResponse(400, kTooManyProbes,
+                         "the request would send " + std::to_string(probes) + " probes; at most " +
+                             std::to_string(options_.max_probes_per_request) +
+                             " are allowed (targets x colos x max_ttl x packets_per_ttl)");
   }
   {
     std::lock_guard lock(running_mu_);
@@ -184,19 +377,20 @@ void ApiHandler::Traceroute(const HttpRequest& request, const std::string& princ
           "this credential already has " + std::to_string(running) +
               " traceroute requests running, the most allowed at once; try again when one ends");
       r.headers.emplace_back("Retry-After", "1");
-      return respond(std::move(r));
+      return r;
     }
     ++running;
   }
-  // Ends the request's turn once its response is out (or it was refused below).
-  auto finished = [this, principal] {
+  // Ends the request's turn once it is over (or it was refused below).
+  a.finished = [this, principal] {
     std::lock_guard lock(running_mu_);
     auto it = running_.find(principal);
     if (it != running_.end() && --it->second <= 0) running_.erase(it);
   };
-  RateDecision decision = limiter_.Take(principal, probes);
-  if (!decision.allowed) {
-    finished();
+  a.decision = limiter_.Take(principal, probes);
+  if (!a.decision.allowed) {
+    a.finished();
+    const RateDecision& decision = a.decision;
     HttpResponse r = ErrorResponse(
         429, kRateLimited,
         decision.exceeds_limit
@@ -210,33 +404,186 @@ void ApiHandler::Traceroute(const HttpRequest& request, const std::string& princ
       }
     }
     AddRateHeaders(r, decision);
-    return respond(std::move(r));
+    return r;
   }
-  metrics_.AddTraceroutes(static_cast<int64_t>(req.targets.size() * selection.colos.size()));
-  auto deadline = ColoDeadline(req.options, options_.deadline_margin);
-  dispatcher_.Run(req.targets, selection.colos, req.options, deadline,
-                  [this, decision, finished,
-                   respond = std::move(respond)](std::vector<model::TargetResult> results) {
-                    finished();
-                    int64_t sent = 0;
-                    int64_t replies = 0;
-                    for (const auto& t : results) {
-                      for (const auto& c : t.colos) {
-                        if (c.error != model::ColoError::kNone) {
-                          metrics_.AddColoError(c.colo.name, static_cast<int>(c.error));
-                        }
-                        for (const auto& h : c.hops) {
-                          sent += h.packets_sent;
-                          replies += h.packets_sent - h.packets_lost;
-                        }
-                      }
-                    }
-                    metrics_.AddProbesSent(sent);
-                    metrics_.AddRepliesMatched(replies);
-                    HttpResponse r = Json(200, SuccessEnvelope(results));
-                    AddRateHeaders(r, decision);
-                    respond(std::move(r));
-                  });
+  return a;
+}
+
+void ApiHandler::Traceroute(const HttpRequest& request, const std::string& account,
+                            const std::string& principal, bool background, Respond respond) {
+  auto admitted = Admit(request, principal);
+  if (auto* refused = std::get_if<HttpResponse>(&admitted)) return respond(std::move(*refused));
+  Admitted a = std::move(std::get<Admitted>(admitted));
+  auto run = measurements_.Begin(account, RequestJson(a.request), a.request.targets, a.colos);
+  if (!run) {
+    a.finished();
+    return respond(ErrorResponse(503, kTooManyMeasurements,
+                                 "too many measurements are running; try again shortly"));
+  }
+  metrics_.AddTraceroutes(static_cast<int64_t>(a.request.targets.size() * a.colos.size()));
+  auto deadline = ColoDeadline(a.request.options, options_.deadline_margin);
+  auto shared_respond = std::make_shared<Respond>(std::move(respond));
+  if (background) {
+    HttpResponse r = Json(202, Success([&](model::JsonWriter& w) {
+                            w.BeginObject();
+                            w.Key("id").String(run->id);
+                            w.Key("status").String("running");
+                            w.Key("created_at").String(model::Rfc3339Ms(run->created_at_ms));
+                            w.EndObject();
+                          }));
+    r.headers.emplace_back("Location", MeasurementPath(account, run->id));
+    AddRateHeaders(r, a.decision);
+    (*shared_respond)(std::move(r));
+    shared_respond.reset();
+  }
+  dispatcher_.Run(
+      a.request.targets, a.colos, a.request.options, deadline,
+      [this, decision = a.decision, finished = a.finished, finish_run = run->finish, id = run->id,
+       shared_respond](std::vector<model::TargetResult> results) {
+        finished();
+        int64_t sent = 0;
+        int64_t replies = 0;
+        for (const auto& t : results) {
+          for (const auto& c : t.colos) {
+            if (c.error != model::ColoError::kNone) {
+              metrics_.AddColoError(c.colo.name, static_cast<int>(c.error));
+            }
+            for (const auto& h : c.hops) {
+              sent += h.packets_sent;
+              replies += h.packets_sent - h.packets_lost;
+            }
+          }
+        }
+        metrics_.AddProbesSent(sent);
+        metrics_.AddRepliesMatched(replies);
+        finish_run(results);
+        if (!shared_respond) return;  // a background measurement: answered already
+        HttpResponse r = Json(200, SuccessEnvelope(results));
+        r.headers.emplace_back("Colotrace-Measurement-Id", id);
+        AddRateHeaders(r, decision);
+        (*shared_respond)(std::move(r));
+      },
+      run->observer);
+}
+
+void ApiHandler::ListMeasurements(const HttpRequest& request, const std::string& account,
+                                  Respond respond) {
+  if (!measurements_.storing()) {
+    return respond(ErrorResponse(
+        404, kStorageOff, "this server keeps no measurement history (started with --no-db)"));
+  }
+  auto params = QueryParameters(request.target);
+  if (!params) {
+    return respond(ErrorResponse(400, kInvalidQueryParameter, "malformed query string"));
+  }
+  store::ListQuery q;
+  q.account_id = account;
+  q.per_page = kDefaultPerPage;
+  std::vector<ApiError> errors;
+  auto integer = [&](const std::string& name, const std::string& text, int64_t min, int64_t max,
+                     int64_t* out) {
+    int64_t v = 0;
+    auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+    if (ec != std::errc() || end != text.data() + text.size() || v < min || v > max) {
+      errors.push_back(BadParameter(name, "Invalid " + name + ": want an integer from " +
+                                              std::to_string(min) + " to " + std::to_string(max)));
+      return;
+    }
+    *out = v;
+  };
+  std::map<std::string, std::string> last;  // of repeated names the last counts
+  for (auto& [name, value] : *params) last[name] = value;
+  for (const auto& [name, value] : last) {
+    if (name == "page") {
+      integer(name, value, 1, kMaxPage, &q.page);
+    } else if (name == "per_page") {
+      integer(name, value, 1, kMaxPerPage, &q.per_page);
+    } else if (name == "status") {
+      q.status = store::ParseStatus(value);
+      if (!q.status) {
+        errors.push_back(BadParameter(name, "Invalid status: want running or finished"));
+      }
+    } else if (name == "target") {
+      if (!IsValidTarget(value)) {
+        errors.push_back(BadParameter(name, "Invalid target: want an IP address or a host name"));
+      } else {
+        q.target = value;
+      }
+    } else if (name == "colo") {
+      if (!model::IsValidColoName(value)) {
+        errors.push_back(BadParameter(name, "Invalid colo: want 1 to 32 of [A-Za-z0-9_-]"));
+      } else {
+        q.colo = value;
+      }
+    } else if (name == "since" || name == "until") {
+      auto t = model::ParseRfc3339(value);
+      if (!t) {
+        errors.push_back(BadParameter(
+            name, "Invalid " + name + ": want an RFC 3339 time such as 2026-11-27T14:00:00Z"));
+      } else {
+        (name == "since" ? q.since_ms : q.until_ms) = *t;
+      }
+    }
+  }
+  if (!errors.empty()) return respond(ErrorResponse(400, errors));
+  measurements_.List(q, [q, respond = std::move(respond)](model::Result<store::ListPage> page) {
+    if (!page) return respond(Unavailable(page.error()));
+    model::JsonWriter w;
+    w.BeginObject();
+    w.Key("success").Bool(true);
+    w.Key("errors").BeginArray().EndArray();
+    w.Key("messages").BeginArray().EndArray();
+    w.Key("result").BeginArray();
+    for (const auto& m : page->items) WriteMeasurement(w, m, false);
+    w.EndArray();
+    w.Key("result_info").BeginObject();
+    w.Key("page").Int(q.page);
+    w.Key("per_page").Int(q.per_page);
+    w.Key("count").Int(static_cast<int64_t>(page->items.size()));
+    w.Key("total_count").Int(page->total_count);
+    w.EndObject();
+    w.EndObject();
+    respond(Json(200, w.Take()));
+  });
+}
+
+void ApiHandler::GetMeasurement(const std::string& account, const std::string& id,
+                                Respond respond) {
+  measurements_.Get(account, id, [id, respond = std::move(respond)](Measurements::Found found) {
+    if (!found) return respond(Unavailable(found.error()));
+    if (!found->has_value()) return respond(NotFound(id));
+    respond(Json(200, Success([&](model::JsonWriter& w) { WriteMeasurement(w, **found, true); })));
+  });
+}
+
+void ApiHandler::DeleteMeasurement(const std::string& account, const std::string& id,
+                                   Respond respond) {
+  measurements_.Delete(account, id, [id, respond = std::move(respond)](model::Result<bool> gone) {
+    if (!gone) return respond(Unavailable(gone.error()));
+    if (!*gone) return respond(NotFound(id));
+    respond(Json(200, Success([&](model::JsonWriter& w) {
+                   w.BeginObject();
+                   w.Key("id").String(id);
+                   w.EndObject();
+                 })));
+  });
+}
+
+void ApiHandler::StreamMeasurement(const std::string& account, const std::string& id,
+                                   Respond respond) {
+  measurements_.Get(account, id,
+                    [this, account, id, respond = std::move(respond)](Measurements::Found found) {
+                      if (!found) return respond(Unavailable(found.error()));
+                      if (!found->has_value()) return respond(NotFound(id));
+                      HttpResponse r;
+                      r.headers.emplace_back("Content-Type", "text/event-stream");
+                      r.headers.emplace_back("Cache-Control", "no-store");
+                      r.headers.emplace_back("X-Accel-Buffering", "no");  // proxies: no buffering
+                      r.stream = [this, account, id](std::shared_ptr<ResponseStream> out) {
+                        measurements_.Stream(account, id, std::move(out));
+                      };
+                      respond(std::move(r));
+                    });
 }
 
 }  // namespace colotrace::api

@@ -1,20 +1,25 @@
 // The API's request handler: routing, authentication, validation, colo selection, limits,
-// dispatch and the envelope. No sockets: http_server.h feeds it; tests call it directly.
+// dispatch, stored measurements and the envelope. No sockets: http_server.h feeds it; tests
+// call it directly.
 //
 // Threads: Handle() may run on any number of threads at once; `respond` is called exactly
-// once, on the handler's thread or on a colo's.
+// once, on the handler's thread, a colo's, or a database reader's.
 #pragma once
 
 #include <chrono>
 #include <cstdint>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <unordered_map>
+#include <variant>
 
 #include "api/auth.h"
 #include "api/http_types.h"
+#include "api/measurements.h"
 #include "api/metrics.h"
 #include "api/rate_limiter.h"
+#include "api/request_parser.h"
 #include "dispatch/dispatcher.h"
 
 namespace colotrace::api {
@@ -24,26 +29,51 @@ struct ApiOptions {
   int64_t max_probes_per_request = 100'000;
   // A colo that has not answered within 2 x wait_time + this gets Code 3.
   std::chrono::milliseconds deadline_margin{5'000};
-  // Traceroute requests one credential may have running at once; more are refused (429,
-  // 10100, Retry-After: 1) without consuming its rate budget.
+  // Traceroute requests (synchronous or measurements) one credential may have running at once;
+  // more are refused (429, 10100, Retry-After: 1) without consuming its rate budget.
   int max_concurrent_per_credential = 32;
 };
 
+// The page size of GET .../measurements: `per_page` 1..kMaxPerPage, default kDefaultPerPage;
+// `page` 1..kMaxPage.
+inline constexpr int64_t kDefaultPerPage = 20;
+inline constexpr int64_t kMaxPerPage = 100;
+inline constexpr int64_t kMaxPage = 100'000;
+
 class ApiHandler {
  public:
-  // Every reference must outlive the handler.
+  // Every reference must outlive the handler; `measurements` too, and it must outlive every
+  // traceroute the dispatcher still runs.
   ApiHandler(const Authenticator& auth, dispatch::Dispatcher& dispatcher, RateLimiter& limiter,
-             Metrics& metrics, ApiOptions options = {});
+             Metrics& metrics, Measurements& measurements, ApiOptions options = {});
   void Handle(HttpRequest request, Respond respond);
 
  private:
+  struct Admitted {
+    TracerouteRequest request;
+    std::vector<dispatch::ColoInfo> colos;
+    RateDecision decision;
+    std::function<void()> finished;  // ends the credential's turn
+  };
+  // The checks every traceroute passes (body, colos, probe ceiling, concurrency, rate limit):
+  // the admitted request, or the response refusing it.
+  std::variant<Admitted, HttpResponse> Admit(const HttpRequest& request,
+                                             const std::string& principal);
   // For an authenticated request; `principal` names the credential (rate limits).
-  void Traceroute(const HttpRequest& request, const std::string& principal, Respond respond);
+  void Traceroute(const HttpRequest& request, const std::string& account,
+                  const std::string& principal, bool background, Respond respond);
   void ListColos(Respond respond);
+  void ListAccounts(const AuthOutcome& auth, Respond respond);
+  void ListMeasurements(const HttpRequest& request, const std::string& account, Respond respond);
+  void GetMeasurement(const std::string& account, const std::string& id, Respond respond);
+  void DeleteMeasurement(const std::string& account, const std::string& id, Respond respond);
+  void StreamMeasurement(const std::string& account, const std::string& id, Respond respond);
+
   const Authenticator& auth_;
   dispatch::Dispatcher& dispatcher_;
   RateLimiter& limiter_;
   Metrics& metrics_;
+  Measurements& measurements_;
   ApiOptions options_;
   std::mutex running_mu_;
   std::unordered_map<std::string, int> running_;  // principal -> traceroute requests running
@@ -56,5 +86,9 @@ HttpResponse ErrorResponse(int status, int code, const std::string& message);
 // How long a colo may take for these options before it gets Code 3.
 std::chrono::milliseconds ColoDeadline(const model::TraceOptions& options,
                                        std::chrono::milliseconds margin);
+
+// The request as a measurement stores it: {"targets":[...],"colos":[...],"options":{...}}
+// with the options as they run.
+std::string RequestJson(const TracerouteRequest& request);
 
 }  // namespace colotrace::api

@@ -4,10 +4,13 @@
 #include "api/beast_request.h"
 #include "net/system.h"
 
+#include <array>
 #include <atomic>
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <deque>
+#include <mutex>
 #include <optional>
 #include <thread>
 #include <vector>
@@ -36,7 +39,9 @@ class Session : public std::enable_shared_from_this<Session> {
   void FailRead(beast::error_code ec);
   void Fail(int status, int code, const std::string& message);
   void Write(HttpResponse response, bool keep_alive);
+  void WriteStream(HttpResponse response);
   void Close();
+  friend class StreamImpl;
 
   beast::tcp_stream stream_;
   beast::flat_buffer buffer_;
@@ -45,6 +50,76 @@ class Session : public std::enable_shared_from_this<Session> {
   std::string peer_;
   bool first_request_ = true;
   bool in_flight_ = false;  // a dispatched request whose response is not written yet
+};
+
+// A streamed response body on one connection: chunks written in order on the session's
+// strand; the client going away (a read that ends), a write that times out, End() or the server
+// stopping close it, once.
+class StreamImpl final : public ResponseStream, public std::enable_shared_from_this<StreamImpl> {
+ public:
+  explicit StreamImpl(std::shared_ptr<Session> session) : session_(std::move(session)) {}
+
+  // On the strand, once the header is out.
+  void Start() {
+    session_->stream_.expires_never();
+    ReadForClose();
+  }
+
+  bool Write(std::string bytes) override {
+    if (closed_.load()) return false;
+    if (bytes.empty()) return true;  // an empty chunk would end the body: nothing to send
+    net::post(session_->stream_.get_executor(),
+              [self = shared_from_this(), data = std::move(bytes)]() mutable {
+                if (self->closed_.load()) return;
+                self->queue_.push_back(std::move(data));
+                if (!self->writing_) self->WriteNext();
+              });
+    return true;
+  }
+
+  void End() override {
+    net::post(session_->stream_.get_executor(), [self = shared_from_this()] {
+      if (self->closed_.load() || self->ending_) return;
+      self->ending_ = true;
+      if (!self->writing_) self->WriteNext();
+    });
+  }
+
+  void SetOnClose(std::function<void()> on_close) override {
+    std::unique_lock lock(mu_);
+    if (closed_.load()) {
+      lock.unlock();
+      on_close();
+      return;
+    }
+    on_close_ = std::move(on_close);
+  }
+
+  // From any thread: closes now (the server stopping).
+  void Shutdown() {
+    net::post(session_->stream_.get_executor(), [self = shared_from_this()] { self->CloseNow(); });
+  }
+
+ private:
+  void ReadForClose() {
+    session_->stream_.async_read_some(
+        net::buffer(scratch_), [self = shared_from_this()](beast::error_code ec, size_t) {
+          if (ec) return self->CloseNow();  // the client went away (or the stream closed)
+          self->ReadForClose();             // a client may send more; nothing to do with it
+        });
+  }
+
+  void WriteNext();
+  void CloseNow();
+
+  std::shared_ptr<Session> session_;
+  std::deque<std::string> queue_;  // strand only
+  bool writing_ = false;           // strand only
+  bool ending_ = false;            // strand only
+  std::array<char, 512> scratch_{};
+  std::atomic<bool> closed_{false};
+  std::mutex mu_;
+  std::function<void()> on_close_;  // guarded by mu_
 };
 
 class ServerImpl final : public HttpServer {
@@ -98,11 +173,36 @@ class ServerImpl final : public HttpServer {
       beast::error_code ec;
       acceptor_.close(ec);
       drain_deadline_ = std::chrono::steady_clock::now() + options_.drain_timeout;
+      std::vector<std::shared_ptr<StreamImpl>> open;
+      {
+        std::lock_guard lock(streams_mu_);
+        for (auto& weak : streams_) {
+          if (auto stream = weak.lock()) open.push_back(std::move(stream));
+        }
+      }
+      for (auto& stream : open) stream->Shutdown();  // streams end with the server
       CheckDrained();
     });
   }
 
   int in_flight() const override { return in_flight_.load(); }
+  int open_streams() const override { return open_streams_.load(); }
+
+  // A stream may open: under max_streams and not draining.
+  bool TryOpenStream() {
+    if (draining()) return false;
+    if (open_streams_.fetch_add(1) >= options_.max_streams) {
+      --open_streams_;
+      return false;
+    }
+    return true;
+  }
+  void Register(const std::shared_ptr<StreamImpl>& stream) {
+    std::lock_guard lock(streams_mu_);
+    std::erase_if(streams_, [](const std::weak_ptr<StreamImpl>& w) { return w.expired(); });
+    streams_.push_back(stream);
+  }
+  void StreamClosed() { --open_streams_; }
 
   const HttpServerOptions& options() const { return options_; }
   HttpReadLimits limits() const { return {options_.max_header_bytes, options_.max_body_bytes}; }
@@ -155,8 +255,56 @@ class ServerImpl final : public HttpServer {
   std::chrono::steady_clock::time_point drain_deadline_;
   std::atomic<bool> draining_{false};
   std::atomic<int> in_flight_{0};
+  std::atomic<int> open_streams_{0};
+  std::mutex streams_mu_;
+  std::vector<std::weak_ptr<StreamImpl>> streams_;  // guarded by streams_mu_
   uint16_t port_ = 0;
 };
+
+void StreamImpl::WriteNext() {
+  if (closed_.load()) return;
+  Session& s = *session_;
+  if (queue_.empty()) {
+    if (!ending_) return;
+    writing_ = true;
+    s.stream_.expires_after(s.server_.options().write_timeout);
+    net::async_write(s.stream_, http::make_chunk_last(),
+                     [self = shared_from_this()](beast::error_code, size_t) { self->CloseNow(); });
+    return;
+  }
+  writing_ = true;
+  auto data = std::make_shared<std::string>(std::move(queue_.front()));
+  queue_.pop_front();
+  s.stream_.expires_after(s.server_.options().write_timeout);
+  net::async_write(s.stream_, http::make_chunk(net::buffer(*data)),
+                   [self = shared_from_this(), data](beast::error_code ec, size_t) {
+                     self->writing_ = false;
+                     if (ec) return self->CloseNow();
+                     if (self->queue_.empty() && !self->ending_) {
+                       self->session_->stream_.expires_never();
+                       return;
+                     }
+                     self->WriteNext();
+                   });
+}
+
+void StreamImpl::CloseNow() {
+  if (closed_.exchange(true)) return;
+  Session& s = *session_;
+  queue_.clear();
+  s.Close();
+  if (s.in_flight_) {
+    s.in_flight_ = false;
+    s.server_.RequestDone();
+  }
+  s.server_.StreamClosed();
+  std::function<void()> on_close;
+  {
+    std::lock_guard lock(mu_);
+    on_close = std::move(on_close_);
+  }
+  if (on_close) on_close();
+}
 
 Session::Session(tcp::socket socket, ServerImpl& server)
     : stream_(std::move(socket)), server_(server) {
@@ -218,6 +366,7 @@ void Session::Fail(int status, int code, const std::string& message) {
 }
 
 void Session::Write(HttpResponse r, bool keep_alive) {
+  if (r.stream) return WriteStream(std::move(r));
   auto res = std::make_shared<http::response<http::string_body>>();
   res->result(static_cast<unsigned>(r.status));
   res->version(11);
@@ -236,6 +385,33 @@ void Session::Write(HttpResponse r, bool keep_alive) {
                       if (ec || !keep_alive) return self->Close();
                       self->ReadHeader();
                     });
+}
+
+void Session::WriteStream(HttpResponse r) {
+  if (!server_.TryOpenStream()) {
+    return Write(
+        server_.ErrorFor(503, kTooManyStreams, "too many event streams open; try again later"),
+        false);
+  }
+  auto res = std::make_shared<http::response<http::empty_body>>();
+  res->result(static_cast<unsigned>(r.status));
+  res->version(11);
+  res->set(http::field::server, "colotrace");
+  for (const auto& [k, v] : r.headers) res->set(k, v);
+  res->keep_alive(false);
+  res->chunked(true);
+  auto serializer = std::make_shared<http::response_serializer<http::empty_body>>(*res);
+  stream_.expires_after(server_.options().write_timeout);
+  http::async_write_header(
+      stream_, *serializer,
+      [self = shared_from_this(), res, serializer, open = std::move(r.stream)](beast::error_code ec,
+                                                                               size_t) {
+        auto stream = std::make_shared<StreamImpl>(self);
+        self->server_.Register(stream);
+        if (ec) return stream->Shutdown();  // closes, counts, and calls nobody back yet
+        stream->Start();
+        open(stream);
+      });
 }
 
 void Session::Close() {

@@ -27,6 +27,10 @@ struct HttpServerOptions {
   std::chrono::milliseconds idle_timeout{60'000};   // keep-alive connection with no request
   int max_connections = 1024;                       // more are closed at once
   std::chrono::milliseconds drain_timeout{30'000};  // Stop() waits this long for requests
+  // Streamed responses open at once; more are answered 503 (code 1031). A write to a stream
+  // that does not complete within write_timeout closes it (a client that stopped reading).
+  int max_streams = 256;
+  std::chrono::milliseconds write_timeout{30'000};
 };
 
 class HttpServer {
@@ -45,9 +49,10 @@ class HttpServer {
   // Serves until Stop() and the drain are over.
   virtual void Run() = 0;
   // Stops accepting; requests in progress may finish within drain_timeout; new requests on
-  // open connections get 503. Then Run() returns.
+  // open connections get 503; streamed responses are ended. Then Run() returns.
   virtual void Stop() = 0;
   virtual int in_flight() const = 0;
+  virtual int open_streams() const = 0;
 };
 
 }  // namespace colotrace::api

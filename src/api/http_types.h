@@ -3,6 +3,7 @@
 #pragma once
 
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -27,10 +28,31 @@ struct HttpRequest {
   }
 };
 
+// The body of a streamed response (text/event-stream), written while the request lasts.
+//
+// Threads: every method may be called from any thread.
+class ResponseStream {
+ public:
+  virtual ~ResponseStream() = default;
+  // Queues `bytes` to be sent after what is queued already. False once the stream is closed
+  // (the client went away, a write timed out, the server is stopping, or End() was called);
+  // Write("") sends nothing and just tells whether the stream is open.
+  virtual bool Write(std::string bytes) = 0;
+  // Ends the response once what is queued is written. Idempotent.
+  virtual void End() = 0;
+  // `on_close` runs exactly once when the stream closes, whatever the reason (also when it is
+  // closed already: then at once). It must not block.
+  virtual void SetOnClose(std::function<void()> on_close) = 0;
+};
+
 struct HttpResponse {
   int status = 200;
   std::vector<std::pair<std::string, std::string>> headers;  // besides Content-Length
   std::string body;
+  // When set, the body is streamed instead: the server sends the status and headers (chunked
+  // transfer encoding; the connection closes at the end) and hands the stream to this function
+  // once, on an I/O thread.
+  std::function<void(std::shared_ptr<ResponseStream>)> stream;
 };
 
 using Respond = std::function<void(HttpResponse)>;

@@ -1,5 +1,7 @@
 #include "api/metrics.h"
 
+#include <cstdio>
+
 #include <charconv>
 #include <cmath>
 
@@ -148,7 +150,23 @@ std::string Metrics::Render() const {
            "colo=\"" + EscapeLabel(key.first) + "\",code=\"" + IntLabel(key.second) + "\"",
            std::to_string(count));
   }
+  for (const auto& source : sources_) source(out);
   return out;
+}
+
+void Metrics::AddSource(std::function<void(std::string& out)> render) {
+  std::lock_guard<std::mutex> lock(mu_);
+  sources_.push_back(std::move(render));
+}
+
+void Metrics::WriteSeries(std::string& out, std::string_view name, std::string_view type,
+                          std::string_view help, std::string_view labels, double value) {
+  if (out.find("# TYPE " + std::string(name) + " ") == std::string::npos) {
+    Header(out, name, help, type);
+  }
+  char number[64];
+  std::snprintf(number, sizeof number, "%.17g", value);
+  Sample(out, name, std::string(labels), number);
 }
 
 }  // namespace colotrace::api

@@ -23,6 +23,7 @@
 #include <string>
 #include <string_view>
 #include <utility>
+#include <vector>
 
 namespace colotrace::api {
 
@@ -45,8 +46,17 @@ class Metrics {
   void AddColoError(std::string_view colo, int code);
 
   // Every metric, `# HELP` and `# TYPE` first; label values escaped (\\, \", \n); series in a
-  // stable order (statuses and codes numerically, colos by name).
+  // stable order (statuses and codes numerically, colos by name); then what each source adds.
   std::string Render() const;
+
+  // More series, rendered after the built-in ones by `render` (with WriteSeries), for parts
+  // that keep counters of their own: stored measurements, schedules. Called under the metrics'
+  // lock: it must not call back into Metrics.
+  void AddSource(std::function<void(std::string& out)> render);
+  // One sample of `name` (its HELP and TYPE lines first, once per rendering); `labels` is ""
+  // or `key="value",...` with values escaped already.
+  static void WriteSeries(std::string& out, std::string_view name, std::string_view type,
+                          std::string_view help, std::string_view labels, double value);
 
  private:
   mutable std::mutex mu_;
@@ -60,6 +70,7 @@ class Metrics {
   uint64_t replies_matched_ = 0;
   std::set<std::string, std::less<>> colo_labels_;               // at most kMaxColoLabels
   std::map<std::pair<std::string, int>, uint64_t> colo_errors_;  // code -1: "other"
+  std::vector<std::function<void(std::string&)>> sources_;
 };
 
 }  // namespace colotrace::api

@@ -51,7 +51,7 @@ class Errors {
  public:
   void Add(int code, std::string message, std::string pointer) {
     if (errors_.size() >= kMaxReportedErrors) return;
-    errors_.push_back(ApiError{code, std::move(message), std::move(pointer), {}});
+    errors_.push_back(ApiError{code, std::move(message), std::move(pointer), {}, ""});
   }
   bool empty() const { return errors_.empty(); }
   std::vector<ApiError> Take() { return std::move(errors_); }
@@ -198,7 +198,7 @@ ParseOutcome ParseTracerouteRequest(std::string_view body) {
       break;
     }
   }
-  if (blank) return std::vector<ApiError>{ApiError{kEmptyBody, kMsgEmptyBody, "", {}}};
+  if (blank) return std::vector<ApiError>{ApiError{kEmptyBody, kMsgEmptyBody, "", {}, ""}};
 
   json::parse_options opts;
   opts.max_depth = kMaxJsonDepth;
@@ -208,7 +208,7 @@ ParseOutcome ParseTracerouteRequest(std::string_view body) {
   json::error_code ec;
   json::value root = json::parse(json::string_view(body.data(), body.size()), ec, {}, opts);
   if (ec || !root.is_object()) {
-    return std::vector<ApiError>{ApiError{kInvalidJson, kMsgInvalidJson, "", {}}};
+    return std::vector<ApiError>{ApiError{kInvalidJson, kMsgInvalidJson, "", {}, ""}};
   }
 
   TracerouteRequest request;

@@ -25,6 +25,9 @@ class JsonWriter {
   JsonWriter& Double(double value, int decimals = 3);
   JsonWriter& Bool(bool value);
   JsonWriter& Null();
+  // A value that is JSON text already (a stored request or result), written as it is. The
+  // caller vouches that it is one valid JSON value.
+  JsonWriter& Raw(std::string_view json);
 
   const std::string& str() const { return out_; }
   std::string Take() { return std::move(out_); }

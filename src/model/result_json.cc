@@ -75,6 +75,7 @@ void WriteColoResult(JsonWriter& out, const ColoResult& colo) {
   out.Key("target_summary");
   WriteSummary(out, colo.target_summary);
   out.Key("traceroute_time_ms").Int(colo.traceroute_time_ms);
+  if (colo.running) out.Key("running").Bool(true);
   out.EndObject();
 }
 
@@ -180,6 +181,8 @@ ColoResult ReadColoResult(const json::object& r) {
     out.target_summary.latency = Stats(t, "latency_ms");
   }
   out.traceroute_time_ms = Int(r, "traceroute_time_ms");
+  const json::value* running = r.if_contains("running");
+  out.running = running != nullptr && running->is_bool() && running->as_bool();
   return out;
 }
 

@@ -130,6 +130,9 @@ struct ColoResult {
   std::vector<Hop> hops;
   TargetSummary target_summary;
   int64_t traceroute_time_ms = 0;
+  // A colo of a measurement still running (stored measurements): `hops` are those final so
+  // far, the rest is empty. Written as "running": true; absent from every finished result.
+  bool running = false;
 };
 
 struct TargetResult {

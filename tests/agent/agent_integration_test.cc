@@ -145,8 +145,8 @@ TEST(AgentIntegrationTest, RemoteColosThroughNats) {
   ASSERT_NE(den01->first_line().find("colotrace agent"), std::string::npos);
   auto server = [&] {
     return std::make_unique<Child>(
-        std::vector<std::string>{COLOTRACE_BIN, "serve", "--no-local-colo", "--nats", nats_url,
-                                 "--listen", "127.0.0.1:0", "--token", "t0k:acc1"});
+        std::vector<std::string>{COLOTRACE_BIN, "serve", "--no-local-colo", "--no-db", "--nats",
+                                 nats_url, "--listen", "127.0.0.1:0", "--token", "t0k:acc1"});
   };
   auto s1 = server();
   auto s2 = server();
@@ -282,8 +282,9 @@ TEST(AgentIntegrationTest, TlsToNats) {
                  "sec01", "--netns", topo.colo, "--allow-target", "203.0.113.0/24"});
   Child untrusting({COLOTRACE_BIN, "agent", "--nats", url, "--tls-ca", dir + "/other.pem", "--colo",
                     "bad01", "--netns", topo.colo});
-  Child server({COLOTRACE_BIN, "serve", "--no-local-colo", "--nats", url, "--nats-tls-ca",
-                dir + "/ca.pem", "--listen", "127.0.0.1:0", "--token", "t0k:acc1"});
+  Child server({COLOTRACE_BIN, "serve", "--no-local-colo", "--no-db", "--nats", url,
+                "--nats-tls-ca", dir + "/ca.pem", "--listen", "127.0.0.1:0", "--token",
+                "t0k:acc1"});
   ASSERT_GT(server.Port(), 0) << server.first_line();
   ASSERT_TRUE(
       WaitFor([&] { return ColoNames(server.Port()) == std::vector<std::string>{"sec01"}; }, 8s));
@@ -380,7 +381,7 @@ TEST(AgentIntegrationTest, NkeyAuthentication) {
   Child unknown({COLOTRACE_BIN, "agent", "--nats", url, "--nkey", dir + "/stranger.nk", "--colo",
                  "bad01", "--netns", topo.colo});
   Child anonymous({COLOTRACE_BIN, "agent", "--nats", url, "--colo", "bad02", "--netns", topo.colo});
-  Child server({COLOTRACE_BIN, "serve", "--no-local-colo", "--nats", url, "--nats-nkey",
+  Child server({COLOTRACE_BIN, "serve", "--no-local-colo", "--no-db", "--nats", url, "--nats-nkey",
                 dir + "/api.nk", "--listen", "127.0.0.1:0", "--token", "t0k:acc1"});
   ASSERT_GT(server.Port(), 0) << server.first_line();
   ASSERT_TRUE(
@@ -431,7 +432,7 @@ TEST(AgentIntegrationTest, CredsFilesInOperatorMode) {
               "jwt01", "--netns", topo.colo, "--allow-target", "203.0.113.0/24"});
   Child unknown({COLOTRACE_BIN, "agent", "--nats", url, "--creds", dir + "/stranger.creds",
                  "--colo", "bad01", "--netns", topo.colo});
-  Child server({COLOTRACE_BIN, "serve", "--no-local-colo", "--nats", url, "--nats-creds",
+  Child server({COLOTRACE_BIN, "serve", "--no-local-colo", "--no-db", "--nats", url, "--nats-creds",
                 dir + "/api.creds", "--listen", "127.0.0.1:0", "--token", "t0k:acc1"});
   ASSERT_GT(server.Port(), 0) << server.first_line();
   ASSERT_TRUE(

@@ -68,8 +68,8 @@ TEST(SuccessEnvelopeTest, EmptyResultIsAnEmptyArray) {
 
 TEST(ErrorEnvelopeTest, ExactShapeWithAndWithoutPointer) {
   std::vector<ApiError> errors = {
-      {kInvalidMaxTtl, "Invalid max_ttl", "/options/max_ttl", {}},
-      {kAuthenticationError, "Authentication error", "", {}},
+      {kInvalidMaxTtl, "Invalid max_ttl", "/options/max_ttl", {}, ""},
+      {kAuthenticationError, "Authentication error", "", {}, ""},
   };
   EXPECT_EQ(ErrorEnvelope(errors),
             R"({"success":false,"errors":[)"
@@ -78,12 +78,18 @@ TEST(ErrorEnvelopeTest, ExactShapeWithAndWithoutPointer) {
             R"("messages":[],"result":null})");
 }
 
+TEST(ErrorEnvelopeTest, AQueryParameterIsNamedAsTheSource) {
+  EXPECT_EQ(ErrorEnvelope({{kInvalidQueryParameter, "Invalid page", "", {}, "page"}}),
+            R"({"success":false,"errors":[{"code":1021,"message":"Invalid page",)"
+            R"("source":{"parameter":"page"}}],"messages":[],"result":null})");
+}
+
 TEST(ErrorEnvelopeTest, ErrorChainIsWritten) {
-  ApiError error{kMalformedAuthHeaders, "Invalid request headers", "", {}};
+  ApiError error{kMalformedAuthHeaders, "Invalid request headers", "", {}, ""};
   error.error_chain.push_back(
-      {kInvalidAuthEmailHeader, "Invalid format for X-Auth-Email header", "", {}});
+      {kInvalidAuthEmailHeader, "Invalid format for X-Auth-Email header", "", {}, ""});
   error.error_chain.push_back(
-      {kInvalidAuthorizationHeader, "Invalid format for Authorization header", "", {}});
+      {kInvalidAuthorizationHeader, "Invalid format for Authorization header", "", {}, ""});
   json::object o = ParseObject(ErrorEnvelope({error}));
   EXPECT_EQ(o.at("success"), json::value(false));
   EXPECT_TRUE(o.at("result").is_null());
@@ -100,7 +106,7 @@ TEST(ErrorEnvelopeTest, ErrorChainIsWritten) {
 
 TEST(ErrorEnvelopeTest, MessagesAreEscaped) {
   json::object o =
-      ParseObject(ErrorEnvelope({{kInvalidJson, "quote \" backslash \\ nl \n", "/a~1b", {}}}));
+      ParseObject(ErrorEnvelope({{kInvalidJson, "quote \" backslash \\ nl \n", "/a~1b", {}, ""}}));
   EXPECT_EQ(o.at("errors").at(0).at("message").as_string(), "quote \" backslash \\ nl \n");
   EXPECT_EQ(o.at("errors").at(0).at("source").at("pointer").as_string(), "/a~1b");
 }
@@ -115,7 +121,7 @@ TEST(HttpStatusTest, EachCodeHasItsStatus) {
   EXPECT_EQ(HttpStatusForCode(kAuthenticationError), 403);
   EXPECT_EQ(HttpStatusForCode(kRateLimited), 429);
   EXPECT_EQ(HttpStatusForCode(4242), 500);
-  EXPECT_EQ(HttpStatusFor({{kRateLimited, "x", "", {}}, {kEmptyBody, "y", "", {}}}), 429);
+  EXPECT_EQ(HttpStatusFor({{kRateLimited, "x", "", {}, ""}, {kEmptyBody, "y", "", {}, ""}}), 429);
   EXPECT_EQ(HttpStatusFor({}), 500);
 }
 

@@ -3,7 +3,16 @@
 #include <gtest/gtest.h>
 
 #include <boost/json.hpp>
+#include <condition_variable>
 #include <future>
+#include <mutex>
+#include <set>
+#include <thread>
+
+#include "store/measurement_id.h"
+#include "store/measurement_store.h"
+#include "store/store_writer.h"
+#include "support/scratch_dir.h"
 
 namespace colotrace::api {
 namespace {
@@ -12,7 +21,7 @@ namespace {
 class FakeColo : public dispatch::ColoRunner {
  public:
   explicit FakeColo(bool answers) : answers_(answers) {}
-  void Trace(const std::string& target, const model::TraceOptions& options, HopCallback,
+  void Trace(const std::string& target, const model::TraceOptions& options, HopCallback on_hop,
              Callback done) override {
     last_options = options;
     ++traces;
@@ -20,15 +29,19 @@ class FakeColo : public dispatch::ColoRunner {
       parked_.push_back(std::move(done));
       return;
     }
+    // Two hops: a router, then the target; each reported as final before the result.
     model::ColoResult r;
-    model::Hop hop;
-    hop.packets_ttl = 1;
-    hop.packets_sent = 3;
-    model::Node node;
-    node.ip = node.name = target;
-    node.rtt.count = 3;
-    hop.nodes.push_back(node);
-    r.hops.push_back(hop);
+    for (int ttl = 1; ttl <= 2; ++ttl) {
+      model::Hop hop;
+      hop.packets_ttl = ttl;
+      hop.packets_sent = 3;
+      model::Node node;
+      node.ip = node.name = ttl == 1 ? std::string("198.51.100.1") : target;
+      node.rtt.count = 3;
+      hop.nodes.push_back(node);
+      if (on_hop) on_hop(hop);
+      r.hops.push_back(hop);
+    }
     r.target_summary.ip = target;
     r.target_summary.latency.count = 3;
     done(r);
@@ -41,12 +54,25 @@ class FakeColo : public dispatch::ColoRunner {
   std::vector<Callback> parked_;
 };
 
+// A stored measurements' history in a scratch SQLite file, for the handler's tests.
+struct History {
+  testing_support::ScratchDir dir{"colotrace-handler-test"};
+  std::unique_ptr<store::MeasurementStore> store = [this] {
+    auto s = store::OpenSqliteStore(dir.path() + "/history.db");
+    EXPECT_TRUE(s.ok()) << s.error();
+    return std::move(*s);
+  }();
+  store::StoreWriter writer{*store, store::StoreWriterOptions{}};
+};
+
 class HandlerTest : public ::testing::Test {
  protected:
   HandlerTest()
       : limiter_({3, 1'000'000, 60}, 100, [this] { return now_ms_; }),
-        handler_(auth_, dispatcher_, limiter_, metrics_, Options()) {
+        measurements_(&history_.store.operator*(), &history_.writer, MeasurementsOptions{}),
+        handler_(auth_, dispatcher_, limiter_, metrics_, measurements_, Options()) {
     EXPECT_TRUE(auth_.AddToken(Authenticator::HashSecret("tok-a"), {"acc1"}).ok());
+    EXPECT_TRUE(auth_.AddToken(Authenticator::HashSecret("tok-b"), {"acc2", "acc3"}).ok());
     dispatcher_.AddColo({"den01", "Denver, CO, US", true}, colo_);
     dispatcher_.AddColo({"den02", "Denver, CO, US", true}, colo_);
     dispatcher_.AddColo({"ams01", "Amsterdam, NL", true}, silent_);
@@ -87,9 +113,11 @@ class HandlerTest : public ::testing::Test {
 
   int64_t now_ms_ = 1'000'000;
   Authenticator auth_;
-  dispatch::Dispatcher dispatcher_;
   RateLimiter limiter_;
   Metrics metrics_;
+  History history_;
+  Measurements measurements_;  // outlives the dispatcher whose runs feed it
+  dispatch::Dispatcher dispatcher_;
   std::shared_ptr<FakeColo> colo_ = std::make_shared<FakeColo>(true);
   std::shared_ptr<FakeColo> silent_ = std::make_shared<FakeColo>(false);
   ApiHandler handler_;
@@ -105,7 +133,7 @@ TEST_F(HandlerTest, HealthAndMetrics) {
   EXPECT_EQ(Header(m, "Content-Type").value().rfind("text/plain; version=0.0.4", 0), 0u);
   EXPECT_NE(m.body.find("colotrace_http_requests_total{status=\"200\"} 2"), std::string::npos)
       << m.body;
-  EXPECT_NE(m.body.find("colotrace_probes_sent_total 3"), std::string::npos) << m.body;
+  EXPECT_NE(m.body.find("colotrace_probes_sent_total 6"), std::string::npos) << m.body;
 }
 
 TEST_F(HandlerTest, UnknownRoutesAndMethods) {
@@ -141,7 +169,7 @@ TEST_F(HandlerTest, RunsEveryTargetAtEverySelectedColoInOrder) {
   EXPECT_EQ(colos[0].at("colo").at("name").as_string(), "den01");
   EXPECT_EQ(colos[1].at("colo").at("name").as_string(), "den02");
   EXPECT_EQ(colos[1].at("colo").at("city").as_string(), "Denver, CO, US");
-  EXPECT_EQ(colos[1].at("hops").at(0).at("nodes").at(0).at("ip").as_string(), "2001:db8::1");
+  EXPECT_EQ(colos[1].at("hops").at(1).at("nodes").at(0).at("ip").as_string(), "2001:db8::1");
   // Zeros meant the defaults.
   EXPECT_EQ(colo_->last_options.max_ttl, 15);
   EXPECT_EQ(colo_->last_options.packets_per_ttl, 3);
@@ -268,6 +296,266 @@ TEST_F(HandlerTest, ColosAreListedForTheAccountsCredentialsOnly) {
   HttpResponse post = Call("POST", "/client/v4/accounts/acc1/diagnostics/traceroute/colos");
   EXPECT_EQ(post.status, 405);
   EXPECT_EQ(Header(post, "Allow"), "GET");
+}
+
+// A stream that keeps what was written, for the events endpoint.
+class RecordingStream : public ResponseStream {
+ public:
+  bool Write(std::string bytes) override {
+    std::lock_guard lock(mu_);
+    if (ended_) return false;
+    text_ += bytes;
+    return true;
+  }
+  void End() override {
+    std::function<void()> close;
+    {
+      std::lock_guard lock(mu_);
+      if (ended_) return;
+      ended_ = true;
+      close = std::move(on_close_);
+    }
+    cv_.notify_all();
+    if (close) close();
+  }
+  void SetOnClose(std::function<void()> on_close) override {
+    std::unique_lock lock(mu_);
+    if (ended_) {
+      lock.unlock();
+      on_close();
+      return;
+    }
+    on_close_ = std::move(on_close);
+  }
+  // Waits until the stream ended; returns everything written.
+  std::string WaitForEnd() {
+    std::unique_lock lock(mu_);
+    cv_.wait_for(lock, std::chrono::seconds(10), [this] { return ended_; });
+    return text_;
+  }
+
+ private:
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::string text_;
+  bool ended_ = false;
+  std::function<void()> on_close_;
+};
+
+// The event names of a text/event-stream, in order, and their data.
+std::vector<std::pair<std::string, boost::json::value>> Events(const std::string& text) {
+  std::vector<std::pair<std::string, boost::json::value>> out;
+  size_t at = 0;
+  while ((at = text.find("event: ", at)) != std::string::npos) {
+    size_t end = text.find('\n', at);
+    std::string name = text.substr(at + 7, end - at - 7);
+    size_t data = text.find("data: ", end);
+    size_t data_end = text.find('\n', data);
+    out.emplace_back(name, boost::json::parse(text.substr(data + 6, data_end - data - 6)));
+    at = data_end;
+  }
+  return out;
+}
+
+class MeasurementsTest : public HandlerTest {
+ protected:
+  std::string Path(const std::string& rest = "", const std::string& account = "acc1") {
+    return "/client/v4/accounts/" + account + "/diagnostics/traceroute/measurements" + rest;
+  }
+  // Waits until the measurement is stored as finished (the writer works in the background).
+  void Settle() { ASSERT_TRUE(history_.writer.Flush(std::chrono::seconds(10))); }
+};
+
+TEST_F(MeasurementsTest, TheSynchronousCallIsStoredAndSaysItsId) {
+  HttpResponse r = Post(R"({"targets":["192.0.2.1"],"colos":["den01"]})");
+  ASSERT_EQ(r.status, 200) << r.body;
+  auto id = Header(r, "Colotrace-Measurement-Id");
+  ASSERT_TRUE(id.has_value());
+  EXPECT_TRUE(store::IsMeasurementId(*id));
+  // The envelope is exactly Cloudflare's: nothing of ours in it.
+  EXPECT_EQ(Body(r).as_object().size(), 4u);
+  HttpResponse got = Call("GET", Path("/" + *id));
+  ASSERT_EQ(got.status, 200) << got.body;
+  auto m = Body(got).at("result");
+  EXPECT_EQ(m.at("id").as_string(), *id);
+  EXPECT_EQ(m.at("status").as_string(), "finished");
+  EXPECT_TRUE(m.at("finished_at").is_string());
+  EXPECT_EQ(m.at("request").at("targets").at(0).as_string(), "192.0.2.1");
+  EXPECT_EQ(m.at("request").at("options").at("max_ttl").as_int64(), 15);
+  EXPECT_EQ(m.at("result"), Body(r).at("result"));  // the same result as the call's
+  // And from the store, once written (a server restarted would read it there).
+  Settle();
+  auto stored = history_.store->Get("acc1", *id);
+  ASSERT_TRUE(stored.ok() && stored->has_value());
+  EXPECT_EQ(boost::json::parse((*stored)->result_json), Body(r).at("result"));
+}
+
+TEST_F(MeasurementsTest, ABackgroundMeasurementAnswers202AtOnce) {
+  HttpResponse r = Call("POST", Path(), R"({"targets":["192.0.2.1","192.0.2.2"],"colos":["den"]})");
+  ASSERT_EQ(r.status, 202) << r.body;
+  auto result = Body(r).at("result");
+  std::string id(result.at("id").as_string());
+  EXPECT_EQ(result.at("status").as_string(), "running");
+  EXPECT_TRUE(result.at("created_at").is_string());
+  EXPECT_EQ(Header(r, "Location"), Path("/" + id));
+  HttpResponse got = Call("GET", Path("/" + id));
+  ASSERT_EQ(got.status, 200);
+  auto m = Body(got).at("result");
+  EXPECT_EQ(m.at("status").as_string(), "finished");  // the fakes answer at once
+  ASSERT_EQ(m.at("result").as_array().size(), 2u);
+  EXPECT_EQ(m.at("result").at(1).at("colos").as_array().size(), 2u);  // den01, den02
+}
+
+TEST_F(MeasurementsTest, TheEventStreamEqualsTheResult) {
+  HttpResponse r = Post(R"({"targets":["192.0.2.1"],"colos":["den01","den02"]})");
+  std::string id = *Header(r, "Colotrace-Measurement-Id");
+  HttpResponse events = Call("GET", Path("/" + id + "/events"));
+  ASSERT_EQ(events.status, 200);
+  EXPECT_EQ(Header(events, "Content-Type"), "text/event-stream");
+  ASSERT_TRUE(static_cast<bool>(events.stream));
+  auto out = std::make_shared<RecordingStream>();
+  events.stream(out);
+  auto list = Events(out->WaitForEnd());
+  // Per colo: hop 1, hop 2, then the colo; done last.
+  ASSERT_EQ(list.size(), 7u);
+  EXPECT_EQ(list.back().first, "done");
+  EXPECT_EQ(list.back().second.at("id").as_string(), id);
+  auto result = Body(r).at("result").at(0);
+  for (size_t c = 0; c < 2; ++c) {
+    std::string colo(result.at("colos").at(c).at("colo").at("name").as_string());
+    std::vector<boost::json::value> hops;
+    boost::json::value colo_event;
+    for (const auto& [name, data] : list) {
+      if (name == "hop" && data.at("colo").at("name").as_string() == colo) {
+        EXPECT_TRUE(colo_event.is_null()) << "a hop after its colo's result";
+        hops.push_back(data.at("hop"));
+      }
+      if (name == "colo" && data.at("result").at("colo").at("name").as_string() == colo) {
+        colo_event = data.at("result");
+      }
+    }
+    EXPECT_EQ(boost::json::value(boost::json::array(hops.begin(), hops.end())),
+              result.at("colos").at(c).at("hops"));
+    EXPECT_EQ(colo_event, result.at("colos").at(c));
+  }
+  // A client that connects after the end gets the same events, from the store.
+  Settle();
+  Measurements fresh(history_.store.get(), &history_.writer, MeasurementsOptions{});
+  auto late = std::make_shared<RecordingStream>();
+  fresh.Stream("acc1", id, late);
+  auto again = Events(late->WaitForEnd());
+  ASSERT_EQ(again.size(), list.size());
+  EXPECT_EQ(again.back().first, "done");
+}
+
+TEST_F(MeasurementsTest, AnotherAccountsIdIsNotFoundLikeAnUnknownOne) {
+  HttpResponse r = Post(R"({"targets":["192.0.2.1"],"colos":["den01"]})");
+  std::string id = *Header(r, "Colotrace-Measurement-Id");
+  HttpResponse other = Call("GET", Path("/" + id, "acc2"), "", "tok-b");
+  HttpResponse unknown =
+      Call("GET", Path("/" + store::NewMeasurementId(1'700'000'000'000), "acc2"), "", "tok-b");
+  ASSERT_EQ(other.status, 404);
+  EXPECT_EQ(Code(other), kMeasurementNotFound);
+  EXPECT_EQ(unknown.status, 404);
+  EXPECT_EQ(Code(unknown), kMeasurementNotFound);
+  // Deleting or streaming it from there: the same.
+  EXPECT_EQ(Call("DELETE", Path("/" + id, "acc2"), "", "tok-b").status, 404);
+  EXPECT_EQ(Call("GET", Path("/" + id + "/events", "acc2"), "", "tok-b").status, 404);
+  // And the other account's token cannot reach acc1's at all.
+  EXPECT_EQ(Call("GET", Path("/" + id), "", "tok-b").status, 403);
+  EXPECT_EQ(Call("GET", Path("/../../etc/passwd")).status, 404);  // no such route at all
+  for (const char* bad : {"/x", "/0123456789ABCDEFGHJKMNPQRS", "/01234567890123456789012345678",
+                          "/%2e%2e%2fetc%2fpasswd"}) {
+    HttpResponse b = Call("GET", Path(bad));
+    EXPECT_EQ(b.status, 400) << bad;
+    if (b.status == 400) {
+      EXPECT_EQ(Code(b), kInvalidObjectIdentifier);
+    }
+  }
+}
+
+TEST_F(MeasurementsTest, DeleteForgets) {
+  HttpResponse r = Post(R"({"targets":["192.0.2.1"],"colos":["den01"]})");
+  std::string id = *Header(r, "Colotrace-Measurement-Id");
+  Settle();
+  HttpResponse d = Call("DELETE", Path("/" + id));
+  ASSERT_EQ(d.status, 200) << d.body;
+  EXPECT_EQ(Body(d).at("result").at("id").as_string(), id);
+  EXPECT_EQ(Call("GET", Path("/" + id)).status, 404);
+  EXPECT_EQ(Call("DELETE", Path("/" + id)).status, 404);
+  Settle();
+  EXPECT_FALSE((*history_.store->Get("acc1", id)).has_value());
+}
+
+TEST_F(MeasurementsTest, ListNewestFirstWithFiltersAndPages) {
+  std::vector<std::string> ids;
+  for (const char* body : {R"({"targets":["192.0.2.1"],"colos":["den01"]})",
+                           R"({"targets":["192.0.2.2"],"colos":["den02"]})",
+                           R"({"targets":["192.0.2.1"],"colos":["den02"]})"}) {
+    now_ms_ += 60'000;  // the rate limiter's window
+    // Ids sort by creation time to the millisecond; within one millisecond in no set order.
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    HttpResponse r = Post(body);
+    ASSERT_EQ(r.status, 200) << r.body;
+    ids.push_back(*Header(r, "Colotrace-Measurement-Id"));
+  }
+  Settle();
+  HttpResponse all = Call("GET", Path());
+  ASSERT_EQ(all.status, 200) << all.body;
+  auto body = Body(all);
+  ASSERT_EQ(body.at("result").as_array().size(), 3u);
+  EXPECT_EQ(body.at("result").at(0).at("id").as_string(), ids[2]);  // newest first
+  EXPECT_FALSE(body.at("result").at(0).as_object().contains("result"));
+  EXPECT_EQ(body.at("result_info").at("total_count").as_int64(), 3);
+  EXPECT_EQ(body.at("result_info").at("per_page").as_int64(), kDefaultPerPage);
+  auto ids_of = [&](const std::string& query) {
+    HttpResponse r = Call("GET", Path(query));
+    EXPECT_EQ(r.status, 200) << query << ": " << r.body;
+    std::vector<std::string> out;
+    if (r.status != 200) return out;
+    auto page = Body(r);
+    for (const auto& m : page.at("result").as_array()) out.emplace_back(m.at("id").as_string());
+    return out;
+  };
+  EXPECT_EQ(ids_of("?target=192.0.2.1"), (std::vector<std::string>{ids[2], ids[0]}));
+  EXPECT_EQ(ids_of("?colo=DEN02"), (std::vector<std::string>{ids[2], ids[1]}));
+  EXPECT_EQ(ids_of("?target=192.0.2.1&colo=den02"), (std::vector<std::string>{ids[2]}));
+  EXPECT_EQ(ids_of("?status=running"), std::vector<std::string>{});
+  EXPECT_EQ(ids_of("?per_page=2&page=2"), (std::vector<std::string>{ids[0]}));
+  EXPECT_EQ(ids_of("?per_page=2&page=3"), std::vector<std::string>{});
+  EXPECT_EQ(ids_of("?since=2100-01-01T00:00:00Z"), std::vector<std::string>{});
+  EXPECT_EQ(ids_of("?until=2100-01-01T00:00:00%2B01:00").size(), 3u);  // %2B: '+'
+  // Bad filters: every one reported, each naming its parameter.
+  HttpResponse bad = Call("GET", Path("?page=0&per_page=101&status=done&since=yesterday&"
+                                      "colo=a/b&target=-x-"));
+  ASSERT_EQ(bad.status, 400);
+  std::set<std::string> named;
+  auto bad_body = Body(bad);
+  for (const auto& e : bad_body.at("errors").as_array()) {
+    EXPECT_EQ(e.at("code").as_int64(), kInvalidQueryParameter);
+    named.insert(std::string(e.at("source").at("parameter").as_string()));
+  }
+  EXPECT_EQ(named,
+            (std::set<std::string>{"page", "per_page", "status", "since", "colo", "target"}));
+  EXPECT_EQ(Call("GET", Path("?page=%zz")).status, 400);
+  EXPECT_EQ(Call("GET", Path("?page=99999999999999999999")).status, 400);
+}
+
+TEST_F(MeasurementsTest, MethodsAndTheAccountsList) {
+  HttpResponse put = Call("PUT", Path());
+  EXPECT_EQ(put.status, 405);
+  EXPECT_EQ(Header(put, "Allow"), "GET, POST");
+  EXPECT_EQ(Call("POST", Path("/" + store::NewMeasurementId(1))).status, 405);
+  EXPECT_EQ(Call("DELETE", Path("/" + store::NewMeasurementId(1) + "/events")).status, 405);
+  HttpResponse accounts = Call("GET", "/client/v4/accounts", "", "tok-b");
+  ASSERT_EQ(accounts.status, 200) << accounts.body;
+  auto accounts_body = Body(accounts);
+  const auto& list = accounts_body.at("result").as_array();
+  ASSERT_EQ(list.size(), 2u);
+  EXPECT_EQ(list[0].at("id").as_string(), "acc2");
+  EXPECT_EQ(list[1].at("id").as_string(), "acc3");
+  EXPECT_EQ(Call("GET", "/client/v4/accounts", "", "").status, 403);
+  EXPECT_EQ(Call("GET", "/client/v4/accounts", "", "nope").status, 403);
 }
 
 }  // namespace

@@ -417,6 +417,5 @@ TEST(IsValidTargetTest, AddressesAndNames) {
   EXPECT_FALSE(IsValidTarget("2001:db8::1::2"));
 }
 
-
 }  // namespace
 }  // namespace colotrace::api

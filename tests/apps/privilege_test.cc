@@ -161,13 +161,13 @@ TEST_F(PrivilegeTest, ServeAgentAndNatsSideRunWithoutAnyPrivilege) {
                                  "--allow-target", "203.0.113.0/24"}),
                      true, true);
   ChildProcess api(AsNobodyIn(topo.colo, COLOTRACE_BIN,
-                              {"serve", "--no-local-colo", "--nats", url, "--listen", "127.0.0.1:0",
-                               "--token", "t0k:acc1"}),
+                              {"serve", "--no-local-colo", "--no-db", "--nats", url, "--listen",
+                               "127.0.0.1:0", "--token", "t0k:acc1"}),
                    true, true);
   // And a server with its own colo, as nobody with the file capability.
   ChildProcess local(AsNobodyIn(topo.colo, installed_,
                                 {"serve", "--listen", "127.0.0.1:0", "--token", "t0k:acc1",
-                                 "--allow-target", "203.0.113.0/24", "--no-names"}),
+                                 "--allow-target", "203.0.113.0/24", "--no-names", "--no-db"}),
                      true, true);
   ASSERT_NE(agent.first_line().find("colo \"fra01\""), std::string::npos) << agent.first_line();
   ASSERT_GT(api.port(), 0) << api.first_line();

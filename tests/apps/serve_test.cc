@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 
 #include <boost/json.hpp>
 #include <chrono>
@@ -30,9 +31,22 @@ using colotrace::testing_support::BodyOf;
 using colotrace::testing_support::ChildProcess;
 using colotrace::testing_support::HttpExchange;
 
-// `colotrace serve ARGS...` as a child process.
+// A measurement history of this test process's own (never the machine's default place).
+const std::string& HistoryDb() {
+  static colotrace::testing_support::ScratchDir dir("colotrace-serve-test");
+  static const std::string path = [] {
+    chmod(dir.path().c_str(), 0755);  // the server writes it as nobody
+    return dir.path() + "/history.db";
+  }();
+  return path;
+}
+
+// `colotrace serve ARGS...` as a child process, its history in HistoryDb() unless ARGS say.
 std::vector<std::string> Serve(std::vector<std::string> args) {
+  bool storage_given = false;
+  for (const auto& a : args) storage_given = storage_given || a == "--db" || a == "--no-db";
   args.insert(args.begin(), {COLOTRACE_BIN, "serve"});
+  if (!storage_given) args.insert(args.end(), {"--db", HistoryDb()});
   return args;
 }
 

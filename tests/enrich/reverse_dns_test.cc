@@ -146,13 +146,16 @@ TEST_F(ReverseDnsLabTest, SecondLookupIsAnsweredFromTheCache) {
   EXPECT_EQ(dnsmasq.PtrQueries(), 2) << dnsmasq.Log();
 
   dnsmasq.Stop();  // the server is gone: only the cache can answer now
+  // (The first round's own hits depend on timing: lookups that start after the answer came
+  // are hits rather than joining the query.)
+  uint64_t hits_before = rdns->stats().cache_hits;
   auto start = Clock::now();
   auto second = rdns->LookupAll({Ip("203.0.113.1"), Ip("203.0.113.77")}, 5000);
   EXPECT_LT(MsSince(start), 1000);
   EXPECT_EQ(second[0], "target.lab.example");
   EXPECT_EQ(second[1], std::nullopt);  // negative answers are cached too
   EXPECT_EQ(rdns->stats().queries, 2u);
-  EXPECT_EQ(rdns->stats().cache_hits, 2u);
+  EXPECT_EQ(rdns->stats().cache_hits - hits_before, 2u);
   auto cached = rdns->Cached(Ip("203.0.113.1"));
   ASSERT_TRUE(cached.has_value());
   EXPECT_EQ(*cached, "target.lab.example");

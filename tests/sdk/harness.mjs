@@ -200,6 +200,9 @@ export function writeConfig(dir, { limits = {} } = {}) {
     '[limits]',
     ...Object.entries(allLimits).map(([k, v]) => `${k} = ${v}`),
     '',
+    '[storage]',
+    `db = "${path.join(dir, 'history.db')}"`,
+    '',
   ];
   const file = path.join(dir, 'colotrace.toml');
   fs.writeFileSync(file, lines.join('\n'), { mode: 0o644 });

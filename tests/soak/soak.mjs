@@ -14,7 +14,7 @@ import { once } from 'node:events';
 import net from 'node:net';
 import readline from 'node:readline';
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -74,7 +74,10 @@ probes_per_window = 100000000000
 max_connections = 256
 max_concurrent_requests_per_token = 64
 read_timeout_ms = 1000
+[storage]
+db = "${join(dir, 'history.db')}"
 `);
+chmodSync(dir, 0o755);
 const server = start(colotrace, ['serve', '--config', join(dir, 'serve.toml'), '--netns', topo.colo,
   '--allow-target', '203.0.113.0/24', '--allow-target', '2001:db8:ff::/48', '--no-names',
   '--nats', natsUrl, '--listen', '127.0.0.1:0']);
