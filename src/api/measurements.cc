@@ -126,6 +126,11 @@ Measurements::Measurements(store::MeasurementStore* store, store::StoreWriter* w
                            MeasurementsOptions options)
     : store_(store), writer_(writer), options_(std::move(options)) {
   if (!options_.now_ms) options_.now_ms = SystemNowMs;
+  // A finished measurement stays in memory only until its final snapshot is written: from then
+  // on the store answers for it (another server may delete it).
+  if (writer_ != nullptr) {
+    writer_->SetOnWritten([this](const std::vector<std::string>& ids) { Written(ids); });
+  }
   // Without a store everything is in memory: no readers, no polling (a measurement lasts at
   // most a few deadlines, shorter than a keep-alive period).
   if (store_ == nullptr) return;
@@ -247,6 +252,22 @@ void Measurements::Snapshot(Live& live, bool force) {
   if (!force && now - live.last_snapshot < options_.snapshot_every) return;
   live.last_snapshot = now;
   writer_->Write(live.Record());
+}
+
+void Measurements::Written(const std::vector<std::string>& ids) {
+  std::lock_guard lock(mu_);
+  for (const auto& id : ids) {
+    auto it = live_.find(id);
+    if (it == live_.end()) continue;
+    bool finished;
+    {
+      std::lock_guard live_lock(it->second->mu);
+      finished = it->second->finished;
+    }
+    if (!finished) continue;
+    live_.erase(it);
+    std::erase(recent_, id);
+  }
 }
 
 void Measurements::Finished(const std::shared_ptr<Live>& live) {

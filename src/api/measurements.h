@@ -1,8 +1,8 @@
 // What the API keeps of measurements: every traceroute it runs (the synchronous Cloudflare call
 // included) gets an id and lives here while it runs (partial result, its events so far, the
 // clients watching it), then in the store (store/measurement_store.h) through the background
-// writer, and in memory for a while after (the newest `max_recent`). docs/api.md,
-// "Measurements".
+// writer: once its final snapshot is written the store answers for it. Without a store, the
+// newest `max_recent` finished ones stay in memory. docs/api.md, "Measurements".
 //
 // Threads: every method may be called from any thread. Callbacks run on a reader thread
 // ("ct-store-read") or on the caller's. Nothing here blocks on the database on the caller's
@@ -96,6 +96,7 @@ class Measurements {
   std::shared_ptr<Live> FindLive(const std::string& account_id, const std::string& id) const;
   void Snapshot(Live& live, bool force);  // live.mu held
   void Finished(const std::shared_ptr<Live>& live);
+  void Written(const std::vector<std::string>& ids);
   bool Read(std::function<void()> task);  // on a reader thread; false when the queue is full
   void ReaderLoop();
   void PollerLoop();

@@ -72,6 +72,12 @@ bool StoreWriter::Flush(std::chrono::milliseconds timeout) {
   return written_.wait_for(lock, timeout, [this] { return pending_.empty() && in_flight_ == 0; });
 }
 
+void StoreWriter::SetOnWritten(
+    std::function<void(const std::vector<std::string>& ids)> on_written) {
+  std::lock_guard lock(mu_);
+  on_written_ = std::move(on_written);
+}
+
 StoreCounters StoreWriter::counters() const {
   std::lock_guard lock(mu_);
   StoreCounters c = counters_;
@@ -128,6 +134,14 @@ void StoreWriter::Loop() {
     lock.lock();
     in_flight_ = 0;
     if (s) {
+      if (on_written_) {
+        std::vector<std::string> ids;
+        for (const auto& m : batch) ids.push_back(m.id);
+        auto notify = on_written_;
+        lock.unlock();
+        notify(ids);
+        lock.lock();
+      }
       counters_.written += batch.size();
       if (!counters_.up) {
         std::fprintf(stderr, "colotrace: storage: %s is back; writing what waited\n",

@@ -61,6 +61,9 @@ class StoreWriter {
   // written. For tests and shutdown.
   bool Flush(std::chrono::milliseconds timeout);
   StoreCounters counters() const;
+  // Called on the writer thread with the ids of every batch written, after it was; once, before
+  // the first Write.
+  void SetOnWritten(std::function<void(const std::vector<std::string>& ids)> on_written);
 
  private:
   void Loop();
@@ -76,6 +79,7 @@ class StoreWriter {
   size_t in_flight_ = 0;                              // records being written now
   bool stop_ = false;
   StoreCounters counters_;  // guarded by mu_ (but pending, derived)
+  std::function<void(const std::vector<std::string>&)> on_written_;
   std::thread thread_;
 };
 
