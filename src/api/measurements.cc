@@ -254,18 +254,10 @@ void Measurements::Snapshot(Live& live, bool force) {
   writer_->Write(live.Record());
 }
 
-void Measurements::Written(const std::vector<std::string>& ids) {
+void Measurements::Written(const std::vector<std::string>& finished) {
   std::lock_guard lock(mu_);
-  for (const auto& id : ids) {
-    auto it = live_.find(id);
-    if (it == live_.end()) continue;
-    bool finished;
-    {
-      std::lock_guard live_lock(it->second->mu);
-      finished = it->second->finished;
-    }
-    if (!finished) continue;
-    live_.erase(it);
+  for (const auto& id : finished) {
+    live_.erase(id);
     std::erase(recent_, id);
   }
 }

@@ -73,7 +73,7 @@ bool StoreWriter::Flush(std::chrono::milliseconds timeout) {
 }
 
 void StoreWriter::SetOnWritten(
-    std::function<void(const std::vector<std::string>& ids)> on_written) {
+    std::function<void(const std::vector<std::string>& finished)> on_written) {
   std::lock_guard lock(mu_);
   on_written_ = std::move(on_written);
 }
@@ -136,7 +136,9 @@ void StoreWriter::Loop() {
     if (s) {
       if (on_written_) {
         std::vector<std::string> ids;
-        for (const auto& m : batch) ids.push_back(m.id);
+        for (const auto& m : batch) {
+          if (m.status == MeasurementStatus::kFinished) ids.push_back(m.id);
+        }
         auto notify = on_written_;
         lock.unlock();
         notify(ids);

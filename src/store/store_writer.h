@@ -61,9 +61,9 @@ class StoreWriter {
   // written. For tests and shutdown.
   bool Flush(std::chrono::milliseconds timeout);
   StoreCounters counters() const;
-  // Called on the writer thread with the ids of every batch written, after it was; once, before
-  // the first Write.
-  void SetOnWritten(std::function<void(const std::vector<std::string>& ids)> on_written);
+  // Called on the writer thread after every batch written, with the ids of the measurements
+  // whose finished snapshot it held; set once, before the first Write.
+  void SetOnWritten(std::function<void(const std::vector<std::string>& finished)> on_written);
 
  private:
   void Loop();
