@@ -15,6 +15,8 @@
 #include <chrono>
 #include <cstdio>
 #include <future>
+#include <mutex>
+#include <atomic>
 #include <string>
 #include <thread>
 
@@ -23,7 +25,9 @@
 
 #include <fstream>
 
+#include "dispatch/nats_bus.h"
 #include "dispatch/nkey.h"
+#include "dispatch/wire.h"
 #include "lab/lab.h"
 #include "lab/topologies.h"
 #include "support/child_process.h"
@@ -441,6 +445,136 @@ TEST(AgentIntegrationTest, CredsFilesInOperatorMode) {
   EXPECT_EQ(Hops(r.at("result").at(0).at("colos").at(0)), topo.hop_v4);
   std::this_thread::sleep_for(1500ms);
   EXPECT_EQ(ColoNames(server.Port()), std::vector<std::string>{"jwt01"});
+}
+
+// Live progress through NATS (wire version 2), and an agent of version 1 beside it: the server
+// sends that colo version-1 jobs and shows its result without progress.
+TEST(AgentIntegrationTest, ProgressFromAgentsAndAnAgentOfVersionOne) {
+  std::string reason;
+  if (!colotrace::lab::Lab::CanRun(&reason)) GTEST_SKIP() << "lab unavailable: " << reason;
+  ASSERT_EQ(system("command -v nats-server >/dev/null"), 0) << "nats-server is not installed";
+  colotrace::lab::Lab lab("agp");
+  colotrace::lab::ChainOptions opts;
+  opts.silent_router = 3;  // hops 1 and 2 are final at once; hop 3 only after the wait
+  auto topo = colotrace::lab::Chain(lab, 4, opts);
+  int nats_port = FreePort();
+  std::string nats_url = "nats://127.0.0.1:" + std::to_string(nats_port);
+  Child nats({"nats-server", "-a", "127.0.0.1", "-p", std::to_string(nats_port)}, false);
+  ASSERT_TRUE(WaitFor([&] { return Accepts(nats_port); }, 5s));
+  Child agent({COLOTRACE_BIN, "agent", "--nats", nats_url, "--colo", "den01", "--netns",
+               topo.colo, "--allow-target", "203.0.113.0/24", "--no-names"});
+  ASSERT_NE(agent.first_line().find("colotrace agent"), std::string::npos);
+
+  // An agent as version 1 wrote it: its announcements say nothing of progress, it reads jobs
+  // of version 1 only and answers them in version 1.
+  colotrace::dispatch::NatsOptions old_options;
+  old_options.urls = {nats_url};
+  auto old_bus = colotrace::dispatch::NatsBus::Connect(old_options);
+  ASSERT_TRUE(old_bus.ok()) << old_bus.error();
+  std::mutex mu;
+  std::vector<int64_t> job_versions;
+  ASSERT_TRUE((*old_bus)
+                  ->Subscribe(colotrace::dispatch::TraceSubject("old01"),
+                              colotrace::dispatch::QueueGroup("old01"),
+                              [&](std::string_view data, const std::string& reply) {
+                                int64_t v = colotrace::dispatch::WireVersionOf(data).value_or(0);
+                                {
+                                  std::lock_guard lock(mu);
+                                  job_versions.push_back(v);
+                                }
+                                colotrace::model::ColoResult r;
+                                r.colo = {"old01", "Old Town"};
+                                colotrace::model::Hop hop;
+                                hop.packets_ttl = 1;
+                                hop.packets_sent = 3;
+                                hop.packets_lost = 3;
+                                r.hops.push_back(hop);
+                                if (v != 1) r.error = colotrace::model::ColoError::kInternal;
+                                (*old_bus)->Publish(reply,
+                                                    colotrace::dispatch::EncodeReply(r, 1));
+                              })
+                  .ok());
+  struct Announcer {  // stopped and joined whatever way the test ends
+    std::atomic<bool> on{true};
+    std::thread thread;
+    ~Announcer() {
+      on = false;
+      if (thread.joinable()) thread.join();
+    }
+  } announcer;
+  announcer.thread = std::thread([&] {
+    while (announcer.on) {
+      (*old_bus)->Publish(colotrace::dispatch::kAnnounceSubject,
+                          R"({"v":1,"colo":"old01","city":"Old Town","agent":"old01/x/1/1",)"
+                          R"("version":"0.1.0","capacity":8,"available":true})");
+      std::this_thread::sleep_for(300ms);
+    }
+  });
+
+  Child server({COLOTRACE_BIN, "serve", "--no-local-colo", "--no-db", "--nats", nats_url,
+                "--listen", "127.0.0.1:0", "--token", "t0k:acc1"});
+  ASSERT_GT(server.Port(), 0) << server.first_line();
+  ASSERT_TRUE(WaitFor(
+      [&] {
+        return ColoNames(server.Port()) == std::vector<std::string>{"den01", "old01"};
+      },
+      10s));
+  std::string body = R"({"targets":["203.0.113.1"]})";
+  std::string started = Http(
+      server.Port(),
+      "POST /client/v4/accounts/acc1/diagnostics/traceroute/measurements HTTP/1.1\r\nHost: x\r\n"
+      "Authorization: Bearer t0k\r\nConnection: close\r\nContent-Length: " +
+          std::to_string(body.size()) + "\r\n\r\n" + body);
+  auto id = std::string(boost::json::parse(started).at("result").at("id").as_string());
+
+  // Read the event stream as it comes, noting when each event arrives.
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(static_cast<uint16_t>(server.Port()));
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+  std::string request = "GET /client/v4/accounts/acc1/diagnostics/traceroute/measurements/" + id +
+                        "/events HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer t0k\r\n\r\n";
+  ASSERT_EQ(write(fd, request.data(), request.size()), static_cast<ssize_t>(request.size()));
+  std::string text;
+  std::chrono::steady_clock::time_point first_hop{}, den01_done{};
+  char buf[4096];
+  ssize_t n;
+  auto start = std::chrono::steady_clock::now();
+  while ((n = read(fd, buf, sizeof buf)) > 0) {
+    text.append(buf, static_cast<size_t>(n));
+    auto now = std::chrono::steady_clock::now();
+    if (first_hop == std::chrono::steady_clock::time_point{} &&
+        text.find("event: hop") != std::string::npos) {
+      first_hop = now;
+    }
+    if (den01_done == std::chrono::steady_clock::time_point{} &&
+        text.find(R"("result":{"colo":{"name":"den01")") != std::string::npos) {
+      den01_done = now;
+    }
+  }
+  close(fd);
+  (*old_bus)->Close();
+  ASSERT_NE(first_hop, std::chrono::steady_clock::time_point{}) << text;
+  ASSERT_NE(den01_done, std::chrono::steady_clock::time_point{}) << text;
+  // The agent's first hops came while its trace still waited for hop 3 (1 s).
+  EXPECT_GE(den01_done - first_hop, 500ms) << text;
+  EXPECT_LT(first_hop - start, den01_done - start);
+  // Every hop event is den01's: the version-1 colo sends none, only its result.
+  size_t hops = 0;
+  for (size_t at = 0; (at = text.find("event: hop", at)) != std::string::npos; ++at) {
+    ++hops;
+    size_t end = text.find("\n\n", at);
+    std::string event = text.substr(at, end == std::string::npos ? std::string::npos : end - at);
+    EXPECT_NE(event.find(R"("name":"den01")"), std::string::npos) << event;
+    EXPECT_EQ(event.find("old01"), std::string::npos) << event;
+  }
+  EXPECT_EQ(hops, topo.hop_v4.size());
+  EXPECT_NE(text.find(R"("result":{"colo":{"name":"old01")"), std::string::npos);
+  EXPECT_NE(text.find("event: done"), std::string::npos);
+  std::lock_guard lock(mu);
+  EXPECT_EQ(job_versions, std::vector<int64_t>{1});  // the old agent got a job it could read
 }
 
 }  // namespace
