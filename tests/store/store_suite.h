@@ -6,6 +6,7 @@
 
 #include <functional>
 #include <memory>
+#include <ostream>
 #include <string>
 #include <vector>
 
@@ -23,6 +24,9 @@ struct StoreBackend {
   std::function<std::unique_ptr<MeasurementStore>()> open;
   std::function<std::unique_ptr<MeasurementStore>()> reopen;
 };
+
+// gtest prints a parameter in test listings; the backend's name says all there is to say.
+inline void PrintTo(const StoreBackend& backend, std::ostream* out) { *out << backend.name; }
 
 inline std::string PrintBackend(const ::testing::TestParamInfo<StoreBackend>& info) {
   return info.param.name;
