@@ -2,10 +2,17 @@
 
 #include <CLI/CLI.hpp>
 
-#include <future>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+#include <condition_variable>
+#include <cstdlib>
 #include <iostream>
 #include <memory>
+#include <mutex>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "api/request_parser.h"
@@ -35,6 +42,31 @@ struct TraceFlags {
   bool json = false;
   std::vector<std::string> targets;
 };
+
+// Whether standard output is a terminal that understands cursor movement.
+bool LiveTerminal() {
+  if (isatty(STDOUT_FILENO) != 1) return false;
+  const char* term = std::getenv("TERM");
+  return term != nullptr && *term != '\0' && std::string_view(term) != "dumb";
+}
+
+// Replaces the `shown_rows` rows printed last (the cursor on the row below them) with as much
+// of `frame` as the terminal shows; returns the rows it took.
+int Redraw(const std::string& frame, int shown_rows) {
+  winsize size{};
+  int rows = 24;
+  int columns = 80;
+  if (ioctl(STDOUT_FILENO, TIOCGWINSZ, &size) == 0 && size.ws_row > 0 && size.ws_col > 0) {
+    rows = size.ws_row;
+    columns = size.ws_col;
+  }
+  model::ScreenFit fit = model::FitToScreen(frame, rows, columns);
+  std::string out = "\r";
+  if (shown_rows > 0) out += "\x1b[" + std::to_string(shown_rows) + "A";
+  out += "\x1b[J" + fit.text;
+  std::cout << out << std::flush;
+  return fit.rows;
+}
 
 int RunTrace(TraceFlags& flags) {
   if (flags.targets.size() > static_cast<size_t>(model::kMaxTargets)) {
@@ -95,16 +127,74 @@ int RunTrace(TraceFlags& flags) {
     return kExitFailed;
   }
 
-  std::vector<std::promise<ColoResult>> promises(addresses.size());
+  // Each target's hops so far and its result, filled from the engine's thread.
+  struct Progress {
+    std::mutex mu;
+    std::condition_variable changed;
+    std::vector<ColoResult> partial;
+    std::vector<std::optional<ColoResult>> done;
+    size_t finished = 0;
+    bool dirty = false;
+  } progress;
+  progress.partial.resize(addresses.size());
+  progress.done.resize(addresses.size());
   for (size_t i = 0; i < addresses.size(); ++i) {
-    runner.Trace(addresses[i].ToString(), flags.options, nullptr,
-                 [&promises, i](ColoResult r) { promises[i].set_value(std::move(r)); });
+    progress.partial[i].colo.name = "local";
+    progress.partial[i].target_summary.ip = addresses[i].ToString();
+    progress.partial[i].running = true;
+  }
+  const bool live = !flags.json && LiveTerminal();
+  for (size_t i = 0; i < addresses.size(); ++i) {
+    dispatch::ColoRunner::HopCallback on_hop;
+    if (live) {
+      on_hop = [&progress, i](model::Hop hop) {
+        std::lock_guard lock(progress.mu);
+        progress.partial[i].hops.push_back(std::move(hop));
+        progress.dirty = true;
+        progress.changed.notify_one();
+      };
+    }
+    runner.Trace(addresses[i].ToString(), flags.options, std::move(on_hop),
+                 [&progress, i](ColoResult r) {
+                   r.colo.name = "local";
+                   std::lock_guard lock(progress.mu);
+                   progress.done[i] = std::move(r);
+                   ++progress.finished;
+                   progress.dirty = true;
+                   progress.changed.notify_one();
+                 });
+  }
+  if (live) {
+    // Redraw every table as hops complete (like mtr), then leave the screen to the final
+    // print below, which is the same as without a terminal.
+    int shown_rows = 0;
+    std::unique_lock lock(progress.mu);
+    while (progress.finished < addresses.size()) {
+      progress.changed.wait(lock, [&] { return progress.dirty; });
+      progress.dirty = false;
+      if (progress.finished == addresses.size()) break;
+      std::string frame;
+      for (size_t i = 0; i < addresses.size(); ++i) {
+        if (i > 0) frame += "\n";
+        frame += model::TextReport(flags.targets[i], flags.options,
+                                   progress.done[i] ? *progress.done[i] : progress.partial[i]);
+      }
+      lock.unlock();
+      shown_rows = Redraw(frame, shown_rows);
+      lock.lock();
+    }
+    lock.unlock();
+    Redraw("", shown_rows);
   }
   std::vector<TargetResult> results;
   int cannot_probe = 0;
   for (size_t i = 0; i < addresses.size(); ++i) {
-    ColoResult r = promises[i].get_future().get();
-    r.colo.name = "local";
+    ColoResult r;
+    {
+      std::unique_lock lock(progress.mu);
+      progress.changed.wait(lock, [&] { return progress.done[i].has_value(); });
+      r = std::move(*progress.done[i]);
+    }
     if (r.error == ColoError::kCannotProbe) {
       ++cannot_probe;
       std::cerr << "colotrace: cannot send probes to " << addresses[i].ToString()
@@ -112,7 +202,7 @@ int RunTrace(TraceFlags& flags) {
     }
     if (!flags.json) {
       if (i > 0) std::cout << "\n";
-      std::cout << model::TextReport(flags.targets[i], flags.options, r);
+      std::cout << model::TextReport(flags.targets[i], flags.options, r) << std::flush;
     }
     results.push_back(TargetResult{flags.targets[i], {std::move(r)}});
   }
@@ -128,7 +218,9 @@ CommandRun AddTraceCommand(CLI::App& app) {
   CLI::App* cmd = app.add_subcommand("trace", "run traceroutes from this machine");
   cmd->footer(
       "Traces the route to each TARGET (an IPv4 or IPv6 address or a host name) from this "
-      "machine.\nexit status: 0 done, 1 could not probe at all, 2 bad input.");
+      "machine.\nOn a terminal the tables are redrawn as hops complete; piped or with --json "
+      "the output is printed once, at the end.\nexit status: 0 done, 1 could not probe at all, 2 "
+      "bad input.");
   cmd->add_option("--packet-type", flags->packet_type,
                   "icmp, udp, tcp, gre or gre+icmp (default icmp); gre sends IPv4 GRE packets "
                   "to a tunnel endpoint (docs/api.md, \"GRE\")")

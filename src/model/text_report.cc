@@ -1,6 +1,8 @@
 #include "model/text_report.h"
 
 #include <cstdio>
+#include <string_view>
+#include <vector>
 
 namespace colotrace::model {
 
@@ -88,7 +90,9 @@ std::string TextReport(const std::string& target, const TraceOptions& options,
     }
   }
   const auto& s = result.target_summary.latency;
-  if (s.count > 0) {
+  if (result.running) {
+    out += Format("tracing: %zu of at most %d TTLs done\n", result.hops.size(), options.max_ttl);
+  } else if (s.count > 0) {
     // The first TTL the target's address answered at (gre+icmp may report TTLs beyond it for
     // its other half); the last one when it answered from another address.
     size_t reached_ttl = result.hops.size();
@@ -106,6 +110,30 @@ std::string TextReport(const std::string& target, const TraceOptions& options,
                   static_cast<long long>(result.traceroute_time_ms));
   }
   return out;
+}
+
+ScreenFit FitToScreen(const std::string& text, int rows, int columns) {
+  // The lines, each with its newline (the last one may have none).
+  std::vector<std::string_view> lines;
+  for (size_t at = 0; at < text.size();) {
+    size_t nl = text.find('\n', at);
+    size_t end = nl == std::string::npos ? text.size() : nl + 1;
+    lines.push_back(std::string_view(text).substr(at, end - at));
+    at = end;
+  }
+  ScreenFit fit;
+  if (rows < 2 || columns < 1) return fit;
+  size_t first = lines.size();
+  while (first > 0) {
+    std::string_view line = lines[first - 1];
+    size_t length = line.size() - (line.ends_with('\n') ? 1 : 0);
+    int line_rows = length == 0 ? 1 : static_cast<int>((length + columns - 1) / columns);
+    if (fit.rows + line_rows > rows - 1) break;
+    fit.rows += line_rows;
+    --first;
+  }
+  for (size_t i = first; i < lines.size(); ++i) fit.text += lines[i];
+  return fit;
 }
 
 }  // namespace colotrace::model

@@ -11,12 +11,12 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <boost/json.hpp>
 #include <chrono>
 #include <cstdio>
 #include <future>
 #include <mutex>
-#include <atomic>
 #include <string>
 #include <thread>
 
@@ -461,8 +461,8 @@ TEST(AgentIntegrationTest, ProgressFromAgentsAndAnAgentOfVersionOne) {
   std::string nats_url = "nats://127.0.0.1:" + std::to_string(nats_port);
   Child nats({"nats-server", "-a", "127.0.0.1", "-p", std::to_string(nats_port)}, false);
   ASSERT_TRUE(WaitFor([&] { return Accepts(nats_port); }, 5s));
-  Child agent({COLOTRACE_BIN, "agent", "--nats", nats_url, "--colo", "den01", "--netns",
-               topo.colo, "--allow-target", "203.0.113.0/24", "--no-names"});
+  Child agent({COLOTRACE_BIN, "agent", "--nats", nats_url, "--colo", "den01", "--netns", topo.colo,
+               "--allow-target", "203.0.113.0/24", "--no-names"});
   ASSERT_NE(agent.first_line().find("colotrace agent"), std::string::npos);
 
   // An agent as version 1 wrote it: its announcements say nothing of progress, it reads jobs
@@ -490,8 +490,7 @@ TEST(AgentIntegrationTest, ProgressFromAgentsAndAnAgentOfVersionOne) {
                                 hop.packets_lost = 3;
                                 r.hops.push_back(hop);
                                 if (v != 1) r.error = colotrace::model::ColoError::kInternal;
-                                (*old_bus)->Publish(reply,
-                                                    colotrace::dispatch::EncodeReply(r, 1));
+                                (*old_bus)->Publish(reply, colotrace::dispatch::EncodeReply(r, 1));
                               })
                   .ok());
   struct Announcer {  // stopped and joined whatever way the test ends

@@ -2,6 +2,8 @@
 // cases run inside lab namespaces (root); the usage cases run anywhere.
 #include <gtest/gtest.h>
 
+#include <pty.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <boost/json.hpp>
@@ -148,6 +150,77 @@ TEST_F(ColotraceCliLabTest, TextTableFitsEightyColumns) {
   }
   EXPECT_NE(r.out.find("  2 *"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("100.0%"), std::string::npos) << r.out;
+  EXPECT_EQ(r.out.find('\x1b'), std::string::npos) << "piped output is printed once";
+}
+
+// Runs colotrace on a pseudo-terminal of `rows` x `columns` (TERM=xterm); returns all it wrote,
+// with the terminal's \r\n as it came, and its exit status.
+std::pair<std::string, int> ColotraceOnTerminal(const std::vector<std::string>& args, int rows,
+                                                int columns) {
+  winsize size{};
+  size.ws_row = static_cast<unsigned short>(rows);
+  size.ws_col = static_cast<unsigned short>(columns);
+  int master = -1;
+  pid_t pid = forkpty(&master, nullptr, nullptr, &size);
+  if (pid < 0) return {"forkpty failed", -1};
+  if (pid == 0) {
+    std::vector<char*> argv;
+    std::string bin = COLOTRACE_BIN;
+    argv.push_back(bin.data());
+    std::vector<std::string> copy = args;
+    for (auto& a : copy) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    setenv("TERM", "xterm", 1);
+    execv(bin.c_str(), argv.data());
+    _exit(127);
+  }
+  std::string out;
+  char buf[4096];
+  ssize_t n;
+  // The read fails with EIO once the child is gone and the terminal is drained.
+  while ((n = read(master, buf, sizeof buf)) > 0) out.append(buf, static_cast<size_t>(n));
+  close(master);
+  int status = 0;
+  waitpid(pid, &status, 0);
+  return {out, WIFEXITED(status) ? WEXITSTATUS(status) : -1};
+}
+
+TEST_F(ColotraceCliLabTest, OnATerminalTheTableIsRedrawnAsHopsComplete) {
+  // Router 2 is silent: its TTL waits the full second while hop 1 is long done.
+  colotrace::lab::ChainOptions opts;
+  opts.silent_router = 2;
+  auto topo = colotrace::lab::Chain(*lab_, 3, opts);
+  auto [out, status] =
+      ColotraceOnTerminal({"trace", "--netns", topo.colo, "--max-ttl", "8", "--wait-time", "1",
+                           "--packets-per-ttl", "2", topo.target_v4},
+                          40, 100);
+  ASSERT_EQ(status, 0) << out;
+  // The first frame came while hop 2 still waited: hop 1 only. (Hops 2 to 4 are final
+  // together, when hop 2's second ends: hops are reported in TTL order.)
+  size_t second_frame = out.find("\x1b[J", out.find("\x1b[J") + 1);
+  ASSERT_NE(second_frame, std::string::npos) << out;
+  std::string first = out.substr(0, second_frame);
+  EXPECT_NE(first.find("tracing: 1 of at most 8 TTLs done"), std::string::npos) << out;
+  EXPECT_EQ(first.find(topo.hop_v4[2]), std::string::npos) << out;
+  // Each frame replaces the one before: back up over its rows and clear below.
+  EXPECT_NE(out.find("\r\x1b[5A\x1b[J"), std::string::npos) << out;
+  // After the last clear comes the final table, as it would be printed to a pipe.
+  size_t last_clear = out.rfind("\x1b[J");
+  ASSERT_NE(last_clear, std::string::npos);
+  std::string final_text = out.substr(last_clear + 3);
+  EXPECT_EQ(final_text.find("tracing:"), std::string::npos) << final_text;
+  EXPECT_NE(final_text.find("reached " + topo.target_v4 + " at TTL 4"), std::string::npos)
+      << final_text;
+  EXPECT_EQ(final_text.find('\x1b'), std::string::npos) << final_text;
+}
+
+TEST_F(ColotraceCliLabTest, OnATerminalJsonIsPrintedOnce) {
+  auto topo = colotrace::lab::Chain(*lab_, 1);
+  auto [out, status] =
+      ColotraceOnTerminal({"trace", "--netns", topo.colo, "--json", topo.target_v4}, 40, 100);
+  ASSERT_EQ(status, 0) << out;
+  EXPECT_EQ(out.find('\x1b'), std::string::npos) << out;
+  EXPECT_NO_THROW(boost::json::parse(out)) << out;
 }
 
 TEST_F(ColotraceCliLabTest, NoRouteExits1AndUnresolvableExits2) {

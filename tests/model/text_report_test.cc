@@ -287,3 +287,51 @@ TEST(TextReportTest, LongLabelStacksWrapAtEightyColumns) {
 
 }  // namespace
 }  // namespace colotrace::model
+
+namespace colotrace::model {
+namespace {
+
+TEST(TextReportTest, ARunningTraceSaysHowFarItIsInsteadOfASummary) {
+  ColoResult c = SampleColo();
+  c.hops.resize(2);
+  c.running = true;
+  TraceOptions options;
+  options.max_ttl = 20;
+  std::string out = TextReport("example.test", options, c);
+  std::vector<std::string> rows = TableRows(out);
+  ASSERT_FALSE(rows.empty()) << out;
+  EXPECT_EQ(rows.back(), "tracing: 2 of at most 20 TTLs done") << out;
+  EXPECT_EQ(out.find("reached"), std::string::npos) << out;
+  EXPECT_EQ(out.find("did not answer"), std::string::npos) << out;
+  c.running = false;
+  EXPECT_EQ(TextReport("example.test", options, c).find("tracing:"), std::string::npos);
+}
+
+TEST(TextReportTest, FitToScreenKeepsTheLastLinesThatFit) {
+  std::string text = "one\ntwo\nthree\n";
+  ScreenFit all = FitToScreen(text, 10, 80);
+  EXPECT_EQ(all.text, text);
+  EXPECT_EQ(all.rows, 3);
+  // Four rows: three for text, the cursor's row below.
+  EXPECT_EQ(FitToScreen(text, 4, 80).text, text);
+  ScreenFit two = FitToScreen(text, 3, 80);
+  EXPECT_EQ(two.text, "two\nthree\n");
+  EXPECT_EQ(two.rows, 2);
+  EXPECT_EQ(FitToScreen(text, 1, 80).text, "");
+  EXPECT_EQ(FitToScreen(text, 0, 0).rows, 0);
+}
+
+TEST(TextReportTest, FitToScreenCountsWrappedLinesAndEmptyOnes) {
+  std::string text = std::string(25, 'a') + "\n\n" + std::string(10, 'b') + "\n";
+  // At 10 columns: 3 rows + 1 (empty line) + 1.
+  ScreenFit fit = FitToScreen(text, 100, 10);
+  EXPECT_EQ(fit.rows, 5);
+  ScreenFit tail = FitToScreen(text, 5, 10);  // 4 rows for text: the 25-char line does not fit
+  EXPECT_EQ(tail.text, "\n" + std::string(10, 'b') + "\n");
+  EXPECT_EQ(tail.rows, 2);
+  // A last line without a newline counts too.
+  EXPECT_EQ(FitToScreen("x\ny", 10, 80).rows, 2);
+}
+
+}  // namespace
+}  // namespace colotrace::model

@@ -26,7 +26,9 @@ struct StoreBackend {
 };
 
 // gtest prints a parameter in test listings; the backend's name says all there is to say.
-inline void PrintTo(const StoreBackend& backend, std::ostream* out) { *out << backend.name; }
+inline void PrintTo(const StoreBackend& backend, std::ostream* out) {
+  *out << backend.name;
+}
 
 inline std::string PrintBackend(const ::testing::TestParamInfo<StoreBackend>& info) {
   return info.param.name;
