@@ -128,14 +128,18 @@ bool IsPostgresUrl(const std::string& db) {
   return db.rfind("postgresql://", 0) == 0 || db.rfind("postgres://", 0) == 0;
 }
 
-// Before the privilege drop: the SQLite database's folder exists, and it and the files of an
-// existing database belong to `user`, who opens and writes them after the drop.
+// Before the privilege drop: the SQLite database's folder exists, and the files of an existing
+// database belong to `user`, who opens and writes them after the drop. A folder made here is
+// given to `user` too; one that existed is left as it is (it may be /tmp or a home): SQLite
+// needs `user` to be able to write in it.
 model::Status PrepareSqliteDir(const std::string& location, const std::string& user) {
   std::string path = location.rfind("sqlite:", 0) == 0 ? location.substr(7) : location;
   std::filesystem::path dir = std::filesystem::path(path).parent_path();
   if (dir.empty()) dir = ".";
   std::error_code ec;
+  bool made = false;
   if (!std::filesystem::exists(dir, ec)) {
+    made = true;
     std::filesystem::create_directories(dir, ec);
     if (ec) return model::Status::Error("--db " + location + ": " + ec.message());
     std::filesystem::permissions(dir,
@@ -148,7 +152,7 @@ model::Status PrepareSqliteDir(const std::string& location, const std::string& u
   passwd* pw = getpwnam(user.c_str());
   if (pw == nullptr) return model::Status::Error("unknown user '" + user + "'");
   for (const std::string& file :
-       {dir.string(), path, path + "-wal", path + "-shm", path + "-journal"}) {
+       {made ? dir.string() : path, path, path + "-wal", path + "-shm", path + "-journal"}) {
     if (std::filesystem::exists(file, ec) && chown(file.c_str(), pw->pw_uid, pw->pw_gid) != 0) {
       return model::Status::Error("--db " + location + ": cannot give " + file + " to " + user +
                                   ": " + std::strerror(errno));
@@ -302,8 +306,16 @@ int RunServe(ServeConfig config) {
   if (!db.empty()) {
     auto opened = store::OpenStore(db);
     if (!opened) {
-      std::cerr << "colotrace: cannot open the measurement store: " << opened.error()
-                << "\n(--db LOCATION chooses another, --no-db runs without history)\n";
+      std::cerr << "colotrace: cannot open the measurement store: " << opened.error() << "\n";
+      if (!IsPostgresUrl(db)) {
+        const passwd* me = getpwuid(geteuid());  // privileges are dropped: this is --user
+        std::cerr << "(colotrace writes it as "
+                  << (me != nullptr ? std::string(me->pw_name) : std::to_string(geteuid()))
+                  << ", who must be able to write in its folder; ";
+      } else {
+        std::cerr << "(";
+      }
+      std::cerr << "--db LOCATION chooses another, --no-db runs without history)\n";
       return kExitFailed;
     }
     store = std::move(*opened);

@@ -39,7 +39,7 @@ requests_per_window = 1000000
 max_connections = ${n + 100}
 max_concurrent_requests_per_token = ${n + 100}
 [storage]
-db = "${join(dir, 'history.db')}"
+db = "${join(dir, 'history', 'history.db')}"
 `);
 chmodSync(dir, 0o755);
 const server = spawn(colotrace, ['serve', '--config', join(dir, 'serve.toml'), '--netns', topo.colo,

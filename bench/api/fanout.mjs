@@ -53,7 +53,7 @@ requests_per_window = 1000000
 probes_per_window = 1000000000
 max_concurrent_requests_per_token = 100000
 [storage]
-db = "${join(dir, 'history.db')}"
+db = "${join(dir, 'history', 'history.db')}"
 `);
 chmodSync(dir, 0o755);
 const server = start(colotrace, ['serve', '--config', join(dir, 'serve.toml'), '--no-local-colo',

@@ -27,18 +27,19 @@ struct MeasurementRecord {
   std::string id;  // measurement_id.h
   std::string account_id;
   MeasurementStatus status = MeasurementStatus::kRunning;
-  int64_t created_at_ms = 0;         // Unix time
-  int64_t finished_at_ms = 0;        // 0 while running
-  std::string request_json;          // the request as it runs (targets, colos, options)
-  std::string result_json;           // the Cloudflare result array so far
-  std::vector<std::string> targets;  // as requested: what the `target` filter matches
-  std::vector<std::string> colos;    // the colos of the result: what `colo` matches
+  int64_t created_at_ms = 0;   // Unix time
+  int64_t finished_at_ms = 0;  // 0 while running
+  std::string request_json;    // the request as it runs (targets, colos, options)
+  std::string result_json;     // the Cloudflare result array so far
+  // The requested targets: what the `target` filter matches (read back in lower case, sorted).
+  std::vector<std::string> targets;
+  std::vector<std::string> colos;  // the colos of the result: what `colo` matches
 };
 
 // A page of history, newest first. Filters are ANDed; absent ones match everything.
 struct ListQuery {
   std::string account_id;
-  std::optional<std::string> target;  // one of the requested targets, exactly
+  std::optional<std::string> target;  // one of the requested targets (case-insensitive)
   std::optional<std::string> colo;    // one of the result's colos (case-insensitive)
   std::optional<int64_t> since_ms;    // created at or after
   std::optional<int64_t> until_ms;    // created before

@@ -268,7 +268,7 @@ Status SqlMeasurementStore::Put(const std::vector<MeasurementRecord>& records) {
           auto t = c.Run(
               "INSERT INTO measurement_targets (measurement_id, account_id, target, "
               "created_at_ms) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
-              {m.id, m.account_id, target, m.created_at_ms});
+              {m.id, m.account_id, Lower(target), m.created_at_ms});
           if (!t) return Status::Error(t.error());
         }
         if (auto s = Count(c, m.account_id, status, 1); !s) return s;
@@ -335,7 +335,7 @@ Result<ListPage> SqlMeasurementStore::List(const ListQuery& q) {
     from =
         "measurement_targets x JOIN measurements m ON m.id = x.measurement_id "
         "WHERE x.account_id = $1 AND x.target = " +
-        param(*q.target);
+        param(Lower(*q.target));
     order = "x.created_at_ms DESC, x.measurement_id DESC";
   } else if (q.colo) {
     from =

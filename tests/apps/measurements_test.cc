@@ -110,7 +110,7 @@ class MeasurementsLabTest : public ::testing::Test {
     colotrace::lab::ChainOptions opts;
     opts.silent_router = 1;  // every trace waits for hop 1: long enough to watch it run
     topo_ = colotrace::lab::Chain(*lab_, 3, opts);
-    chmod(dir_.path().c_str(), 0755);  // the servers write there as nobody
+    chmod(dir_.path().c_str(), 0755);  // colotrace makes history/ in it for nobody
   }
 
   std::unique_ptr<ChildProcess> Serve(const std::string& db, std::vector<std::string> extra = {}) {
@@ -148,7 +148,7 @@ class MeasurementsLabTest : public ::testing::Test {
 };
 
 TEST_F(MeasurementsLabTest, WatchedLiveAndKeptAcrossARestart) {
-  std::string db = dir_.path() + "/history.db";
+  std::string db = dir_.path() + "/history/history.db";
   auto server = Serve(db);
   std::string id = Start(server->port());
   // While it runs: running, with every colo marked running.

@@ -3,12 +3,14 @@
 // HTTP stays on 127.0.0.1.
 #include <arpa/inet.h>
 #include <fcntl.h>
+#include <pwd.h>
 #include <signal.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <gtest/gtest.h>
+
 #include <sys/stat.h>
 
 #include <boost/json.hpp>
@@ -35,8 +37,8 @@ using colotrace::testing_support::HttpExchange;
 const std::string& HistoryDb() {
   static colotrace::testing_support::ScratchDir dir("colotrace-serve-test");
   static const std::string path = [] {
-    chmod(dir.path().c_str(), 0755);  // the server writes it as nobody
-    return dir.path() + "/history.db";
+    chmod(dir.path().c_str(), 0755);  // the server makes history/ in it for nobody
+    return dir.path() + "/history/history.db";
   }();
   return path;
 }
@@ -80,6 +82,41 @@ TEST(ServeBannerTest, WithoutConfigurationItPrintsAWorkingCurlCommand) {
                       "/client/v4/accounts/local/diagnostics/traceroute"),
             std::string::npos)
       << rest;
+}
+
+TEST(ServeBannerTest, AHistoryFolderItMakesIsGivenToTheUserAnExistingOneIsLeftAlone) {
+  if (geteuid() != 0) GTEST_SKIP() << "needs root (--user)";
+  colotrace::testing_support::ScratchDir dir("colotrace-serve-db");  // root's, mode 0700
+  passwd* nobody = getpwnam("nobody");
+  ASSERT_NE(nobody, nullptr);
+  std::string made = dir.path() + "/made/here";
+  {
+    chmod(dir.path().c_str(), 0755);
+    ChildProcess server(
+        Serve({"--listen", "127.0.0.1:0", "--user", "nobody", "--db", made + "/colotrace.db"}));
+    ASSERT_GT(server.port(), 0) << server.first_line();
+    ASSERT_EQ(server.Terminate(std::chrono::seconds(5)), 0);
+    std::string rest = server.RestOfOutput();
+    EXPECT_NE(rest.find("measurements stored in sqlite:" + made + "/colotrace.db"),
+              std::string::npos)
+        << rest;
+    struct stat st {};
+    ASSERT_EQ(stat(made.c_str(), &st), 0);
+    EXPECT_EQ(st.st_uid, nobody->pw_uid);
+    EXPECT_EQ(st.st_mode & 07777, 0750u);
+    ASSERT_EQ(stat((made + "/colotrace.db").c_str(), &st), 0);
+    EXPECT_EQ(st.st_uid, nobody->pw_uid);
+    ASSERT_EQ(stat(dir.path().c_str(), &st), 0);
+    EXPECT_EQ(st.st_uid, 0u) << "a folder that existed keeps its owner";
+  }
+  // A folder that exists and that the user cannot write: a clear error at start, exit 1.
+  chmod(dir.path().c_str(), 0700);
+  ChildProcess refused(
+      Serve({"--listen", "127.0.0.1:0", "--user", "nobody", "--db", dir.path() + "/x.db"}));
+  EXPECT_EQ(refused.Terminate(std::chrono::seconds(5)), 1) << refused.first_line();
+  struct stat st {};
+  ASSERT_EQ(stat(dir.path().c_str(), &st), 0);
+  EXPECT_EQ(st.st_uid, 0u);
 }
 
 TEST(ServeBannerTest, BadFlagsAndConfigurationExit2) {

@@ -201,7 +201,7 @@ export function writeConfig(dir, { limits = {} } = {}) {
     ...Object.entries(allLimits).map(([k, v]) => `${k} = ${v}`),
     '',
     '[storage]',
-    `db = "${path.join(dir, 'history.db')}"`,
+    `db = "${path.join(dir, 'history', 'history.db')}"`,
     '',
   ];
   const file = path.join(dir, 'colotrace.toml');

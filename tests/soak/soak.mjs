@@ -75,7 +75,7 @@ max_connections = 256
 max_concurrent_requests_per_token = 64
 read_timeout_ms = 1000
 [storage]
-db = "${join(dir, 'history.db')}"
+db = "${join(dir, 'history', 'history.db')}"
 `);
 chmodSync(dir, 0o755);
 const server = start(colotrace, ['serve', '--config', join(dir, 'serve.toml'), '--netns', topo.colo,

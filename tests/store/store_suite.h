@@ -193,6 +193,18 @@ TEST_P(StoreSuite, FiltersCombine) {
   EXPECT_EQ(total, 0);
 }
 
+TEST_P(StoreSuite, TheTargetFilterIgnoresCase) {
+  auto m = Record("acc1", 1'700'000'000'000, {"Host.Example", "2001:DB8::1"},
+                  MeasurementStatus::kFinished);
+  Put({m});
+  ListQuery q;
+  q.account_id = "acc1";
+  for (const char* target : {"host.example", "HOST.EXAMPLE", "2001:db8::1"}) {
+    q.target = target;
+    EXPECT_EQ(Ids(q), std::vector<std::string>{m.id}) << target;
+  }
+}
+
 TEST_P(StoreSuite, DeletedIsGoneAndStaysGone) {
   auto m = Record("acc1", 1'700'000'000'000, {"t"}, MeasurementStatus::kRunning);
   Put({m});
