@@ -8,8 +8,9 @@ packages=(
   build-essential cmake pkg-config ninja-build
   libboost1.81-dev libboost-json1.81-dev
   libcap-dev libssl-dev libtomlplusplus-dev libnats-dev nats-server libcli11-dev
-  # stored measurements: SQLite (embedded) and PostgreSQL's client library
-  libsqlite3-dev libpq-dev
+  # stored measurements: SQLite (embedded) and PostgreSQL's client library; its tests: the
+  # PostgreSQL server (they start clusters of their own, as nobody; runuser is util-linux's)
+  libsqlite3-dev libpq-dev postgresql-15 util-linux
   libgtest-dev libgmock-dev
   # the lab: namespaces, firewall rules, the NFQUEUE delay program
   iproute2 nftables iptables libnetfilter-queue-dev iputils-ping
@@ -42,6 +43,13 @@ if ((${#missing[@]})); then
   echo "install-deps: installing ${missing[*]}"
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq
+  if [[ " ${missing[*]} " == *" postgresql-15 "* ]]; then
+    # The tests run PostgreSQL clusters of their own: the package must not create (and start)
+    # the system's "main" cluster. Its policy file comes with postgresql-common.
+    apt-get install -y -qq --no-install-recommends postgresql-common >/dev/null
+    sed -i 's/^#* *create_main_cluster *=.*/create_main_cluster = false/' \
+      /etc/postgresql-common/createcluster.conf
+  fi
   apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 echo "install-deps: all packages present"

@@ -4,8 +4,8 @@
 #   1. an optimised build (Release, -O3, as users build it): every unit and lab test, then the
 #      soak test (SOAK_SECONDS, 90 here);
 #   2. AddressSanitizer + UndefinedBehaviorSanitizer (Debug): every unit and lab test;
-#   3. ThreadSanitizer: the tests of the engine, dispatch, enrichment and the servers, and 30 s
-#      of the soak test;
+#   3. ThreadSanitizer: the tests of the engine, dispatch, enrichment, the store and the servers,
+#      and 30 s of the soak test;
 #   4. the libFuzzer targets (clang), each for FUZZ_SECONDS (20 here) from its seed corpus.
 # Lab tests (network namespaces) need root.
 set -euo pipefail
@@ -34,15 +34,15 @@ echo "== AddressSanitizer + UndefinedBehaviorSanitizer build"
   run_suite build-asan -DCMAKE_BUILD_TYPE=Debug -DCOLOTRACE_SANITIZE=ON -DCOLOTRACE_BENCH=OFF
 )
 
-echo "== ThreadSanitizer build (engine, dispatch, enrichment, servers)"
+echo "== ThreadSanitizer build (engine, dispatch, enrichment, store, servers)"
 (
   export TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1
   bash scripts/build.sh build-tsan -DCOLOTRACE_WERROR=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCOLOTRACE_TSAN=ON \
     -DCOLOTRACE_BENCH=OFF
   cd build-tsan
-  ctest -j2 --output-on-failure -L unit -R 'Dispatcher|Handler|RateLimiter|Metrics|Ttl'
+  ctest -j2 --output-on-failure -L unit -R 'Dispatcher|Handler|RateLimiter|Metrics|Ttl|StoreWriter|InOrder|SqliteStore'
   ctest --output-on-failure -R \
-    'EngineLabTest|ChainTest|EcmpDiamond|LocalColo|HostResolver|ReverseDns|Serve|AgentIntegration|Privilege'
+    'EngineLabTest|ChainTest|EcmpDiamond|LocalColo|HostResolver|ReverseDns|Serve|AgentIntegration|Privilege|Measurements|PostgresStore'
   SOAK_SECONDS=30 ctest --output-on-failure -L soak
 )
 
