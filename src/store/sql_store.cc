@@ -5,6 +5,7 @@
 #include <charconv>
 #include <chrono>
 #include <condition_variable>
+#include <map>
 #include <set>
 #include <thread>
 
@@ -34,6 +35,8 @@ const char* const kMigrations[] = {
 );
 CREATE INDEX measurements_by_account ON measurements (account_id, created_at_ms DESC, id DESC);
 CREATE INDEX measurements_by_status ON measurements (status, created_at_ms);
+CREATE INDEX measurements_by_account_status ON measurements
+  (account_id, status, created_at_ms DESC, id DESC);
 CREATE TABLE measurement_targets (
   measurement_id TEXT NOT NULL,
   account_id TEXT NOT NULL,
@@ -65,6 +68,8 @@ CREATE TABLE deleted_measurements (
 };
 
 constexpr int kPruneBatch = 1000;
+// Rows per multi-row statement: 7 columns x 500 stays far under SQLite's 32,766 parameters.
+constexpr size_t kRowsPerStatement = 500;
 
 int64_t NowMs() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -92,6 +97,16 @@ std::vector<std::string> SplitStatements(std::string_view script) {
     std::string statement(script.substr(start, end - start));
     if (statement.find_first_not_of(" \n") != std::string::npos) out.push_back(statement);
     start = end + 2;
+  }
+  return out;
+}
+
+// "$first, $first+1, ..." for `n` parameters (`step` apart).
+std::string Placeholders(size_t first, size_t n, size_t step) {
+  std::string out;
+  for (size_t k = 0; k < n; ++k) {
+    if (k > 0) out += ", ";
+    out += "$" + std::to_string(first + k * step);
   }
   return out;
 }
@@ -246,52 +261,131 @@ Status SqlMeasurementStore::Migrate() {
   });
 }
 
+namespace {
+
+// Appends one row's values.
+template <typename... Values>
+void Append(std::vector<SqlValue>& row_values, Values&&... values) {
+  (row_values.emplace_back(std::forward<Values>(values)), ...);
+}
+
+// NULL while running.
+SqlValue FinishedAt(const MeasurementRecord& m) {
+  if (m.finished_at_ms > 0) return SqlValue(m.finished_at_ms);
+  return SqlValue();
+}
+
+// Writes a chunk of distinct measurements (Put's rules) in the transaction of `c`.
+Status PutChunk(SqlConnection& c, const std::vector<const MeasurementRecord*>& chunk) {
+  // What the database has of these ids: deleted ones, and the status of stored ones.
+  std::vector<SqlValue> ids;
+  for (const auto* m : chunk) ids.emplace_back(m->id);
+  std::string in = "(" + Placeholders(1, ids.size(), 1) + ")";
+  auto deleted = c.Run("SELECT id FROM deleted_measurements WHERE id IN " + in, ids);
+  if (!deleted) return Status::Error(deleted.error());
+  std::set<std::string> gone;
+  for (const auto& row : deleted->rows) gone.insert(row[0].value_or(""));
+  auto stored = c.Run("SELECT id, status FROM measurements WHERE id IN " + in, ids);
+  if (!stored) return Status::Error(stored.error());
+  std::map<std::string, std::string> status_of;
+  for (const auto& row : stored->rows) status_of[row[0].value_or("")] = row[1].value_or("");
+
+  std::vector<SqlValue> insert_rows, target_rows, colo_rows;
+  size_t inserts = 0, targets = 0, colos = 0;
+  std::map<std::pair<std::string, std::string>, int64_t> counts;  // (account, status): delta
+  for (const auto* m : chunk) {
+    if (gone.count(m->id) != 0) continue;  // deleted: never brought back
+    std::string status(StatusName(m->status));
+    auto before = status_of.find(m->id);
+    if (before == status_of.end()) {
+      Append(insert_rows, m->id, m->account_id, status, m->created_at_ms, FinishedAt(*m),
+             m->request_json, m->result_json);
+      ++inserts;
+      for (const auto& t : std::set<std::string>(m->targets.begin(), m->targets.end())) {
+        target_rows.insert(target_rows.end(), {m->id, m->account_id, Lower(t), m->created_at_ms});
+        ++targets;
+      }
+      ++counts[{m->account_id, status}];
+    } else {
+      if (before->second == "finished") continue;  // final already: a late or repeated write
+      auto r = c.Run(
+          "UPDATE measurements SET status = $2, finished_at_ms = $3, result_json = $4 "
+          "WHERE id = $1",
+          {m->id, status, FinishedAt(*m), m->result_json});
+      if (!r) return Status::Error(r.error());
+      if (status != before->second) {
+        --counts[{m->account_id, before->second}];
+        ++counts[{m->account_id, status}];
+      }
+    }
+    std::set<std::string> lower;
+    for (const auto& colo : m->colos) lower.insert(Lower(colo));
+    for (const auto& colo : lower) {
+      Append(colo_rows, m->id, m->account_id, colo, m->created_at_ms);
+      ++colos;
+    }
+  }
+  struct Insert {
+    const char* head;
+    const char* tail;
+    size_t rows;
+    size_t columns;
+    const std::vector<SqlValue>* values;
+  };
+  for (const Insert& ins : {
+           Insert{"INSERT INTO measurements (id, account_id, status, created_at_ms, "
+                  "finished_at_ms, request_json, result_json) VALUES ",
+                  "", inserts, 7, &insert_rows},
+           Insert{"INSERT INTO measurement_targets (measurement_id, account_id, target, "
+                  "created_at_ms) VALUES ",
+                  " ON CONFLICT DO NOTHING", targets, 4, &target_rows},
+           Insert{"INSERT INTO measurement_colos (measurement_id, account_id, colo, "
+                  "created_at_ms) VALUES ",
+                  " ON CONFLICT DO NOTHING", colos, 4, &colo_rows},
+       }) {
+    // At most kRowsPerStatement rows per statement: parameters stay under SQLite's limit.
+    for (size_t first = 0; first < ins.rows; first += kRowsPerStatement) {
+      size_t n = std::min(kRowsPerStatement, ins.rows - first);
+      std::string sql = ins.head;
+      for (size_t r = 0; r < n; ++r) {
+        sql += (r == 0 ? "(" : ", (") + Placeholders(r * ins.columns + 1, ins.columns, 1) + ")";
+      }
+      sql += ins.tail;
+      std::vector<SqlValue> values(
+          ins.values->begin() + static_cast<long>(first * ins.columns),
+          ins.values->begin() + static_cast<long>((first + n) * ins.columns));
+      auto r = c.Run(sql, values);
+      if (!r) return Status::Error(r.error());
+    }
+  }
+  for (const auto& [key, delta] : counts) {
+    if (delta == 0) continue;
+    if (auto s = Count(c, key.first, key.second, delta); !s) return s;
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
 Status SqlMeasurementStore::Put(const std::vector<MeasurementRecord>& records) {
   if (records.empty()) return Status::Ok();
+  // One snapshot per id: the last one given, unless that would turn a finished one back.
+  std::map<std::string, const MeasurementRecord*> newest;
+  for (const MeasurementRecord& m : records) {
+    auto [it, added] = newest.emplace(m.id, &m);
+    if (!added && !(it->second->status == MeasurementStatus::kFinished &&
+                    m.status == MeasurementStatus::kRunning)) {
+      it->second = &m;
+    }
+  }
+  std::vector<const MeasurementRecord*> batch;
+  for (const auto& [id, m] : newest) batch.push_back(m);
   return InTransaction([&](SqlConnection& c) -> Status {
-    for (const MeasurementRecord& m : records) {
-      auto deleted = c.Run("SELECT 1 FROM deleted_measurements WHERE id = $1", {m.id});
-      if (!deleted) return Status::Error(deleted.error());
-      if (!deleted->rows.empty()) continue;
-      auto previous = c.Run("SELECT status FROM measurements WHERE id = $1", {m.id});
-      if (!previous) return Status::Error(previous.error());
-      std::string status(StatusName(m.status));
-      SqlValue finished_at = m.finished_at_ms > 0 ? SqlValue(m.finished_at_ms) : SqlValue();
-      if (previous->rows.empty()) {
-        auto r = c.Run(
-            "INSERT INTO measurements (id, account_id, status, created_at_ms, finished_at_ms, "
-            "request_json, result_json) VALUES ($1, $2, $3, $4, $5, $6, $7)",
-            {m.id, m.account_id, status, m.created_at_ms, finished_at, m.request_json,
-             m.result_json});
-        if (!r) return Status::Error(r.error());
-        for (const auto& target : std::set<std::string>(m.targets.begin(), m.targets.end())) {
-          auto t = c.Run(
-              "INSERT INTO measurement_targets (measurement_id, account_id, target, "
-              "created_at_ms) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
-              {m.id, m.account_id, Lower(target), m.created_at_ms});
-          if (!t) return Status::Error(t.error());
-        }
-        if (auto s = Count(c, m.account_id, status, 1); !s) return s;
-      } else {
-        std::string before = previous->rows[0][0].value_or("");
-        if (before == "finished") continue;  // final already: a late or repeated write
-        auto r = c.Run(
-            "UPDATE measurements SET status = $2, finished_at_ms = $3, result_json = $4 "
-            "WHERE id = $1",
-            {m.id, status, finished_at, m.result_json});
-        if (!r) return Status::Error(r.error());
-        if (status != before) {
-          if (auto s = Count(c, m.account_id, before, -1); !s) return s;
-          if (auto s = Count(c, m.account_id, status, 1); !s) return s;
-        }
-      }
-      for (const auto& colo : m.colos) {
-        auto r = c.Run(
-            "INSERT INTO measurement_colos (measurement_id, account_id, colo, created_at_ms) "
-            "VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
-            {m.id, m.account_id, Lower(colo), m.created_at_ms});
-        if (!r) return Status::Error(r.error());
-      }
+    for (size_t at = 0; at < batch.size(); at += kRowsPerStatement) {
+      size_t end = std::min(batch.size(), at + kRowsPerStatement);
+      std::vector<const MeasurementRecord*> chunk(batch.begin() + static_cast<long>(at),
+                                                  batch.begin() + static_cast<long>(end));
+      if (auto s = PutChunk(c, chunk); !s) return s;
     }
     return Status::Ok();
   });
@@ -322,41 +416,44 @@ Result<std::optional<MeasurementRecord>> SqlMeasurementStore::Get(const std::str
 
 Result<ListPage> SqlMeasurementStore::List(const ListQuery& q) {
   using R = Result<ListPage>;
-  // Driven by the most selective index there is for the filters: the targets' or the colos'
-  // table when one of them filters, else the measurements' own.
+  // Driven by the narrowest index there is for the filters (the targets' or the colos' table
+  // when one of them filters, else the measurements' own), which alone decides the count and
+  // the page's ids: the measurement rows are read for the page only.
   std::vector<SqlValue> params{q.account_id};
   auto param = [&](SqlValue v) {
     params.push_back(std::move(v));
     return "$" + std::to_string(params.size());
   };
   std::string from;
-  std::string order;
+  std::string where = "x.account_id = $1";
+  std::string id_column = "x.measurement_id";
   if (q.target) {
-    from =
-        "measurement_targets x JOIN measurements m ON m.id = x.measurement_id "
-        "WHERE x.account_id = $1 AND x.target = " +
-        param(Lower(*q.target));
-    order = "x.created_at_ms DESC, x.measurement_id DESC";
+    from = "measurement_targets x";
+    where += " AND x.target = " + param(Lower(*q.target));
+    if (q.colo) {
+      where +=
+          " AND EXISTS (SELECT 1 FROM measurement_colos c WHERE c.measurement_id = "
+          "x.measurement_id AND c.colo = " +
+          param(Lower(*q.colo)) + ")";
+    }
   } else if (q.colo) {
-    from =
-        "measurement_colos x JOIN measurements m ON m.id = x.measurement_id "
-        "WHERE x.account_id = $1 AND x.colo = " +
-        param(Lower(*q.colo));
-    order = "x.created_at_ms DESC, x.measurement_id DESC";
+    from = "measurement_colos x";
+    where += " AND x.colo = " + param(Lower(*q.colo));
   } else {
-    from = "measurements m WHERE m.account_id = $1";
-    order = "m.created_at_ms DESC, m.id DESC";
+    from = "measurements x";
+    id_column = "x.id";
   }
-  if (q.target && q.colo) {
-    from +=
-        " AND EXISTS (SELECT 1 FROM measurement_colos c WHERE c.measurement_id = m.id "
-        "AND c.colo = " +
-        param(Lower(*q.colo)) + ")";
+  if (q.since_ms) where += " AND x.created_at_ms >= " + param(*q.since_ms);
+  if (q.until_ms) where += " AND x.created_at_ms < " + param(*q.until_ms);
+  if (q.status) {
+    std::string status = param(std::string(StatusName(*q.status)));
+    if (q.target || q.colo) {
+      from += " JOIN measurements s ON s.id = x.measurement_id";
+      where += " AND s.status = " + status;
+    } else {
+      where += " AND x.status = " + status;
+    }
   }
-  std::string time_column = q.target || q.colo ? "x.created_at_ms" : "m.created_at_ms";
-  if (q.since_ms) from += " AND " + time_column + " >= " + param(*q.since_ms);
-  if (q.until_ms) from += " AND " + time_column + " < " + param(*q.until_ms);
-  if (q.status) from += " AND m.status = " + param(std::string(StatusName(*q.status)));
   size_t filter_params = params.size();
 
   auto lease = Acquire();
@@ -374,7 +471,7 @@ Result<ListPage> SqlMeasurementStore::List(const ListQuery& q) {
     if (!n) return R::Error(n.error());
     page.total_count = n->rows.empty() ? 0 : ToInt(n->rows[0][0]);
   } else {
-    auto n = (*lease)->Run("SELECT COUNT(*) FROM " + from, params);
+    auto n = (*lease)->Run("SELECT COUNT(*) FROM " + from + " WHERE " + where, params);
     if (!n) return R::Error(n.error());
     page.total_count = n->rows.empty() ? 0 : ToInt(n->rows[0][0]);
   }
@@ -383,8 +480,10 @@ Result<ListPage> SqlMeasurementStore::List(const ListQuery& q) {
   std::string offset = param((q.page - 1) * q.per_page);
   auto rows = (*lease)->Run(
       "SELECT m.id, m.account_id, m.status, m.created_at_ms, m.finished_at_ms, m.request_json "
-      "FROM " +
-          from + " ORDER BY " + order + " LIMIT " + limit + " OFFSET " + offset,
+      "FROM (SELECT " +
+          id_column + " AS id, x.created_at_ms AS t FROM " + from + " WHERE " + where +
+          " ORDER BY x.created_at_ms DESC, " + id_column + " DESC LIMIT " + limit + " OFFSET " +
+          offset + ") p JOIN measurements m ON m.id = p.id ORDER BY p.t DESC, p.id DESC",
       params);
   if (!rows) return R::Error(rows.error());
   for (const auto& row : rows->rows) page.items.push_back(FromRow(row, false));

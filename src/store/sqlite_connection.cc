@@ -105,6 +105,11 @@ class SqliteConnection final : public SqlConnection {
   sqlite3_stmt* Prepared(std::string_view sql) {
     std::string key(sql);
     if (auto it = statements_.find(key); it != statements_.end()) return it->second;
+    if (statements_.size() >= kMaxCachedStatements) {
+      // Multi-row statements come in many sizes: start the cache over rather than grow it.
+      for (auto& [text, stmt] : statements_) sqlite3_finalize(stmt);
+      statements_.clear();
+    }
     std::string text = ToSqliteParameters(sql);
     sqlite3_stmt* stmt = nullptr;
     if (sqlite3_prepare_v3(db_, text.c_str(), static_cast<int>(text.size()),
@@ -115,6 +120,7 @@ class SqliteConnection final : public SqlConnection {
     return stmt;
   }
 
+  static constexpr size_t kMaxCachedStatements = 64;
   sqlite3* db_ = nullptr;
   std::map<std::string, sqlite3_stmt*> statements_;
 };

@@ -263,16 +263,58 @@ TEST_P(StoreSuite, HistorySurvivesReopening) {
 }
 
 TEST_P(StoreSuite, ManyInOneBatch) {
+  // More than one multi-row statement holds (500 rows each), new and stored ones mixed.
   std::vector<MeasurementRecord> batch;
-  for (int i = 0; i < 500; ++i) batch.push_back(Record("acc1", 1'700'000'000'000 + i, {"t"}));
+  for (int i = 0; i < 700; ++i) {
+    batch.push_back(Record("acc1", 1'700'000'000'000 + i, {"t", "u"}, MeasurementStatus::kRunning,
+                           {"c1", "c2"}));
+  }
+  Put({batch[3], batch[650]});
   Put(batch);
   ListQuery q;
   q.account_id = "acc1";
   q.target = "t";
   q.per_page = 100;
   int64_t total = 0;
-  EXPECT_EQ(Ids(q, &total).size(), 100u);
-  EXPECT_EQ(total, 500);
+  std::vector<std::string> newest = Ids(q, &total);
+  ASSERT_EQ(newest.size(), 100u);
+  EXPECT_EQ(newest.front(), batch.back().id);
+  EXPECT_EQ(total, 700);
+  q.target = "u";
+  q.colo = "c2";
+  q.page = 7;
+  std::vector<std::string> oldest = Ids(q, &total);
+  ASSERT_EQ(oldest.size(), 100u);
+  EXPECT_EQ(oldest.back(), batch.front().id);
+  EXPECT_EQ(total, 700);
+  q = ListQuery{};
+  q.account_id = "acc1";
+  q.status = MeasurementStatus::kRunning;
+  Ids(q, &total);
+  EXPECT_EQ(total, 700);
+}
+
+TEST_P(StoreSuite, OneBatchWithSeveralSnapshotsOfAMeasurementKeepsTheFinalOne) {
+  auto running = Record("acc1", 1'700'000'000'000, {"t"}, MeasurementStatus::kRunning);
+  auto finished = running;
+  finished.status = MeasurementStatus::kFinished;
+  finished.finished_at_ms = running.created_at_ms + 900;
+  finished.result_json = R"([{"target":"t","colos":[]}])";
+  Put({running, finished, running});
+  auto g = store_->Get("acc1", running.id);
+  ASSERT_TRUE(g.ok()) << g.error();
+  ASSERT_TRUE(g->has_value());
+  EXPECT_EQ((*g)->status, MeasurementStatus::kFinished);
+  EXPECT_EQ((*g)->result_json, finished.result_json);
+  ListQuery q;
+  q.account_id = "acc1";
+  q.status = MeasurementStatus::kFinished;
+  int64_t total = 0;
+  EXPECT_EQ(Ids(q, &total), std::vector<std::string>{running.id});
+  EXPECT_EQ(total, 1);
+  q.status = MeasurementStatus::kRunning;
+  EXPECT_TRUE(Ids(q, &total).empty());
+  EXPECT_EQ(total, 0);
 }
 
 }  // namespace colotrace::store

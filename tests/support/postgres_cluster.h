@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cstdio>
 #include <cstdlib>
 #include <fstream>
 #include <stdexcept>
@@ -41,8 +42,15 @@ class PostgresCluster {
     return dir;
   }
 
+  struct Options {
+    // As a server runs with PostgreSQL's defaults (benchmarks): fsync on, 128 MB of shared
+    // buffers. Tests run without fsync, with 32 MB.
+    bool durable = false;
+  };
+
   // Makes and starts the cluster; throws std::runtime_error saying what failed.
-  PostgresCluster() : dir_("colotrace-pg") {
+  PostgresCluster() : PostgresCluster(Options{}) {}
+  explicit PostgresCluster(Options options) : dir_("colotrace-pg") {
     bin_ = BinDir();
     if (bin_.empty() || dir_.path().empty()) throw std::runtime_error("no PostgreSQL or no /tmp");
     data_ = dir_.path() + "/data";
@@ -59,8 +67,9 @@ class PostgresCluster {
         "/initdb.log 2>&1");
     std::ofstream conf(data_ + "/postgresql.conf", std::ios::app);
     conf << "listen_addresses = '127.0.0.1'\nport = " << port_ << "\nunix_socket_directories = '"
-         << dir_.path() << "'\nfsync = off\n"
-         << "max_connections = 100\nshared_buffers = 32MB\n";
+         << dir_.path() << "'\nfsync = " << (options.durable ? "on" : "off") << "\n"
+         << "max_connections = 100\nshared_buffers = " << (options.durable ? "128MB" : "32MB")
+         << "\n";
     conf.close();
     Start();
   }
@@ -101,6 +110,20 @@ class PostgresCluster {
       }
     }
     running_ = false;
+  }
+
+  // The single value that a query (SQL without double quotes) answers, as psql prints it.
+  std::string Query(const std::string& sql, const std::string& db = "postgres") {
+    std::string cmd = "psql -At -h 127.0.0.1 -p " + std::to_string(port_) + " -U colotrace -d " +
+                      db + " -v ON_ERROR_STOP=1 -c \"" + sql + "\"";
+    FILE* out = popen(cmd.c_str(), "r");
+    if (out == nullptr) throw std::runtime_error("failed: " + cmd);
+    std::string text;
+    char buf[256];
+    while (fgets(buf, sizeof buf, out) != nullptr) text += buf;
+    if (pclose(out) != 0) throw std::runtime_error("failed: " + cmd);
+    while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) text.pop_back();
+    return text;
   }
 
   // Runs SQL with psql as the cluster's superuser (SQL without double quotes).
