@@ -8,6 +8,7 @@
 #include <map>
 #include <set>
 #include <thread>
+#include <tuple>
 
 #include "store/measurement_id.h"
 
@@ -21,8 +22,9 @@ using model::Status;
 // The migrations, in order; never edit one that has shipped: add the next. Statements are
 // separated by ";\n" and run in one transaction with the row in schema_migrations.
 const char* const kMigrations[] = {
-    // 1: measurements, their targets and colos (for the filters), per-account counters (for
-    // total_count without a scan), tombstones of deleted measurements (a late write of a
+    // 1: measurements, their targets and colos (for the filters), per-account counters and
+    // per-account counters of each target and colo (total_count without a scan), tombstones of
+    // deleted measurements (a late write of a
     // running measurement must not bring it back).
     R"(CREATE TABLE measurements (
   id TEXT PRIMARY KEY,
@@ -61,13 +63,21 @@ CREATE TABLE account_counts (
   count BIGINT NOT NULL,
   PRIMARY KEY (account_id, status)
 );
+CREATE TABLE filter_counts (
+  account_id TEXT NOT NULL,
+  kind TEXT NOT NULL,
+  value TEXT NOT NULL,
+  count BIGINT NOT NULL,
+  PRIMARY KEY (account_id, kind, value)
+);
 CREATE TABLE deleted_measurements (
   id TEXT PRIMARY KEY,
   deleted_at_ms BIGINT NOT NULL
 ))",
 };
 
-constexpr int kPruneBatch = 1000;
+// Measurements removed per transaction (at most kRowsPerStatement).
+constexpr int kPruneBatch = 500;
 // Rows per multi-row statement: 7 columns x 500 stays far under SQLite's 32,766 parameters.
 constexpr size_t kRowsPerStatement = 500;
 
@@ -117,6 +127,47 @@ Status Count(SqlConnection& c, const std::string& account, std::string_view stat
       "INSERT INTO account_counts (account_id, status, count) VALUES ($1, $2, $3) "
       "ON CONFLICT (account_id, status) DO UPDATE SET count = account_counts.count + $3",
       {account, std::string(status), delta});
+  return r ? Status::Ok() : Status::Error(r.error());
+}
+
+// Adds `delta` to the counter of (account, kind, value); kind is "target" or "colo".
+Status FilterCount(SqlConnection& c, const std::string& account, std::string_view kind,
+                   const std::string& value, int64_t delta) {
+  auto r = c.Run(
+      "INSERT INTO filter_counts (account_id, kind, value, count) VALUES ($1, $2, $3, $4) "
+      "ON CONFLICT (account_id, kind, value) DO UPDATE SET count = filter_counts.count + $4",
+      {account, std::string(kind), value, delta});
+  return r ? Status::Ok() : Status::Error(r.error());
+}
+
+// Removes the measurements `ids` (at most kRowsPerStatement) with their targets and colos,
+// and takes them off every counter.
+Status RemoveMeasurements(SqlConnection& c, const std::vector<std::string>& ids) {
+  if (ids.empty()) return Status::Ok();
+  std::vector<SqlValue> params(ids.begin(), ids.end());
+  std::string in = "(" + Placeholders(1, ids.size(), 1) + ")";
+  auto by_status = c.Run("SELECT account_id, status, COUNT(*) FROM measurements WHERE id IN " + in +
+                             " GROUP BY account_id, status",
+                         params);
+  if (!by_status) return Status::Error(by_status.error());
+  for (const auto& row : by_status->rows) {
+    if (auto s = Count(c, row[0].value_or(""), row[1].value_or(""), -ToInt(row[2])); !s) return s;
+  }
+  for (const std::string kind : {"target", "colo"}) {
+    std::string table = "measurement_" + kind + "s";
+    auto by_value = c.Run("SELECT account_id, " + kind + ", COUNT(*) FROM " + table +
+                              " WHERE measurement_id IN " + in + " GROUP BY account_id, " + kind,
+                          params);
+    if (!by_value) return Status::Error(by_value.error());
+    for (const auto& row : by_value->rows) {
+      auto s = FilterCount(c, row[0].value_or(""), kind, row[1].value_or(""), -ToInt(row[2]));
+      if (!s) return s;
+    }
+    if (auto r = c.Run("DELETE FROM " + table + " WHERE measurement_id IN " + in, params); !r) {
+      return Status::Error(r.error());
+    }
+  }
+  auto r = c.Run("DELETE FROM measurements WHERE id IN " + in, params);
   return r ? Status::Ok() : Status::Error(r.error());
 }
 
@@ -293,6 +344,7 @@ Status PutChunk(SqlConnection& c, const std::vector<const MeasurementRecord*>& c
   std::vector<SqlValue> insert_rows, target_rows, colo_rows;
   size_t inserts = 0, targets = 0, colos = 0;
   std::map<std::pair<std::string, std::string>, int64_t> counts;  // (account, status): delta
+  std::map<std::tuple<std::string, std::string, std::string>, int64_t> filter_counts;
   for (const auto* m : chunk) {
     if (gone.count(m->id) != 0) continue;  // deleted: never brought back
     std::string status(StatusName(m->status));
@@ -301,9 +353,19 @@ Status PutChunk(SqlConnection& c, const std::vector<const MeasurementRecord*>& c
       Append(insert_rows, m->id, m->account_id, status, m->created_at_ms, FinishedAt(*m),
              m->request_json, m->result_json);
       ++inserts;
-      for (const auto& t : std::set<std::string>(m->targets.begin(), m->targets.end())) {
-        target_rows.insert(target_rows.end(), {m->id, m->account_id, Lower(t), m->created_at_ms});
+      // Targets are the request's, known from the first snapshot on; so are colos, mostly.
+      std::set<std::string> lower_targets, lower_colos;
+      for (const auto& t : m->targets) lower_targets.insert(Lower(t));
+      for (const auto& colo : m->colos) lower_colos.insert(Lower(colo));
+      for (const auto& t : lower_targets) {
+        Append(target_rows, m->id, m->account_id, t, m->created_at_ms);
         ++targets;
+        ++filter_counts[{m->account_id, "target", t}];
+      }
+      for (const auto& colo : lower_colos) {
+        Append(colo_rows, m->id, m->account_id, colo, m->created_at_ms);
+        ++colos;
+        ++filter_counts[{m->account_id, "colo", colo}];
       }
       ++counts[{m->account_id, status}];
     } else {
@@ -316,13 +378,18 @@ Status PutChunk(SqlConnection& c, const std::vector<const MeasurementRecord*>& c
       if (status != before->second) {
         --counts[{m->account_id, before->second}];
         ++counts[{m->account_id, status}];
+        // The final snapshot may name colos the first did not have.
+        std::set<std::string> lower_colos;
+        for (const auto& colo : m->colos) lower_colos.insert(Lower(colo));
+        for (const auto& colo : lower_colos) {
+          auto added = c.Run(
+              "INSERT INTO measurement_colos (measurement_id, account_id, colo, created_at_ms) "
+              "VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
+              {m->id, m->account_id, colo, m->created_at_ms});
+          if (!added) return Status::Error(added.error());
+          if (added->changed > 0) ++filter_counts[{m->account_id, "colo", colo}];
+        }
       }
-    }
-    std::set<std::string> lower;
-    for (const auto& colo : m->colos) lower.insert(Lower(colo));
-    for (const auto& colo : lower) {
-      Append(colo_rows, m->id, m->account_id, colo, m->created_at_ms);
-      ++colos;
     }
   }
   struct Insert {
@@ -361,6 +428,10 @@ Status PutChunk(SqlConnection& c, const std::vector<const MeasurementRecord*>& c
   for (const auto& [key, delta] : counts) {
     if (delta == 0) continue;
     if (auto s = Count(c, key.first, key.second, delta); !s) return s;
+  }
+  for (const auto& [key, delta] : filter_counts) {
+    const auto& [account, kind, value] = key;
+    if (auto s = FilterCount(c, account, kind, value, delta); !s) return s;
   }
   return Status::Ok();
 }
@@ -460,7 +531,17 @@ Result<ListPage> SqlMeasurementStore::List(const ListQuery& q) {
   if (!lease) return R::Error(lease.error());
   ListPage page;
   bool counted_by_account = !q.target && !q.colo && !q.since_ms && !q.until_ms;
-  if (counted_by_account) {
+  bool counted_by_filter =
+      q.target.has_value() != q.colo.has_value() && !q.since_ms && !q.until_ms && !q.status;
+  if (counted_by_filter) {
+    auto n = (*lease)->Run(
+        "SELECT COALESCE(SUM(count), 0) FROM filter_counts WHERE account_id = $1 AND kind = $2 "
+        "AND value = $3",
+        {q.account_id, std::string(q.target ? "target" : "colo"),
+         Lower(q.target ? *q.target : *q.colo)});
+    if (!n) return R::Error(n.error());
+    page.total_count = n->rows.empty() ? 0 : ToInt(n->rows[0][0]);
+  } else if (counted_by_account) {
     std::string sql = "SELECT COALESCE(SUM(count), 0) FROM account_counts WHERE account_id = $1";
     std::vector<SqlValue> count_params{q.account_id};
     if (q.status) {
@@ -498,17 +579,12 @@ Result<bool> SqlMeasurementStore::Delete(const std::string& account_id, const st
     if (!previous) return Status::Error(previous.error());
     if (previous->rows.empty()) return Status::Ok();
     found = true;
-    for (const char* sql : {"DELETE FROM measurement_targets WHERE measurement_id = $1",
-                            "DELETE FROM measurement_colos WHERE measurement_id = $1",
-                            "DELETE FROM measurements WHERE id = $1"}) {
-      if (auto r = c.Run(sql, {id}); !r) return Status::Error(r.error());
-    }
+    if (auto s2 = RemoveMeasurements(c, {id}); !s2) return s2;
     auto t = c.Run(
         "INSERT INTO deleted_measurements (id, deleted_at_ms) VALUES ($1, $2) "
         "ON CONFLICT DO NOTHING",
         {id, NowMs()});
-    if (!t) return Status::Error(t.error());
-    return Count(c, account_id, previous->rows[0][0].value_or(""), -1);
+    return t ? Status::Ok() : Status::Error(t.error());
   });
   if (!s) return Result<bool>::Error(s.error());
   return found;
@@ -520,21 +596,13 @@ Result<int64_t> SqlMeasurementStore::Prune(int64_t created_before_ms, int64_t ab
   for (;;) {
     int64_t batch = 0;
     Status s = InTransaction([&](SqlConnection& c) -> Status {
-      auto old =
-          c.Run("SELECT id, account_id, status FROM measurements WHERE created_at_ms < $1 LIMIT $2",
-                {created_before_ms, int64_t{kPruneBatch}});
+      auto old = c.Run("SELECT id FROM measurements WHERE created_at_ms < $1 LIMIT $2",
+                       {created_before_ms, int64_t{kPruneBatch}});
       if (!old) return Status::Error(old.error());
-      for (const auto& row : old->rows) {
-        std::string id = row[0].value_or("");
-        for (const char* sql : {"DELETE FROM measurement_targets WHERE measurement_id = $1",
-                                "DELETE FROM measurement_colos WHERE measurement_id = $1",
-                                "DELETE FROM measurements WHERE id = $1"}) {
-          if (auto r = c.Run(sql, {id}); !r) return Status::Error(r.error());
-        }
-        if (auto s2 = Count(c, row[1].value_or(""), row[2].value_or(""), -1); !s2) return s2;
-      }
-      batch = static_cast<int64_t>(old->rows.size());
-      return Status::Ok();
+      std::vector<std::string> ids;
+      for (const auto& row : old->rows) ids.push_back(row[0].value_or(""));
+      batch = static_cast<int64_t>(ids.size());
+      return RemoveMeasurements(c, ids);
     });
     if (!s) return Result<int64_t>::Error(s.error());
     removed += batch;
@@ -544,6 +612,8 @@ Result<int64_t> SqlMeasurementStore::Prune(int64_t created_before_ms, int64_t ab
     auto gone =
         c.Run("DELETE FROM deleted_measurements WHERE deleted_at_ms < $1", {created_before_ms});
     if (!gone) return Status::Error(gone.error());
+    auto unused = c.Run("DELETE FROM filter_counts WHERE count = 0", {});
+    if (!unused) return Status::Error(unused.error());
     // Running measurements whose server never finished them.
     auto abandoned = c.Run(
         "SELECT id, account_id FROM measurements WHERE status = 'running' AND created_at_ms < $1",

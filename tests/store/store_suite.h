@@ -122,6 +122,15 @@ TEST_P(StoreSuite, RunningThenFinishedAndNeverBack) {
   EXPECT_EQ(g.result_json, "[final]");
   EXPECT_EQ(g.finished_at_ms, m.created_at_ms + 1234);
   EXPECT_EQ(g.colos, (std::vector<std::string>{"den01", "fra01"}));
+  ListQuery by_colo;
+  by_colo.account_id = "acc1";
+  by_colo.colo = "fra01";
+  int64_t fra01 = 0;
+  EXPECT_EQ(Ids(by_colo, &fra01), std::vector<std::string>{m.id});
+  EXPECT_EQ(fra01, 1);
+  by_colo.colo = "den01";  // in both snapshots: counted once
+  EXPECT_EQ(Ids(by_colo, &fra01).size(), 1u);
+  EXPECT_EQ(fra01, 1);
   ListQuery q;
   q.account_id = "acc1";
   int64_t total = 0;
@@ -292,6 +301,46 @@ TEST_P(StoreSuite, ManyInOneBatch) {
   q.status = MeasurementStatus::kRunning;
   Ids(q, &total);
   EXPECT_EQ(total, 700);
+}
+
+TEST_P(StoreSuite, FilteredCountsFollowWritesDeletesAndPruning) {
+  const int64_t t0 = 1'700'000'000'000;
+  std::vector<MeasurementRecord> all;
+  for (int i = 0; i < 6; ++i) {
+    all.push_back(Record("acc1", t0 + i * 1000, {"Host.Example", "host.example", "203.0.113.9"},
+                         MeasurementStatus::kRunning, {"AMS01", i % 2 == 0 ? "den01" : "ams01"}));
+  }
+  Put(all);
+  auto finished = all[5];
+  finished.status = MeasurementStatus::kFinished;
+  finished.finished_at_ms = finished.created_at_ms + 900;
+  Put({finished});  // an update: counted once
+  auto total = [&](std::optional<std::string> target, std::optional<std::string> colo) {
+    ListQuery q;
+    q.account_id = "acc1";
+    q.target = target;
+    q.colo = colo;
+    int64_t n = -1;
+    Ids(q, &n);
+    return n;
+  };
+  EXPECT_EQ(total("host.example", std::nullopt), 6);
+  EXPECT_EQ(total("203.0.113.9", std::nullopt), 6);
+  EXPECT_EQ(total(std::nullopt, "ams01"), 6);
+  EXPECT_EQ(total(std::nullopt, "den01"), 3);
+  EXPECT_EQ(total(std::nullopt, "lax01"), 0);
+  auto deleted = store_->Delete("acc1", all[0].id);
+  ASSERT_TRUE(deleted.ok() && *deleted);
+  EXPECT_EQ(total("host.example", std::nullopt), 5);
+  EXPECT_EQ(total(std::nullopt, "den01"), 2);
+  // Pruning removes the two oldest left (t0 + 1000, t0 + 2000).
+  auto pruned = store_->Prune(t0 + 2500, 0);
+  ASSERT_TRUE(pruned.ok()) << pruned.error();
+  EXPECT_EQ(*pruned, 2);
+  EXPECT_EQ(total("HOST.EXAMPLE", std::nullopt), 3);
+  EXPECT_EQ(total(std::nullopt, "AMS01"), 3);
+  EXPECT_EQ(total(std::nullopt, "den01"), 1);
+  EXPECT_EQ(total("host.example", "den01"), 1);
 }
 
 TEST_P(StoreSuite, OneBatchWithSeveralSnapshotsOfAMeasurementKeepsTheFinalOne) {
