@@ -30,6 +30,7 @@
 #include <string>
 #include <vector>
 
+#include "api/auth.h"
 #include "lab.h"
 #include "model/result_json.h"
 #include "model/traceroute.h"
@@ -59,9 +60,10 @@ double Quantile(std::vector<double> v, double q) {
   return v[std::min(v.size() - 1, static_cast<size_t>(q * static_cast<double>(v.size())))];
 }
 
+// Ends the bench through main's handler, so that the lab, the servers and PostgreSQL are
+// stopped and removed on the way out.
 [[noreturn]] void Die(const std::string& why) {
-  std::fprintf(stderr, "store_bench: %s\n", why.c_str());
-  std::exit(1);
+  throw std::runtime_error(why);
 }
 
 // One keep-alive HTTP/1.1 connection to 127.0.0.1:port.
@@ -76,6 +78,8 @@ class Connection {
     if (connect(fd_, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) Die("cannot connect");
     int one = 1;
     setsockopt(fd_, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    timeval limit{30, 0};  // a server that stops answering ends the bench, saying so
+    setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &limit, sizeof limit);
   }
   ~Connection() { close(fd_); }
 
@@ -105,7 +109,7 @@ class Connection {
   void Read(std::string& in) {
     char buf[65536];
     ssize_t n = read(fd_, buf, sizeof buf);
-    if (n <= 0) Die("connection closed");
+    if (n <= 0) Die(n == 0 ? "connection closed" : "no answer within 30 s");
     in.append(buf, static_cast<size_t>(n));
   }
   int fd_ = -1;
@@ -121,10 +125,21 @@ std::unique_ptr<colotrace::testing_support::ScratchDir> WritableDir(const std::s
   return dir;
 }
 
-std::unique_ptr<ChildProcess> Serve(const std::string& netns, const std::string& db) {
-  std::vector<std::string> args = {
-      COLOTRACE_BIN, "serve",      "--listen",       "127.0.0.1:0",    "--netns",   netns,
-      "--token",     "bench:acc1", "--allow-target", "203.0.113.0/24", "--no-names"};
+// `colotrace serve` in `netns`, with the bench's token and no rate limit worth the name, its
+// configuration written into `dir`.
+std::unique_ptr<ChildProcess> Serve(const std::string& dir, const std::string& netns,
+                                    const std::string& db) {
+  std::string config = dir + "/serve.toml";
+  FILE* f = std::fopen(config.c_str(), "w");
+  if (f == nullptr) Die("cannot write " + config);
+  std::fprintf(f,
+               "[[tokens]]\nsha256 = \"%s\"\naccounts = [\"acc1\"]\n[limits]\n"
+               "requests_per_window = 100000000\nprobes_per_window = 100000000000\n",
+               colotrace::api::Authenticator::HashSecret("bench").c_str());
+  std::fclose(f);
+  std::vector<std::string> args = {COLOTRACE_BIN,    "serve",          "--config",  config,
+                                   "--listen",       "127.0.0.1:0",    "--netns",   netns,
+                                   "--allow-target", "203.0.113.0/24", "--no-names"};
   if (db.empty()) {
     args.push_back("--no-db");
   } else {
@@ -149,9 +164,10 @@ void Overhead(int requests) {
     std::vector<double> ms;
   };
   std::vector<Mode> modes;
-  modes.push_back({"no storage (--no-db)", Serve(topo.colo, ""), nullptr, {}});
-  modes.push_back({"SQLite", Serve(topo.colo, dir->path() + "/history.db"), nullptr, {}});
-  modes.push_back({"PostgreSQL", Serve(topo.colo, pg.Url("bench")), nullptr, {}});
+  modes.push_back({"no storage (--no-db)", Serve(dir->path(), topo.colo, ""), nullptr, {}});
+  modes.push_back(
+      {"SQLite", Serve(dir->path(), topo.colo, dir->path() + "/history.db"), nullptr, {}});
+  modes.push_back({"PostgreSQL", Serve(dir->path(), topo.colo, pg.Url("bench")), nullptr, {}});
   const std::string body = R"({"targets":["203.0.113.1"],"options":{"packets_per_ttl":1,)"
                            R"("max_ttl":4,"packet_type":"udp"}})";
   const std::string path = "/client/v4/accounts/acc1/diagnostics/traceroute";
@@ -419,7 +435,7 @@ void History(const std::string& backend, int64_t count, int samples) {
   colotrace::lab::Lab lab("stb");
   std::string node = lab.AddNode("bare");
   // The SQLite files were made by root: serve gives them to its user (nobody).
-  auto server = Serve(node, location);
+  auto server = Serve(dir->path(), node, location);
   Connection http(server->port());
   std::printf("%-24s %10s %10s %10s %10s   (ms; %d samples each)\n", "query", "store p50",
               "store p99", "API p50", "API p99", samples);
@@ -452,7 +468,13 @@ void History(const std::string& backend, int64_t count, int samples) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  if (argc < 2) Die("usage: store_bench overhead|history [options]");
+  const char* usage =
+      "usage: store_bench overhead [--requests N] | history --backend "
+      "sqlite|postgresql [--count N] [--samples N]\n";
+  if (argc < 2) {
+    std::fputs(usage, stderr);
+    return 2;
+  }
   std::string what = argv[1];
   int requests = 2000;
   int64_t count = 1'000'000;
@@ -465,17 +487,22 @@ int main(int argc, char** argv) {
     if (a == "--samples") samples = std::atoi(argv[i + 1]);
     if (a == "--backend") backend = argv[i + 1];
   }
-  if (geteuid() != 0) Die("needs root (the lab, and PostgreSQL run as nobody)");
+  if (geteuid() != 0) {
+    std::fputs("store_bench: needs root (the lab, and PostgreSQL run as nobody)\n", stderr);
+    return 1;
+  }
   try {
     if (what == "overhead") {
       Overhead(requests);
     } else if (what == "history") {
       History(backend, count, samples);
     } else {
-      Die("usage: store_bench overhead|history [options]");
+      std::fputs(usage, stderr);
+      return 2;
     }
   } catch (const std::exception& e) {
-    Die(e.what());
+    std::fprintf(stderr, "store_bench: %s\n", e.what());
+    return 1;
   }
   return 0;
 }
