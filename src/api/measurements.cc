@@ -147,6 +147,9 @@ Measurements::Measurements(store::MeasurementStore* store, store::StoreWriter* w
 }
 
 Measurements::~Measurements() {
+  // The writer may outlive this object: it must not call back into it any more (this waits
+  // for a call in progress).
+  if (writer_ != nullptr) writer_->SetOnWritten(nullptr);
   {
     std::lock_guard lock(mu_);
     stop_ = true;

@@ -74,7 +74,7 @@ bool StoreWriter::Flush(std::chrono::milliseconds timeout) {
 
 void StoreWriter::SetOnWritten(
     std::function<void(const std::vector<std::string>& finished)> on_written) {
-  std::lock_guard lock(mu_);
+  std::lock_guard lock(callback_mu_);  // waits for a call in progress
   on_written_ = std::move(on_written);
 }
 
@@ -134,16 +134,16 @@ void StoreWriter::Loop() {
     lock.lock();
     in_flight_ = 0;
     if (s) {
-      if (on_written_) {
-        std::vector<std::string> ids;
-        for (const auto& m : batch) {
-          if (m.status == MeasurementStatus::kFinished) ids.push_back(m.id);
-        }
-        auto notify = on_written_;
-        lock.unlock();
-        notify(ids);
-        lock.lock();
+      std::vector<std::string> ids;
+      for (const auto& m : batch) {
+        if (m.status == MeasurementStatus::kFinished) ids.push_back(m.id);
       }
+      lock.unlock();
+      {
+        std::lock_guard callback(callback_mu_);
+        if (on_written_) on_written_(ids);
+      }
+      lock.lock();
       counters_.written += batch.size();
       if (!counters_.up) {
         std::fprintf(stderr, "colotrace: storage: %s is back; writing what waited\n",

@@ -62,7 +62,8 @@ class StoreWriter {
   bool Flush(std::chrono::milliseconds timeout);
   StoreCounters counters() const;
   // Called on the writer thread after every batch written, with the ids of the measurements
-  // whose finished snapshot it held; set once, before the first Write.
+  // whose finished snapshot it held. May be replaced or cleared (nullptr) at any time; the call
+  // returns once no call of the previous function is in progress, so that its owner may go.
   void SetOnWritten(std::function<void(const std::vector<std::string>& finished)> on_written);
 
  private:
@@ -79,7 +80,8 @@ class StoreWriter {
   size_t in_flight_ = 0;                              // records being written now
   bool stop_ = false;
   StoreCounters counters_;  // guarded by mu_ (but pending, derived)
-  std::function<void(const std::vector<std::string>&)> on_written_;
+  std::mutex callback_mu_;  // held while on_written_ runs or changes
+  std::function<void(const std::vector<std::string>&)> on_written_;  // guarded by callback_mu_
   std::thread thread_;
 };
 

@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <cstdio>
@@ -228,6 +229,41 @@ TEST(StoreWriterTest, ItSaysWhichFinishedMeasurementsWereWritten) {
   ASSERT_TRUE(writer.Flush(5s));
   std::lock_guard lock(mu);
   EXPECT_EQ(finished, std::vector<std::string>{"done"});
+}
+
+TEST(StoreWriterTest, ClearingTheCallbackWaitsForACallInProgress) {
+  FakeStore store;
+  StoreWriter writer(store, Fast());
+  std::mutex mu;
+  std::condition_variable cv;
+  bool entered = false, release = false;
+  writer.SetOnWritten([&](const std::vector<std::string>&) {
+    std::unique_lock lock(mu);
+    entered = true;
+    cv.notify_all();
+    cv.wait(lock, [&] { return release; });
+  });
+  writer.Write(Record("m"));
+  {
+    std::unique_lock lock(mu);
+    ASSERT_TRUE(cv.wait_for(lock, 5s, [&] { return entered; }));
+  }
+  std::atomic<bool> cleared{false};
+  std::thread clearing([&] {
+    writer.SetOnWritten(nullptr);  // the owner of the callback is about to go
+    cleared = true;
+  });
+  std::this_thread::sleep_for(50ms);
+  EXPECT_FALSE(cleared.load()) << "returned while the callback still ran";
+  {
+    std::lock_guard lock(mu);
+    release = true;
+  }
+  cv.notify_all();
+  clearing.join();
+  EXPECT_TRUE(cleared.load());
+  writer.Write(Record("n"));  // written without a callback
+  EXPECT_TRUE(writer.Flush(5s));
 }
 
 TEST(StoreWriterTest, PrunesAtStartWithRetentionAndTheAbandonedCutOff) {
