@@ -21,10 +21,14 @@
 #include "api/measurements.h"
 #include "api/metrics.h"
 #include "api/rate_limiter.h"
+#include "api/schedules.h"
+#include "api/webhooks.h"
 #include "dispatch/dispatcher.h"
 #include "dispatch/local_colo.h"
 #include "dispatch/nats_colos.h"
 #include "dispatch/target_policy.h"
+#include "enrich/dns_client.h"
+#include "enrich/host_resolver.h"
 #include "enrich_flags.h"
 #include "net/system.h"
 #include "probe/engine.h"
@@ -330,6 +334,70 @@ int RunServe(ServeConfig config) {
   });
   handler = std::make_unique<api::ApiHandler>(auth, dispatcher, limiter, metrics, *measurements,
                                               api_options);
+
+  // Schedules need the history. Declared after the handler whose runs they start: destroyed
+  // first (they wait for their runs in progress).
+  std::unique_ptr<enrich::HostResolver> webhook_resolver;
+  std::unique_ptr<api::WebhookSender> webhooks;
+  std::unique_ptr<api::Schedules> schedules;
+  if (store) {
+    auto webhook_policy = std::make_shared<dispatch::TargetPolicy>();
+    for (const auto& cidr : config.webhook_allow) {
+      if (auto s = webhook_policy->Allow(cidr); !s) {
+        std::cerr << "colotrace: [schedules] webhook_allow " << cidr << ": " << s.error() << "\n";
+        return kExitUsage;
+      }
+    }
+    enrich::DnsClientOptions dns;  // the server's own namespace and resolver
+    dns.servers = config.enrich.dns_servers;
+    auto dns_client = enrich::DnsClient::Create(dns);
+    if (!dns_client) {
+      std::cerr << "colotrace: webhooks: " << dns_client.error() << "\n";
+      return kExitFailed;
+    }
+    webhook_resolver = std::make_unique<enrich::HostResolver>(std::move(*dns_client));
+    api::WebhookOptions webhook_options;
+    webhook_options.max_attempts = config.webhook_attempts;
+    webhook_options.first_backoff = std::chrono::milliseconds(config.webhook_first_backoff_ms);
+    webhooks = std::make_unique<api::WebhookSender>(
+        [&webhook_resolver](const std::string& host) -> model::Result<std::vector<net::IpAddress>> {
+          auto r = webhook_resolver->ResolveNow(host, model::IpVersion::kAuto);
+          if (!r) return model::Result<std::vector<net::IpAddress>>::Error(r.error());
+          return std::vector<net::IpAddress>{r->address};
+        },
+        [webhook_policy](const net::IpAddress& a) { return webhook_policy->IsAllowed(a); },
+        webhook_options);
+    api::SchedulesOptions schedule_options;
+    schedule_options.rules.min_interval_s = config.schedule_min_interval_s;
+    schedule_options.confirm_runs = config.schedule_confirm_runs;
+    schedule_options.max_per_account = config.schedule_max_per_account;
+    schedules = std::make_unique<api::Schedules>(
+        store->schedules(),
+        [&handler](const store::ScheduleRecord& s, const api::TracerouteRequest& request,
+                   api::Schedules::RunDone done) {
+          return handler->StartScheduledRun(s, request, std::move(done));
+        },
+        webhooks.get(), schedule_options);
+    handler->SetSchedules(schedules.get());
+    metrics.AddSource([&schedules, &webhooks](std::string& out) {
+      schedules->RenderMetrics(out);
+      api::WebhookCounters w = webhooks->counters();
+      using api::Metrics;
+      Metrics::WriteSeries(out, "colotrace_webhooks_delivered_total", "counter",
+                           "Webhooks delivered (a 2xx answer).", "",
+                           static_cast<double>(w.delivered));
+      Metrics::WriteSeries(out, "colotrace_webhooks_failed_attempts_total", "counter",
+                           "Webhook attempts without a 2xx answer.", "",
+                           static_cast<double>(w.failed_attempts));
+      Metrics::WriteSeries(out, "colotrace_webhooks_given_up_total", "counter",
+                           "Webhooks that failed every attempt (each is logged).", "",
+                           static_cast<double>(w.given_up));
+      Metrics::WriteSeries(out, "colotrace_webhooks_refused_total", "counter",
+                           "Webhooks to addresses the target policy refuses.", "",
+                           static_cast<double>(w.refused));
+    });
+    schedules->Start();
+  }
 
   // NATS after the drop: its threads never hold a privilege.
   std::unique_ptr<dispatch::NatsBus> bus;

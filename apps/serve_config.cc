@@ -91,7 +91,7 @@ Status GetStrings(const toml::table& t, const char* key, std::vector<std::string
 Status Load(const toml::table& root, ServeConfig* c) {
   RETURN_IF_ERROR(CheckKeys(root,
                             {"listen", "netns", "user", "allow_targets", "colo", "tokens", "keys",
-                             "limits", "nats", "storage"},
+                             "limits", "nats", "storage", "schedules"},
                             ""));
   if (const toml::node* listen = root.get("listen")) {
     if (!listen->is_string()) return Status::Error("'listen' must be a string");
@@ -115,6 +115,19 @@ Status Load(const toml::table& root, ServeConfig* c) {
     RETURN_IF_ERROR(CheckKeys(*storage, {"db", "retention_days"}, "storage."));
     RETURN_IF_ERROR(GetString(*storage, "db", &c->db));
     RETURN_IF_ERROR(GetInt(*storage, "retention_days", 1, 36'500, &c->retention_days));
+  }
+  if (const toml::table* sched = root["schedules"].as_table()) {
+    RETURN_IF_ERROR(CheckKeys(*sched,
+                              {"min_interval_s", "confirm_runs", "max_per_account", "webhook_allow",
+                               "webhook_attempts", "webhook_first_backoff_ms"},
+                              "schedules."));
+    RETURN_IF_ERROR(GetInt(*sched, "min_interval_s", 1, 86'400, &c->schedule_min_interval_s));
+    RETURN_IF_ERROR(GetInt(*sched, "confirm_runs", 1, 100, &c->schedule_confirm_runs));
+    RETURN_IF_ERROR(GetInt(*sched, "max_per_account", 0, 1'000'000, &c->schedule_max_per_account));
+    RETURN_IF_ERROR(GetStrings(*sched, "webhook_allow", &c->webhook_allow));
+    RETURN_IF_ERROR(GetInt(*sched, "webhook_attempts", 1, 100, &c->webhook_attempts));
+    RETURN_IF_ERROR(
+        GetInt(*sched, "webhook_first_backoff_ms", 1, 3'600'000, &c->webhook_first_backoff_ms));
   }
   if (const toml::table* colo = root["colo"].as_table()) {
     RETURN_IF_ERROR(CheckKeys(*colo, {"name", "city"}, "colo."));

@@ -38,6 +38,13 @@ struct ServeConfig {
   std::string db;
   bool no_db = false;
   int retention_days = 30;
+  // Schedules (docs/api.md, "Schedules"); the minimum interval may be lowered for tests.
+  int64_t schedule_min_interval_s = 60;
+  int schedule_confirm_runs = 2;
+  int64_t schedule_max_per_account = 1'000;
+  std::vector<std::string> webhook_allow;  // CIDRs webhooks may go to despite the policy
+  int webhook_attempts = 5;
+  int64_t webhook_first_backoff_ms = 1'000;
   EnrichFlags enrich;  // names and ASNs of the local colo (flags only)
   // Limits.
   int requests_per_window = 1200;

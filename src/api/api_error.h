@@ -51,6 +51,14 @@ inline constexpr int kHistoryUnavailable = 1023;     // 503: the database cannot
 inline constexpr int kStorageOff = 1024;             // 404: this server keeps no history
 inline constexpr int kTooManyStreams = 1025;         // 503: event streams open at once
 inline constexpr int kTooManyMeasurements = 1026;    // 503: measurements running at once
+// Schedules (docs/api.md, "Schedules").
+inline constexpr int kInvalidScheduleName = 1027;  // 400, /name
+inline constexpr int kInvalidInterval = 1028;      // 400, /interval_s
+inline constexpr int kInvalidWebhook = 1029;       // 400, /webhook...
+inline constexpr int kInvalidPaused = 1030;        // 400, /paused
+inline constexpr int kTooManySchedules = 1031;     // 400: the account's limit
+inline constexpr int kScheduleNotFound = 1032;     // 404: no such id for this account
+inline constexpr int kWebhookRefused = 1033;       // 400: the target policy refuses its address
 // Authentication headers: 6003 (400) with one error_chain entry per malformed header.
 inline constexpr int kMalformedAuthHeaders = 6003;
 inline constexpr int kInvalidAuthEmailHeader = 6102;      // X-Auth-Email
@@ -89,6 +97,12 @@ constexpr int HttpStatusForCode(int code) {
     case kInvalidAuthKeyHeader:
     case kInvalidAuthorizationHeader:
     case kInvalidObjectIdentifier:
+    case kInvalidScheduleName:
+    case kInvalidInterval:
+    case kInvalidWebhook:
+    case kInvalidPaused:
+    case kTooManySchedules:
+    case kWebhookRefused:
       return 400;
     case kAccountNotAllowed:
     case kAuthenticationError:
@@ -96,6 +110,7 @@ constexpr int HttpStatusForCode(int code) {
     case kNoRoute:
     case kMeasurementNotFound:
     case kStorageOff:
+    case kScheduleNotFound:
       return 404;
     case kMethodNotAllowed:
       return 405;

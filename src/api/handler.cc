@@ -1,4 +1,5 @@
 #include "api/handler.h"
+#include "api/handler_util.h"
 
 #include <charconv>
 #include <map>
@@ -11,6 +12,8 @@
 #include "store/measurement_id.h"
 
 namespace colotrace::api {
+
+using namespace detail;
 
 namespace {
 
@@ -33,6 +36,44 @@ std::vector<std::string> PathSegments(const std::string& target) {
   if (!out.empty() && out.back().empty() && path.size() > 1) out.pop_back();  // trailing '/'
   return out;
 }
+
+void AddRateHeaders(HttpResponse& r, const RateDecision& d) {
+  if (!d.ratelimit.empty()) r.headers.emplace_back("Ratelimit", d.ratelimit);
+  if (!d.ratelimit_policy.empty()) r.headers.emplace_back("Ratelimit-Policy", d.ratelimit_policy);
+}
+
+std::string MeasurementPath(const std::string& account, const std::string& id) {
+  return "/client/v4/accounts/" + account + "/diagnostics/traceroute/measurements/" + id;
+}
+
+// {id, status, created_at, finished_at, request[, result]}
+void WriteMeasurement(model::JsonWriter& w, const store::MeasurementRecord& m, bool with_result) {
+  w.BeginObject();
+  w.Key("id").String(m.id);
+  w.Key("status").String(store::StatusName(m.status));
+  w.Key("created_at");
+  WriteTime(w, m.created_at_ms);
+  w.Key("finished_at");
+  WriteTime(w, m.finished_at_ms);
+  w.Key("request").Raw(m.request_json.empty() ? "{}" : m.request_json);
+  if (with_result) w.Key("result").Raw(m.result_json.empty() ? "[]" : m.result_json);
+  w.EndObject();
+}
+
+HttpResponse NotFound(const std::string& id) {
+  return ErrorResponse(404, kMeasurementNotFound, "no measurement " + id);
+}
+
+HttpResponse Unavailable(const std::string& why) {
+  HttpResponse r =
+      ErrorResponse(503, kHistoryUnavailable, "measurement history is not available now: " + why);
+  r.headers.emplace_back("Retry-After", "5");
+  return r;
+}
+
+}  // namespace
+
+namespace detail {
 
 int HexValue(char c) {
   if (c >= '0' && c <= '9') return c - '0';
@@ -90,33 +131,10 @@ HttpResponse Json(int status, std::string body) {
   return r;
 }
 
-// {"success":true,"errors":[],"messages":[],"result": <what `result` writes>}
-template <typename WriteResult>
-std::string Success(WriteResult write_result) {
-  model::JsonWriter w;
-  w.BeginObject();
-  w.Key("success").Bool(true);
-  w.Key("errors").BeginArray().EndArray();
-  w.Key("messages").BeginArray().EndArray();
-  w.Key("result");
-  write_result(w);
-  w.EndObject();
-  return w.Take();
-}
-
 int64_t ProbeCount(const TracerouteRequest& req, size_t colos) {
   int64_t per_trace = static_cast<int64_t>(req.options.max_ttl) * req.options.packets_per_ttl;
   if (req.options.packet_type == model::PacketType::kGreIcmp) per_trace *= 2;
   return static_cast<int64_t>(req.targets.size()) * static_cast<int64_t>(colos) * per_trace;
-}
-
-void AddRateHeaders(HttpResponse& r, const RateDecision& d) {
-  if (!d.ratelimit.empty()) r.headers.emplace_back("Ratelimit", d.ratelimit);
-  if (!d.ratelimit_policy.empty()) r.headers.emplace_back("Ratelimit-Policy", d.ratelimit_policy);
-}
-
-std::string MeasurementPath(const std::string& account, const std::string& id) {
-  return "/client/v4/accounts/" + account + "/diagnostics/traceroute/measurements/" + id;
 }
 
 void WriteTime(model::JsonWriter& w, int64_t unix_ms) {
@@ -127,36 +145,11 @@ void WriteTime(model::JsonWriter& w, int64_t unix_ms) {
   }
 }
 
-// {id, status, created_at, finished_at, request[, result]}
-void WriteMeasurement(model::JsonWriter& w, const store::MeasurementRecord& m, bool with_result) {
-  w.BeginObject();
-  w.Key("id").String(m.id);
-  w.Key("status").String(store::StatusName(m.status));
-  w.Key("created_at");
-  WriteTime(w, m.created_at_ms);
-  w.Key("finished_at");
-  WriteTime(w, m.finished_at_ms);
-  w.Key("request").Raw(m.request_json.empty() ? "{}" : m.request_json);
-  if (with_result) w.Key("result").Raw(m.result_json.empty() ? "[]" : m.result_json);
-  w.EndObject();
-}
-
-HttpResponse NotFound(const std::string& id) {
-  return ErrorResponse(404, kMeasurementNotFound, "no measurement " + id);
-}
-
-HttpResponse Unavailable(const std::string& why) {
-  HttpResponse r =
-      ErrorResponse(503, kHistoryUnavailable, "measurement history is not available now: " + why);
-  r.headers.emplace_back("Retry-After", "5");
-  return r;
-}
-
 ApiError BadParameter(const std::string& name, const std::string& message) {
   return ApiError{kInvalidQueryParameter, message, "", {}, name};
 }
 
-}  // namespace
+}  // namespace detail
 
 HttpResponse ErrorResponse(int status, const std::vector<ApiError>& errors) {
   HttpResponse r = Json(status, ErrorEnvelope(errors));
@@ -243,12 +236,23 @@ void ApiHandler::Handle(HttpRequest request, Respond respond) {
     }
     return ListAccounts(auth, std::move(finish));
   }
-  // client/v4/accounts/{account_id}/diagnostics/traceroute[/colos | /measurements[/{id}[/events]]]
+  // client/v4/accounts/{account_id}/diagnostics/traceroute[/colos | /measurements[/{id}[/events]]
+  // | /schedules[/{id}[/changes]]]
   if (!v4_accounts || seg.size() < 6 || seg.size() > 9 || seg[4] != "diagnostics" ||
       seg[5] != "traceroute") {
     return finish(ErrorResponse(404, kNoRoute, "No route for that URI"));
   }
-  enum class Route { kTraceroute, kColos, kMeasurements, kMeasurement, kEvents, kNone };
+  enum class Route {
+    kTraceroute,
+    kColos,
+    kMeasurements,
+    kMeasurement,
+    kEvents,
+    kSchedules,
+    kSchedule,
+    kChanges,
+    kNone
+  };
   Route route = Route::kNone;
   if (seg.size() == 6) route = Route::kTraceroute;
   if (seg.size() == 7 && seg[6] == "colos") route = Route::kColos;
@@ -258,14 +262,23 @@ void ApiHandler::Handle(HttpRequest request, Respond respond) {
             : seg[8] == "events" ? Route::kEvents
                                  : Route::kNone;
   }
+  if (seg.size() >= 7 && seg[6] == "schedules") {
+    route = seg.size() == 7       ? Route::kSchedules
+            : seg.size() == 8     ? Route::kSchedule
+            : seg[8] == "changes" ? Route::kChanges
+                                  : Route::kNone;
+  }
   if (route == Route::kNone) return finish(ErrorResponse(404, kNoRoute, "No route for that URI"));
-  const char* allowed = route == Route::kTraceroute     ? "POST"
-                        : route == Route::kMeasurements ? "GET, POST"
-                        : route == Route::kMeasurement  ? "GET, DELETE"
-                                                        : "GET";
-  bool allows = method == "GET"      ? route != Route::kTraceroute
-                : method == "POST"   ? route == Route::kTraceroute || route == Route::kMeasurements
-                : method == "DELETE" ? route == Route::kMeasurement
+  const char* allowed = route == Route::kTraceroute                                   ? "POST"
+                        : route == Route::kMeasurements || route == Route::kSchedules ? "GET, POST"
+                        : route == Route::kMeasurement ? "GET, DELETE"
+                        : route == Route::kSchedule    ? "GET, PATCH, DELETE"
+                                                       : "GET";
+  bool allows = method == "GET"    ? route != Route::kTraceroute
+                : method == "POST" ? route == Route::kTraceroute || route == Route::kMeasurements ||
+                                         route == Route::kSchedules
+                : method == "DELETE" ? route == Route::kMeasurement || route == Route::kSchedule
+                : method == "PATCH"  ? route == Route::kSchedule
                                      : false;
   if (!allows) return method_not_allowed(allowed);
   const std::string& account = seg[3];
@@ -293,6 +306,21 @@ void ApiHandler::Handle(HttpRequest request, Respond respond) {
       if (route == Route::kEvents) return StreamMeasurement(account, id, std::move(finish));
       if (method == "DELETE") return DeleteMeasurement(account, id, std::move(finish));
       return GetMeasurement(account, id, std::move(finish));
+    }
+    case Route::kSchedules:
+      if (method == "POST") return CreateSchedule(request, account, std::move(finish));
+      return ListSchedules(request, account, std::move(finish));
+    case Route::kSchedule:
+    case Route::kChanges: {
+      const std::string& id = seg[7];
+      if (!store::IsMeasurementId(id)) {
+        return finish(ErrorResponse(400, kInvalidObjectIdentifier,
+                                    "Invalid object identifier: not a schedule id"));
+      }
+      if (route == Route::kChanges) return ListChanges(request, account, id, std::move(finish));
+      if (method == "PATCH") return ChangeSchedule(request, account, id, std::move(finish));
+      if (method == "DELETE") return DeleteSchedule(account, id, std::move(finish));
+      return GetSchedule(account, id, std::move(finish));
     }
     case Route::kNone:
       break;
@@ -420,8 +448,6 @@ void ApiHandler::Traceroute(const HttpRequest& request, const std::string& accou
     return respond(ErrorResponse(503, kTooManyMeasurements,
                                  "too many measurements are running; try again shortly"));
   }
-  metrics_.AddTraceroutes(static_cast<int64_t>(a.request.targets.size() * a.colos.size()));
-  auto deadline = ColoDeadline(a.request.options, options_.deadline_margin);
   auto shared_respond = std::make_shared<Respond>(std::move(respond));
   if (background) {
     HttpResponse r = Json(202, Success([&](model::JsonWriter& w) {
@@ -436,11 +462,28 @@ void ApiHandler::Traceroute(const HttpRequest& request, const std::string& accou
     (*shared_respond)(std::move(r));
     shared_respond.reset();
   }
+  std::string id = run->id;
+  Dispatch(a.request, a.colos, std::move(*run),
+           [decision = a.decision, finished = a.finished, id,
+            shared_respond](std::vector<model::TargetResult> results) {
+             finished();
+             if (!shared_respond) return;  // a background measurement: answered already
+             HttpResponse r = Json(200, SuccessEnvelope(results));
+             r.headers.emplace_back("Colotrace-Measurement-Id", id);
+             AddRateHeaders(r, decision);
+             (*shared_respond)(std::move(r));
+           });
+}
+
+void ApiHandler::Dispatch(const TracerouteRequest& request,
+                          const std::vector<dispatch::ColoInfo>& colos, Measurements::Run run,
+                          std::function<void(std::vector<model::TargetResult>)> done) {
+  metrics_.AddTraceroutes(static_cast<int64_t>(request.targets.size() * colos.size()));
+  auto deadline = ColoDeadline(request.options, options_.deadline_margin);
   dispatcher_.Run(
-      a.request.targets, a.colos, a.request.options, deadline,
-      [this, decision = a.decision, finished = a.finished, finish_run = run->finish, id = run->id,
-       shared_respond](std::vector<model::TargetResult> results) {
-        finished();
+      request.targets, colos, request.options, deadline,
+      [this, finish_run = run.finish,
+       done = std::move(done)](std::vector<model::TargetResult> results) {
         int64_t sent = 0;
         int64_t replies = 0;
         for (const auto& t : results) {
@@ -457,13 +500,24 @@ void ApiHandler::Traceroute(const HttpRequest& request, const std::string& accou
         metrics_.AddProbesSent(sent);
         metrics_.AddRepliesMatched(replies);
         finish_run(results);
-        if (!shared_respond) return;  // a background measurement: answered already
-        HttpResponse r = Json(200, SuccessEnvelope(results));
-        r.headers.emplace_back("Colotrace-Measurement-Id", id);
-        AddRateHeaders(r, decision);
-        (*shared_respond)(std::move(r));
+        done(std::move(results));
       },
-      run->observer);
+      run.observer);
+}
+
+bool ApiHandler::StartScheduledRun(const store::ScheduleRecord& schedule,
+                                   const TracerouteRequest& request, Schedules::RunDone done) {
+  dispatch::Dispatcher::Selection selection = dispatcher_.Select(request.colos);
+  if (!selection.unknown.empty() || selection.colos.empty()) return false;
+  auto run = measurements_.Begin(schedule.account_id, RequestJson(request), request.targets,
+                                 selection.colos, schedule.id);
+  if (!run) return false;
+  std::string id = run->id;
+  Dispatch(request, selection.colos, std::move(*run),
+           [id, done = std::move(done)](std::vector<model::TargetResult> results) {
+             done(id, results);
+           });
+  return true;
 }
 
 void ApiHandler::ListMeasurements(const HttpRequest& request, const std::string& account,
@@ -514,6 +568,12 @@ void ApiHandler::ListMeasurements(const HttpRequest& request, const std::string&
         errors.push_back(BadParameter(name, "Invalid colo: want 1 to 32 of [A-Za-z0-9_-]"));
       } else {
         q.colo = value;
+      }
+    } else if (name == "schedule") {
+      if (!store::IsMeasurementId(value)) {
+        errors.push_back(BadParameter(name, "Invalid schedule: want a schedule id"));
+      } else {
+        q.schedule_id = value;
       }
     } else if (name == "since" || name == "until") {
       auto t = model::ParseRfc3339(value);

@@ -20,6 +20,7 @@
 #include "api/metrics.h"
 #include "api/rate_limiter.h"
 #include "api/request_parser.h"
+#include "api/schedules.h"
 #include "dispatch/dispatcher.h"
 
 namespace colotrace::api {
@@ -48,6 +49,14 @@ class ApiHandler {
              Metrics& metrics, Measurements& measurements, ApiOptions options = {});
   void Handle(HttpRequest request, Respond respond);
 
+  // Schedules (docs/api.md, "Schedules"), when the server keeps a history: set once, before
+  // the first request. Without it the schedule routes answer 404 (1024).
+  void SetSchedules(Schedules* schedules) { schedules_ = schedules; }
+  // Starts a run of a schedule: a measurement of its account with its id, through the same
+  // colos, limits of the dispatcher and metrics as a request (Schedules::StartRun).
+  bool StartScheduledRun(const store::ScheduleRecord& schedule, const TracerouteRequest& request,
+                         Schedules::RunDone done);
+
  private:
   struct Admitted {
     TracerouteRequest request;
@@ -68,6 +77,21 @@ class ApiHandler {
   void GetMeasurement(const std::string& account, const std::string& id, Respond respond);
   void DeleteMeasurement(const std::string& account, const std::string& id, Respond respond);
   void StreamMeasurement(const std::string& account, const std::string& id, Respond respond);
+  // Runs a traceroute of `request` from `colos` as the measurement `run`; `done` gets the
+  // results once it is over (after the measurement's own bookkeeping).
+  void Dispatch(const TracerouteRequest& request, const std::vector<dispatch::ColoInfo>& colos,
+                Measurements::Run run, std::function<void(std::vector<model::TargetResult>)> done);
+  // schedule_routes.cc
+  void CreateSchedule(const HttpRequest& request, const std::string& account, Respond respond);
+  void ListSchedules(const HttpRequest& request, const std::string& account, Respond respond);
+  void GetSchedule(const std::string& account, const std::string& id, Respond respond);
+  void ChangeSchedule(const HttpRequest& request, const std::string& account, const std::string& id,
+                      Respond respond);
+  void DeleteSchedule(const std::string& account, const std::string& id, Respond respond);
+  void ListChanges(const HttpRequest& request, const std::string& account, const std::string& id,
+                   Respond respond);
+  // Runs `work` on a database reader (Measurements::Submit); answers 503 when it cannot.
+  void OnReader(Respond& respond, std::function<void(Respond)> work);
 
   const Authenticator& auth_;
   dispatch::Dispatcher& dispatcher_;
@@ -75,6 +99,7 @@ class ApiHandler {
   Metrics& metrics_;
   Measurements& measurements_;
   ApiOptions options_;
+  Schedules* schedules_ = nullptr;
   std::mutex running_mu_;
   std::unordered_map<std::string, int> running_;  // principal -> traceroute requests running
 };

@@ -78,6 +78,7 @@ struct Measurements::Live {
   std::string id;
   std::string account_id;
   std::string request_json;
+  std::string schedule_id;
   int64_t created_at_ms = 0;
   int64_t finished_at_ms = 0;
   bool finished = false;
@@ -100,6 +101,7 @@ struct Measurements::Live {
     r.result_json = model::ResultArrayJson(results);
     r.targets = targets;
     r.colos = colo_names;
+    r.schedule_id = schedule_id;
     return r;
   }
 
@@ -179,8 +181,10 @@ size_t Measurements::streams() const {
 std::optional<Measurements::Run> Measurements::Begin(const std::string& account_id,
                                                      std::string request_json,
                                                      const std::vector<std::string>& targets,
-                                                     const std::vector<dispatch::ColoInfo>& colos) {
+                                                     const std::vector<dispatch::ColoInfo>& colos,
+                                                     const std::string& schedule_id) {
   auto live = std::make_shared<Live>();
+  live->schedule_id = schedule_id;
   live->created_at_ms = Now();
   live->id = store::NewMeasurementId(live->created_at_ms);
   live->account_id = account_id;
@@ -282,6 +286,11 @@ std::shared_ptr<Measurements::Live> Measurements::FindLive(const std::string& ac
   auto it = live_.find(id);
   if (it == live_.end() || it->second->account_id != account_id) return nullptr;
   return it->second;
+}
+
+bool Measurements::Submit(std::function<void()> task) {
+  if (store_ == nullptr) return false;
+  return Read(std::move(task));
 }
 
 bool Measurements::Read(std::function<void()> task) {

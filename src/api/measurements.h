@@ -66,10 +66,12 @@ class Measurements {
     std::function<void(const std::vector<model::TargetResult>&)> finish;
   };
   // Registers a measurement of `account_id` tracing `targets` from `colos`; `request_json` is
-  // the request as it runs. nullopt when max_running run already.
+  // the request as it runs; `schedule_id` names the schedule it is a run of ("" for none).
+  // nullopt when max_running run already.
   std::optional<Run> Begin(const std::string& account_id, std::string request_json,
                            const std::vector<std::string>& targets,
-                           const std::vector<dispatch::ColoInfo>& colos);
+                           const std::vector<dispatch::ColoInfo>& colos,
+                           const std::string& schedule_id = "");
 
   using Found = model::Result<std::optional<store::MeasurementRecord>>;
   // The measurement `id` of `account_id`: from memory, else from the store. nullopt: none (or
@@ -89,6 +91,10 @@ class Measurements {
 
   size_t running() const;
   size_t streams() const;
+
+  // Runs `task` on a reader thread (work that blocks on the database, off the I/O threads);
+  // false when storage is off or too many tasks wait (then `task` is not run).
+  bool Submit(std::function<void()> task);
 
  private:
   struct Live;

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "model/result.h"
+#include "store/schedule_store.h"
 
 namespace colotrace::store {
 
@@ -34,6 +35,7 @@ struct MeasurementRecord {
   // The requested targets: what the `target` filter matches (read back in lower case, sorted).
   std::vector<std::string> targets;
   std::vector<std::string> colos;  // the colos of the result: what `colo` matches
+  std::string schedule_id;         // the schedule it is a run of; "" for none
 };
 
 // A page of history, newest first. Filters are ANDed; absent ones match everything.
@@ -44,7 +46,8 @@ struct ListQuery {
   std::optional<int64_t> since_ms;    // created at or after
   std::optional<int64_t> until_ms;    // created before
   std::optional<MeasurementStatus> status;
-  int64_t page = 1;  // 1-based
+  std::optional<std::string> schedule_id;  // runs of this schedule only
+  int64_t page = 1;                        // 1-based
   int64_t per_page = 20;
 };
 
@@ -74,6 +77,8 @@ class MeasurementStore {
   virtual model::Result<int64_t> Prune(int64_t created_before_ms, int64_t abandoned_before_ms) = 0;
   // "sqlite:/var/lib/colotrace/colotrace.db", "postgresql://host/db" (no password).
   virtual std::string Describe() const = 0;
+  // The schedules kept in the same database; lives as long as this store.
+  virtual ScheduleStore& schedules() = 0;
 };
 
 // Opens (creating it if needed) the SQLite database at `path` in WAL mode and applies the

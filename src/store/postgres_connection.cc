@@ -16,12 +16,14 @@ namespace {
 using model::Result;
 using model::Status;
 
-#define COLOTRACE_PQ_FUNCTIONS(X)                                                            \
-  X(PQconnectdb)                                                                             \
-  X(PQstatus)                                                                                \
-  X(PQerrorMessage)                                                                          \
-  X(PQfinish) X(PQexec) X(PQexecParams) X(PQresultStatus) X(PQresultErrorMessage) X(PQclear) \
-      X(PQntuples) X(PQnfields) X(PQgetvalue) X(PQgetisnull) X(PQgetlength) X(PQcmdTuples)
+#define COLOTRACE_PQ_FUNCTIONS(X)                                                                \
+  X(PQconnectdb)                                                                                 \
+  X(PQstatus)                                                                                    \
+  X(PQerrorMessage)                                                                              \
+  X(PQfinish)                                                                                    \
+  X(PQexec)                                                                                      \
+  X(PQexecParams) X(PQresultStatus) X(PQresultErrorMessage) X(PQclear) X(PQntuples) X(PQnfields) \
+      X(PQgetvalue) X(PQgetisnull) X(PQgetlength) X(PQcmdTuples)
 
 struct Pq {
   COLOTRACE_PQ_FUNCTIONS(COLOTRACE_DECLARE_FUNCTION)
@@ -160,9 +162,10 @@ Result<std::unique_ptr<MeasurementStore>> OpenPostgresStore(const std::string& c
     if (auto s = c->Open(info); !s) return Result<std::unique_ptr<SqlConnection>>::Error(s.error());
     return std::unique_ptr<SqlConnection>(std::move(c));
   };
-  return SqlMeasurementStore::Open(
-      connect, SqlDialect{"postgresql", "SELECT pg_advisory_xact_lock(7346118)", "BEGIN"},
-      WithoutPassword(conninfo), 8);
+  return SqlMeasurementStore::Open(connect,
+                                   SqlDialect{"postgresql", "SELECT pg_advisory_xact_lock(7346118)",
+                                              "BEGIN", " FOR UPDATE", " FOR UPDATE SKIP LOCKED"},
+                                   WithoutPassword(conninfo), 8);
 }
 
 }  // namespace colotrace::store

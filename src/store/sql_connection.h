@@ -45,6 +45,11 @@ struct SqlDialect {
   std::string lock_migrations;
   // BEGIN for a write transaction.
   std::string begin_write;
+  // Appended to a SELECT whose rows the transaction will change: " FOR UPDATE" (PostgreSQL;
+  // SQLite's write transaction holds the whole database already), and the same that passes
+  // over rows another transaction holds (" FOR UPDATE SKIP LOCKED").
+  std::string for_update;
+  std::string for_update_skip_locked;
 };
 
 }  // namespace colotrace::store

@@ -14,6 +14,38 @@
 
 namespace colotrace::store {
 
+namespace sql_detail {
+
+int64_t NowMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+std::string Lower(std::string s) {
+  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return s;
+}
+
+int64_t ToInt(const std::optional<std::string>& text) {
+  int64_t value = 0;
+  if (text) std::from_chars(text->data(), text->data() + text->size(), value);
+  return value;
+}
+
+std::string Placeholders(size_t first, size_t n, size_t step) {
+  std::string out;
+  for (size_t k = 0; k < n; ++k) {
+    if (k > 0) out += ", ";
+    out += "$" + std::to_string(first + k * step);
+  }
+  return out;
+}
+
+}  // namespace sql_detail
+
+using namespace sql_detail;
+
 namespace {
 
 using model::Result;
@@ -74,29 +106,57 @@ CREATE TABLE deleted_measurements (
   id TEXT PRIMARY KEY,
   deleted_at_ms BIGINT NOT NULL
 ))",
+    // 2: schedules (docs/api.md, "Schedules"): measurements name the schedule they are a run
+    // of; the schedules, the path state of each (schedule, target, colo), the changes found.
+    R"(ALTER TABLE measurements ADD COLUMN schedule_id TEXT;
+CREATE INDEX measurements_by_schedule ON measurements
+  (account_id, schedule_id, created_at_ms DESC, id DESC);
+CREATE TABLE schedules (
+  id TEXT PRIMARY KEY,
+  account_id TEXT NOT NULL,
+  name TEXT NOT NULL,
+  request_json TEXT NOT NULL,
+  interval_s BIGINT NOT NULL,
+  paused BIGINT NOT NULL,
+  webhook_url TEXT NOT NULL,
+  webhook_secret TEXT NOT NULL,
+  created_at_ms BIGINT NOT NULL,
+  updated_at_ms BIGINT NOT NULL,
+  next_run_at_ms BIGINT NOT NULL,
+  last_run_at_ms BIGINT NOT NULL
+);
+CREATE INDEX schedules_due ON schedules (paused, next_run_at_ms);
+CREATE INDEX schedules_by_account ON schedules (account_id, created_at_ms DESC, id DESC);
+CREATE TABLE schedule_paths (
+  schedule_id TEXT NOT NULL,
+  target TEXT NOT NULL,
+  colo TEXT NOT NULL,
+  confirmed TEXT NOT NULL,
+  candidate TEXT NOT NULL,
+  candidate_runs BIGINT NOT NULL,
+  candidate_since_ms BIGINT NOT NULL,
+  PRIMARY KEY (schedule_id, target, colo)
+);
+CREATE TABLE path_changes (
+  id TEXT PRIMARY KEY,
+  schedule_id TEXT NOT NULL,
+  account_id TEXT NOT NULL,
+  target TEXT NOT NULL,
+  colo TEXT NOT NULL,
+  at_ms BIGINT NOT NULL,
+  confirmed_at_ms BIGINT NOT NULL,
+  before_path TEXT NOT NULL,
+  after_path TEXT NOT NULL,
+  changed_ttls TEXT NOT NULL,
+  measurement_id TEXT NOT NULL
+);
+CREATE INDEX path_changes_by_schedule ON path_changes (schedule_id, at_ms DESC, id DESC))",
 };
 
 // Measurements removed per transaction (at most kRowsPerStatement).
 constexpr int kPruneBatch = 500;
-// Rows per multi-row statement: 7 columns x 500 stays far under SQLite's 32,766 parameters.
+// Rows per multi-row statement: 8 columns x 500 stays far under SQLite's 32,766 parameters.
 constexpr size_t kRowsPerStatement = 500;
-
-int64_t NowMs() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
-std::string Lower(std::string s) {
-  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
-}
-
-int64_t ToInt(const std::optional<std::string>& text) {
-  int64_t value = 0;
-  if (text) std::from_chars(text->data(), text->data() + text->size(), value);
-  return value;
-}
 
 std::vector<std::string> SplitStatements(std::string_view script) {
   std::vector<std::string> out;
@@ -107,16 +167,6 @@ std::vector<std::string> SplitStatements(std::string_view script) {
     std::string statement(script.substr(start, end - start));
     if (statement.find_first_not_of(" \n") != std::string::npos) out.push_back(statement);
     start = end + 2;
-  }
-  return out;
-}
-
-// "$first, $first+1, ..." for `n` parameters (`step` apart).
-std::string Placeholders(size_t first, size_t n, size_t step) {
-  std::string out;
-  for (size_t k = 0; k < n; ++k) {
-    if (k > 0) out += ", ";
-    out += "$" + std::to_string(first + k * step);
   }
   return out;
 }
@@ -172,7 +222,8 @@ Status RemoveMeasurements(SqlConnection& c, const std::vector<std::string>& ids)
 }
 
 MeasurementRecord FromRow(const std::vector<std::optional<std::string>>& row, bool with_result) {
-  // id, account_id, status, created_at_ms, finished_at_ms, request_json[, result_json]
+  // id, account_id, status, created_at_ms, finished_at_ms, request_json, schedule_id
+  // [, result_json]
   MeasurementRecord m;
   m.id = row[0].value_or("");
   m.account_id = row[1].value_or("");
@@ -180,7 +231,8 @@ MeasurementRecord FromRow(const std::vector<std::optional<std::string>>& row, bo
   m.created_at_ms = ToInt(row[3]);
   m.finished_at_ms = ToInt(row[4]);
   m.request_json = row[5].value_or("");
-  if (with_result) m.result_json = row[6].value_or("");
+  m.schedule_id = row[6].value_or("");
+  if (with_result) m.result_json = row[7].value_or("");
   return m;
 }
 
@@ -199,23 +251,6 @@ std::optional<MeasurementStatus> ParseStatus(std::string_view name) {
 int SchemaVersion() {
   return static_cast<int>(std::size(kMigrations));
 }
-
-class SqlMeasurementStore::Lease {
- public:
-  Lease(SqlMeasurementStore* store, std::unique_ptr<SqlConnection> c)
-      : store_(store), c_(std::move(c)) {}
-  Lease(Lease&& o) noexcept : store_(o.store_), c_(std::move(o.c_)) {}
-  Lease& operator=(Lease&&) = delete;
-  ~Lease() {
-    if (c_) store_->Release(std::move(c_));
-  }
-  SqlConnection& operator*() { return *c_; }
-  SqlConnection* operator->() { return c_.get(); }
-
- private:
-  SqlMeasurementStore* store_;
-  std::unique_ptr<SqlConnection> c_;
-};
 
 SqlMeasurementStore::SqlMeasurementStore(ConnectFn connect, SqlDialect dialect,
                                          std::string description, size_t max_connections)
@@ -351,7 +386,8 @@ Status PutChunk(SqlConnection& c, const std::vector<const MeasurementRecord*>& c
     auto before = status_of.find(m->id);
     if (before == status_of.end()) {
       Append(insert_rows, m->id, m->account_id, status, m->created_at_ms, FinishedAt(*m),
-             m->request_json, m->result_json);
+             m->request_json, m->result_json,
+             m->schedule_id.empty() ? SqlValue() : SqlValue(m->schedule_id));
       ++inserts;
       // Targets are the request's, known from the first snapshot on; so are colos, mostly.
       std::set<std::string> lower_targets, lower_colos;
@@ -401,8 +437,8 @@ Status PutChunk(SqlConnection& c, const std::vector<const MeasurementRecord*>& c
   };
   for (const Insert& ins : {
            Insert{"INSERT INTO measurements (id, account_id, status, created_at_ms, "
-                  "finished_at_ms, request_json, result_json) VALUES ",
-                  "", inserts, 7, &insert_rows},
+                  "finished_at_ms, request_json, result_json, schedule_id) VALUES ",
+                  "", inserts, 8, &insert_rows},
            Insert{"INSERT INTO measurement_targets (measurement_id, account_id, target, "
                   "created_at_ms) VALUES ",
                   " ON CONFLICT DO NOTHING", targets, 4, &target_rows},
@@ -468,7 +504,8 @@ Result<std::optional<MeasurementRecord>> SqlMeasurementStore::Get(const std::str
   auto lease = Acquire();
   if (!lease) return R::Error(lease.error());
   auto rows = (*lease)->Run(
-      "SELECT id, account_id, status, created_at_ms, finished_at_ms, request_json, result_json "
+      "SELECT id, account_id, status, created_at_ms, finished_at_ms, request_json, "
+      "COALESCE(schedule_id, ''), result_json "
       "FROM measurements WHERE id = $1 AND account_id = $2",
       {id, account_id});
   if (!rows) return R::Error(rows.error());
@@ -516,23 +553,22 @@ Result<ListPage> SqlMeasurementStore::List(const ListQuery& q) {
   }
   if (q.since_ms) where += " AND x.created_at_ms >= " + param(*q.since_ms);
   if (q.until_ms) where += " AND x.created_at_ms < " + param(*q.until_ms);
-  if (q.status) {
-    std::string status = param(std::string(StatusName(*q.status)));
-    if (q.target || q.colo) {
-      from += " JOIN measurements s ON s.id = x.measurement_id";
-      where += " AND s.status = " + status;
-    } else {
-      where += " AND x.status = " + status;
-    }
+  // Status and schedule are the measurement row's: joined when another table drives.
+  std::string row_alias = q.target || q.colo ? "s" : "x";
+  if ((q.status || q.schedule_id) && (q.target || q.colo)) {
+    from += " JOIN measurements s ON s.id = x.measurement_id";
   }
+  if (q.status)
+    where += " AND " + row_alias + ".status = " + param(std::string(StatusName(*q.status)));
+  if (q.schedule_id) where += " AND " + row_alias + ".schedule_id = " + param(*q.schedule_id);
   size_t filter_params = params.size();
 
   auto lease = Acquire();
   if (!lease) return R::Error(lease.error());
   ListPage page;
-  bool counted_by_account = !q.target && !q.colo && !q.since_ms && !q.until_ms;
-  bool counted_by_filter =
-      q.target.has_value() != q.colo.has_value() && !q.since_ms && !q.until_ms && !q.status;
+  bool counted_by_account = !q.target && !q.colo && !q.since_ms && !q.until_ms && !q.schedule_id;
+  bool counted_by_filter = q.target.has_value() != q.colo.has_value() && !q.since_ms &&
+                           !q.until_ms && !q.status && !q.schedule_id;
   if (counted_by_filter) {
     auto n = (*lease)->Run(
         "SELECT COALESCE(SUM(count), 0) FROM filter_counts WHERE account_id = $1 AND kind = $2 "
@@ -560,7 +596,8 @@ Result<ListPage> SqlMeasurementStore::List(const ListQuery& q) {
   std::string limit = param(q.per_page);
   std::string offset = param((q.page - 1) * q.per_page);
   auto rows = (*lease)->Run(
-      "SELECT m.id, m.account_id, m.status, m.created_at_ms, m.finished_at_ms, m.request_json "
+      "SELECT m.id, m.account_id, m.status, m.created_at_ms, m.finished_at_ms, m.request_json, "
+      "COALESCE(m.schedule_id, '') "
       "FROM (SELECT " +
           id_column + " AS id, x.created_at_ms AS t FROM " + from + " WHERE " + where +
           " ORDER BY x.created_at_ms DESC, " + id_column + " DESC LIMIT " + limit + " OFFSET " +
@@ -614,6 +651,8 @@ Result<int64_t> SqlMeasurementStore::Prune(int64_t created_before_ms, int64_t ab
     if (!gone) return Status::Error(gone.error());
     auto unused = c.Run("DELETE FROM filter_counts WHERE count = 0", {});
     if (!unused) return Status::Error(unused.error());
+    auto changes = c.Run("DELETE FROM path_changes WHERE at_ms < $1", {created_before_ms});
+    if (!changes) return Status::Error(changes.error());
     // Running measurements whose server never finished them.
     auto abandoned = c.Run(
         "SELECT id, account_id FROM measurements WHERE status = 'running' AND created_at_ms < $1",

@@ -136,7 +136,7 @@ Result<std::unique_ptr<MeasurementStore>> OpenSqliteStore(const std::string& pat
     return std::unique_ptr<SqlConnection>(std::move(c));
   };
   // One writer at a time anyway; a few readers alongside it (WAL).
-  return SqlMeasurementStore::Open(connect, SqlDialect{"sqlite", "", "BEGIN IMMEDIATE"},
+  return SqlMeasurementStore::Open(connect, SqlDialect{"sqlite", "", "BEGIN IMMEDIATE", "", ""},
                                    "sqlite:" + path, 4);
 }
 

@@ -560,3 +560,125 @@ TEST_F(MeasurementsTest, MethodsAndTheAccountsList) {
 
 }  // namespace
 }  // namespace colotrace::api
+
+namespace colotrace::api {
+namespace {
+
+// The schedule routes through the handler; the runner is not started (runs are the lab's).
+class SchedulesRoutesTest : public HandlerTest {
+ protected:
+  SchedulesRoutesTest() {
+    SchedulesOptions o;
+    o.max_per_account = 3;
+    schedules_ = std::make_unique<Schedules>(
+        history_.store->schedules(),
+        [](const store::ScheduleRecord&, const TracerouteRequest&, Schedules::RunDone) {
+          return false;
+        },
+        nullptr, o);
+    handler_.SetSchedules(schedules_.get());
+  }
+  std::string Path(const std::string& rest = "", const std::string& account = "acc1") {
+    return "/client/v4/accounts/" + account + "/diagnostics/traceroute/schedules" + rest;
+  }
+  std::unique_ptr<Schedules> schedules_;
+};
+
+TEST_F(SchedulesRoutesTest, CreateReadChangeAndDelete) {
+  HttpResponse created = Call("POST", Path(),
+                              R"({"name":"to origin","targets":["192.0.2.1"],"colos":["den01"],)"
+                              R"("options":{"max_ttl":10},"interval_s":300})");
+  ASSERT_EQ(created.status, 200) << created.body;
+  auto s = Body(created).at("result");
+  std::string id(s.at("id").as_string());
+  EXPECT_TRUE(store::IsMeasurementId(id));
+  EXPECT_EQ(Header(created, "Location"), Path("/" + id));
+  EXPECT_EQ(s.at("name").as_string(), "to origin");
+  EXPECT_EQ(s.at("targets").at(0).as_string(), "192.0.2.1");
+  EXPECT_EQ(s.at("options").at("max_ttl").as_int64(), 10);
+  EXPECT_EQ(s.at("options").at("packets_per_ttl").as_int64(), 3);
+  EXPECT_EQ(s.at("interval_s").as_int64(), 300);
+  EXPECT_EQ(s.at("paused"), false);
+  EXPECT_TRUE(s.at("webhook").is_null());
+  EXPECT_TRUE(s.at("next_run_at").is_string());
+  EXPECT_TRUE(s.at("last_run_at").is_null());
+
+  HttpResponse got = Call("GET", Path("/" + id));
+  ASSERT_EQ(got.status, 200);
+  EXPECT_EQ(Body(got).at("result"), s);
+  // Another account's id is not found, exactly like an unknown one.
+  HttpResponse other = Call("GET", Path("/" + id, "acc2"), "", "tok-b");
+  EXPECT_EQ(other.status, 404);
+  EXPECT_EQ(Code(other), kScheduleNotFound);
+  HttpResponse unknown = Call("GET", Path("/" + store::NewMeasurementId(1)));
+  EXPECT_EQ(unknown.status, 404);
+  EXPECT_EQ(Code(unknown), kScheduleNotFound);
+  EXPECT_EQ(Code(Call("GET", Path("/not-an-id"))), kInvalidObjectIdentifier);
+
+  HttpResponse paused = Call("PATCH", Path("/" + id), R"({"paused":true,"name":"renamed"})");
+  ASSERT_EQ(paused.status, 200) << paused.body;
+  EXPECT_EQ(Body(paused).at("result").at("paused"), true);
+  EXPECT_EQ(Body(paused).at("result").at("name").as_string(), "renamed");
+  EXPECT_TRUE(Body(paused).at("result").at("next_run_at").is_null());
+  HttpResponse refused = Call("PATCH", Path("/" + id), R"({"colos":["ams01"]})");
+  EXPECT_EQ(refused.status, 400);
+  EXPECT_EQ(Code(refused), kInvalidJson);
+  HttpResponse resumed = Call("PATCH", Path("/" + id), R"({"paused":false,"interval_s":600})");
+  ASSERT_EQ(resumed.status, 200) << resumed.body;
+  EXPECT_EQ(Body(resumed).at("result").at("interval_s").as_int64(), 600);
+  EXPECT_TRUE(Body(resumed).at("result").at("next_run_at").is_string());
+
+  EXPECT_EQ(Call("GET", Path("/" + id + "/changes")).status, 200);
+  EXPECT_EQ(Call("DELETE", Path("/" + id, "acc2"), "", "tok-b").status, 404);
+  HttpResponse deleted = Call("DELETE", Path("/" + id));
+  ASSERT_EQ(deleted.status, 200);
+  EXPECT_EQ(Body(deleted).at("result").at("id").as_string(), id);
+  EXPECT_EQ(Call("GET", Path("/" + id)).status, 404);
+  EXPECT_EQ(Call("GET", Path("/" + id + "/changes")).status, 404);
+}
+
+TEST_F(SchedulesRoutesTest, BadBodiesUnknownColosAndTheAccountsLimit) {
+  HttpResponse bad = Call("POST", Path(), R"({"targets":["192.0.2.1"],"interval_s":5})");
+  ASSERT_EQ(bad.status, 400);
+  auto errors = Body(bad).at("errors").as_array();
+  ASSERT_EQ(errors.size(), 2u);  // interval and the missing name
+  HttpResponse colo = Call(
+      "POST", Path(), R"({"name":"n","targets":["192.0.2.1"],"colos":["lax99"],"interval_s":60})");
+  EXPECT_EQ(colo.status, 400) << colo.body;
+  EXPECT_EQ(Code(colo), kUnknownColo);
+  HttpResponse probes =
+      Call("POST", Path(),
+           R"({"name":"n","targets":["192.0.2.1","192.0.2.2"],"options":{"max_ttl":64,)"
+           R"("packets_per_ttl":10},"interval_s":60})");
+  EXPECT_EQ(Code(probes), kTooManyProbes);
+  HttpResponse hook = Call("POST", Path(),
+                           R"({"name":"n","targets":["192.0.2.1"],"interval_s":60,)"
+                           R"("webhook":{"url":"http://192.0.2.9/"}})");
+  EXPECT_EQ(Code(hook), kInvalidWebhook);  // this handler's Schedules sends no webhooks
+  for (int i = 0; i < 3; ++i) {
+    EXPECT_EQ(
+        Call("POST", Path(), R"({"name":"n","targets":["192.0.2.1"],"interval_s":60})").status,
+        200);
+  }
+  HttpResponse fourth =
+      Call("POST", Path(), R"({"name":"n","targets":["192.0.2.1"],"interval_s":60})");
+  EXPECT_EQ(fourth.status, 400);
+  EXPECT_EQ(Code(fourth), kTooManySchedules);
+  HttpResponse page = Call("GET", Path("?per_page=2&page=2"));
+  ASSERT_EQ(page.status, 200);
+  EXPECT_EQ(Body(page).at("result").as_array().size(), 1u);
+  EXPECT_EQ(Body(page).at("result_info").at("total_count").as_int64(), 3);
+  HttpResponse bad_page = Call("GET", Path("?per_page=0"));
+  EXPECT_EQ(bad_page.status, 400);
+  EXPECT_EQ(Body(bad_page).at("errors").at(0).at("source").at("parameter").as_string(), "per_page");
+  EXPECT_EQ(Call("PUT", Path()).status, 405);
+}
+
+TEST_F(HandlerTest, WithoutHistoryThereAreNoSchedules) {
+  HttpResponse r = Call("GET", "/client/v4/accounts/acc1/diagnostics/traceroute/schedules");
+  EXPECT_EQ(r.status, 404);
+  EXPECT_EQ(Code(r), kStorageOff);
+}
+
+}  // namespace
+}  // namespace colotrace::api

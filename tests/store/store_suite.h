@@ -4,10 +4,12 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <functional>
 #include <memory>
 #include <ostream>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "store/measurement_id.h"
@@ -364,6 +366,186 @@ TEST_P(StoreSuite, OneBatchWithSeveralSnapshotsOfAMeasurementKeepsTheFinalOne) {
   q.status = MeasurementStatus::kRunning;
   EXPECT_TRUE(Ids(q, &total).empty());
   EXPECT_EQ(total, 0);
+}
+
+// Schedules, in the same database.
+
+inline ScheduleRecord Schedule(const std::string& account, int64_t created_ms, int64_t next_ms,
+                               bool paused = false) {
+  ScheduleRecord r;
+  r.id = NewMeasurementId(created_ms);
+  r.account_id = account;
+  r.name = "every minute " + r.id.substr(20);
+  r.request_json = R"({"targets":["203.0.113.1"],"colos":[],"options":{}})";
+  r.interval_s = 60;
+  r.paused = paused;
+  r.webhook_url = "http://192.0.2.10:8080/hook";
+  r.webhook_secret = "s3cret";
+  r.created_at_ms = created_ms;
+  r.updated_at_ms = created_ms;
+  r.next_run_at_ms = next_ms;
+  return r;
+}
+
+TEST_P(StoreSuite, SchedulesBelongToTheirAccount) {
+  ScheduleStore& schedules = store_->schedules();
+  auto a = Schedule("acc1", 1'700'000'000'000, 1'700'000'060'000);
+  auto b = Schedule("acc1", 1'700'000'001'000, 1'700'000'061'000);
+  auto c = Schedule("acc2", 1'700'000'002'000, 1'700'000'062'000);
+  for (const auto& s : {a, b, c}) ASSERT_TRUE(schedules.CreateSchedule(s).ok());
+  auto got = schedules.GetSchedule("acc1", a.id);
+  ASSERT_TRUE(got.ok() && got->has_value());
+  EXPECT_EQ((*got)->name, a.name);
+  EXPECT_EQ((*got)->request_json, a.request_json);
+  EXPECT_EQ((*got)->webhook_secret, "s3cret");
+  EXPECT_EQ((*got)->next_run_at_ms, a.next_run_at_ms);
+  EXPECT_FALSE(schedules.GetSchedule("acc2", a.id)->has_value());
+  auto page = schedules.ListSchedules("acc1", 1, 10);
+  ASSERT_TRUE(page.ok());
+  ASSERT_EQ(page->items.size(), 2u);
+  EXPECT_EQ(page->items[0].id, b.id);  // newest first
+  EXPECT_EQ(page->total_count, 2);
+  EXPECT_EQ(*schedules.CountSchedules("acc2"), 1);
+  ScheduleUpdate u;
+  u.paused = true;
+  u.interval_s = 300;
+  u.updated_at_ms = 1'700'000'100'000;
+  auto changed = schedules.UpdateSchedule("acc1", a.id, u);
+  ASSERT_TRUE(changed.ok() && changed->has_value());
+  EXPECT_TRUE((*changed)->paused);
+  EXPECT_EQ((*changed)->interval_s, 300);
+  EXPECT_EQ((*changed)->name, a.name);  // untouched
+  EXPECT_FALSE(schedules.UpdateSchedule("acc2", a.id, u)->has_value());
+  EXPECT_FALSE(*schedules.DeleteSchedule("acc2", a.id));
+  EXPECT_TRUE(*schedules.DeleteSchedule("acc1", a.id));
+  EXPECT_FALSE(schedules.GetSchedule("acc1", a.id)->has_value());
+  EXPECT_FALSE(*schedules.DeleteSchedule("acc1", a.id));
+}
+
+TEST_P(StoreSuite, ADueRunIsClaimedOnceAndMovesToItsNextSlot) {
+  ScheduleStore& schedules = store_->schedules();
+  const int64_t now = 1'700'000'100'000;
+  auto due = Schedule("acc1", 1, now - 5);
+  auto later = Schedule("acc1", 2, now + 5);
+  auto paused = Schedule("acc1", 3, now - 5, /*paused=*/true);
+  for (const auto& s : {due, later, paused}) ASSERT_TRUE(schedules.CreateSchedule(s).ok());
+  auto next = [](const ScheduleRecord& s) { return s.next_run_at_ms + s.interval_s * 1000; };
+  auto claimed = schedules.ClaimDue(now, 100, next);
+  ASSERT_TRUE(claimed.ok()) << claimed.error();
+  ASSERT_EQ(claimed->size(), 1u);
+  EXPECT_EQ((*claimed)[0].id, due.id);
+  EXPECT_EQ((*claimed)[0].next_run_at_ms, now - 5);  // as it was when claimed
+  EXPECT_TRUE(schedules.ClaimDue(now, 100, next)->empty());
+  auto moved = **schedules.GetSchedule("acc1", due.id);
+  EXPECT_EQ(moved.next_run_at_ms, now - 5 + 60'000);
+  EXPECT_EQ(moved.last_run_at_ms, now);
+  EXPECT_EQ(schedules.ClaimDue(now + 60'000, 100, next)->size(), 2u);  // due and later
+}
+
+TEST_P(StoreSuite, TwoServersClaimEveryDueRunExactlyOnce) {
+  auto other = GetParam().reopen();  // a second server on the same database
+  ASSERT_TRUE(other != nullptr);
+  const int64_t t0 = 1'700'000'000'000;
+  for (int i = 0; i < 40; ++i) {
+    ASSERT_TRUE(store_->schedules().CreateSchedule(Schedule("acc1", t0 + i, t0 + i * 10)).ok());
+  }
+  auto next = [](const ScheduleRecord& s) { return s.next_run_at_ms + 60'000; };
+  std::vector<std::string> first, second;
+  for (int round = 0; round < 3; ++round) {
+    int64_t now = t0 + 1000 + round * 60'000;
+    std::thread a([&] {
+      for (int k = 0; k < 8; ++k) {
+        auto c = store_->schedules().ClaimDue(now, 5, next);
+        ASSERT_TRUE(c.ok()) << c.error();
+        for (auto& s : *c) first.push_back(s.id + "@" + std::to_string(round));
+      }
+    });
+    std::thread b([&] {
+      for (int k = 0; k < 8; ++k) {
+        auto c = other->schedules().ClaimDue(now, 5, next);
+        ASSERT_TRUE(c.ok()) << c.error();
+        for (auto& s : *c) second.push_back(s.id + "@" + std::to_string(round));
+      }
+    });
+    a.join();
+    b.join();
+  }
+  std::vector<std::string> all = first;
+  all.insert(all.end(), second.begin(), second.end());
+  std::sort(all.begin(), all.end());
+  EXPECT_EQ(all.size(), 120u);  // 40 schedules, 3 rounds
+  EXPECT_EQ(std::adjacent_find(all.begin(), all.end()), all.end()) << "a run claimed twice";
+}
+
+TEST_P(StoreSuite, PathStateAndChangesAreKeptPerScheduleTargetAndColo) {
+  ScheduleStore& schedules = store_->schedules();
+  auto s = Schedule("acc1", 1'700'000'000'000, 1'700'000'060'000);
+  ASSERT_TRUE(schedules.CreateSchedule(s).ok());
+  bool first_empty = false;
+  ASSERT_TRUE(schedules
+                  .UpdatePath(s.id, "203.0.113.1", "den01",
+                              [&](PathStateRecord& st) -> std::optional<PathChangeRecord> {
+                                first_empty = st.confirmed.empty() && st.candidate.empty();
+                                st.confirmed = "a b t";
+                                return std::nullopt;
+                              })
+                  .ok());
+  EXPECT_TRUE(first_empty);
+  for (int i = 0; i < 2; ++i) {
+    ASSERT_TRUE(schedules
+                    .UpdatePath(s.id, "203.0.113.1", "den01",
+                                [&](PathStateRecord& st) -> std::optional<PathChangeRecord> {
+                                  EXPECT_EQ(st.confirmed, i == 0 ? "a b t" : "a c t");
+                                  PathChangeRecord ch;
+                                  ch.id = NewMeasurementId(1'700'000'100'000 + i);
+                                  ch.account_id = "acc1";
+                                  ch.at_ms = 1'700'000'100'000 + i;
+                                  ch.confirmed_at_ms = ch.at_ms + 60'000;
+                                  ch.before = st.confirmed;
+                                  ch.after = i == 0 ? "a c t" : "a d t";
+                                  ch.changed_ttls = {2};
+                                  ch.measurement_id = "M" + std::to_string(i);
+                                  st.confirmed = ch.after;
+                                  return ch;
+                                })
+                    .ok());
+  }
+  auto other_colo = schedules.UpdatePath(
+      s.id, "203.0.113.1", "ams01", [&](PathStateRecord& st) -> std::optional<PathChangeRecord> {
+        EXPECT_TRUE(st.confirmed.empty());
+        return std::nullopt;
+      });
+  ASSERT_TRUE(other_colo.ok());
+  auto changes = schedules.ListChanges("acc1", s.id, 1, 10);
+  ASSERT_TRUE(changes.ok()) << changes.error();
+  ASSERT_EQ(changes->items.size(), 2u);
+  EXPECT_EQ(changes->total_count, 2);
+  EXPECT_EQ(changes->items[0].after, "a d t");  // newest first
+  EXPECT_EQ(changes->items[1].before, "a b t");
+  EXPECT_EQ(changes->items[1].changed_ttls, std::vector<int>{2});
+  EXPECT_EQ(changes->items[1].colo, "den01");
+  EXPECT_EQ(changes->items[1].measurement_id, "M0");
+  EXPECT_TRUE(schedules.ListChanges("acc2", s.id, 1, 10)->items.empty());
+  ASSERT_TRUE(*schedules.DeleteSchedule("acc1", s.id));
+  EXPECT_EQ(schedules.ListChanges("acc1", s.id, 1, 10)->total_count, 0);
+}
+
+TEST_P(StoreSuite, MeasurementsOfAScheduleAreListedByIt) {
+  auto run = Record("acc1", 1'700'000'000'000, {"t"});
+  run.schedule_id = "SCHEDULE1";
+  auto other = Record("acc1", 1'700'000'001'000, {"t"});
+  Put({run, other});
+  ListQuery q;
+  q.account_id = "acc1";
+  q.schedule_id = "SCHEDULE1";
+  int64_t total = 0;
+  EXPECT_EQ(Ids(q, &total), std::vector<std::string>{run.id});
+  EXPECT_EQ(total, 1);
+  q.target = "t";  // through the targets' table
+  EXPECT_EQ(Ids(q, &total), std::vector<std::string>{run.id});
+  EXPECT_EQ(total, 1);
+  EXPECT_EQ((*store_->Get("acc1", run.id))->schedule_id, "SCHEDULE1");
+  EXPECT_EQ((*store_->Get("acc1", other.id))->schedule_id, "");
 }
 
 }  // namespace colotrace::store

@@ -10,6 +10,7 @@
 #include <cstdio>
 #include <map>
 #include <mutex>
+#include <stdexcept>
 #include <string>
 #include <thread>
 #include <vector>
@@ -50,6 +51,9 @@ class FakeStore : public MeasurementStore {
     return int64_t{7};
   }
   std::string Describe() const override { return "fake:"; }
+  ScheduleStore& schedules() override {
+    throw std::logic_error("the writer never touches schedules");
+  }
 
   void Hold(bool held) {
     std::lock_guard lock(mu_);
