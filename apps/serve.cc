@@ -8,6 +8,7 @@
 
 #include <cerrno>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <iostream>
@@ -380,6 +381,7 @@ int RunServe(ServeConfig config) {
         webhooks.get(), schedule_options);
     handler->SetSchedules(schedules.get());
     metrics.AddSource([&schedules, &webhooks](std::string& out) {
+      if (!schedules) return;  // shutting down
       schedules->RenderMetrics(out);
       api::WebhookCounters w = webhooks->counters();
       using api::Metrics;
@@ -455,6 +457,16 @@ int RunServe(ServeConfig config) {
   (*server)->Run();
   // Run() returns only after Stop(): the signal thread has finished its work.
   signal_thread.join();
+  // Measurements still running (in the background, or schedule runs) end within their colos'
+  // deadlines and are stored; the objects they call back into must live until then.
+  if (schedules) schedules.reset();  // no new runs; waits for its own
+  if (int left = handler->WaitIdle(std::chrono::milliseconds(0)); left > 0) {
+    std::cerr << "colotrace: waiting for " << left << " measurements to finish\n";
+    if (handler->WaitIdle(std::chrono::milliseconds(config.drain_timeout_ms)) > 0) {
+      std::cerr << "colotrace: measurements still running; they are lost\n";
+      std::quick_exit(kExitFailed);  // never destroy what a running traceroute calls back into
+    }
+  }
   if (bus) bus->Close();  // no NATS handler runs while the registry and colos are destroyed
   std::cerr << "colotrace: stopped\n";
   return kExitOk;

@@ -40,9 +40,9 @@ echo "== ThreadSanitizer build (engine, dispatch, enrichment, store, servers)"
   bash scripts/build.sh build-tsan -DCOLOTRACE_WERROR=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCOLOTRACE_TSAN=ON \
     -DCOLOTRACE_BENCH=OFF
   cd build-tsan
-  ctest -j2 --output-on-failure -L unit -R 'Dispatcher|Handler|RateLimiter|Metrics|Ttl|StoreWriter|InOrder|SqliteStore'
+  ctest -j2 --output-on-failure -L unit -R 'Dispatcher|Handler|RateLimiter|Metrics|Ttl|StoreWriter|InOrder|SqliteStore|Schedules|Webhooks'
   ctest --output-on-failure -R \
-    'EngineLabTest|ChainTest|EcmpDiamond|LocalColo|HostResolver|ReverseDns|Serve|AgentIntegration|Privilege|Measurements|PostgresStore'
+    'EngineLabTest|ChainTest|EcmpDiamond|LocalColo|HostResolver|ReverseDns|Serve|AgentIntegration|Privilege|Measurements|PostgresStore|SchedulesLab'
   SOAK_SECONDS=30 ctest --output-on-failure -L soak
 )
 

@@ -480,6 +480,10 @@ void ApiHandler::Dispatch(const TracerouteRequest& request,
                           std::function<void(std::vector<model::TargetResult>)> done) {
   metrics_.AddTraceroutes(static_cast<int64_t>(request.targets.size() * colos.size()));
   auto deadline = ColoDeadline(request.options, options_.deadline_margin);
+  {
+    std::lock_guard lock(idle_mu_);
+    ++dispatching_;
+  }
   dispatcher_.Run(
       request.targets, colos, request.options, deadline,
       [this, finish_run = run.finish,
@@ -501,8 +505,17 @@ void ApiHandler::Dispatch(const TracerouteRequest& request,
         metrics_.AddRepliesMatched(replies);
         finish_run(results);
         done(std::move(results));
+        std::lock_guard lock(idle_mu_);  // the last use of this handler by the run
+        --dispatching_;
+        idle_cv_.notify_all();
       },
       run.observer);
+}
+
+int ApiHandler::WaitIdle(std::chrono::milliseconds limit) {
+  std::unique_lock lock(idle_mu_);
+  idle_cv_.wait_for(lock, limit, [&] { return dispatching_ == 0; });
+  return dispatching_;
 }
 
 bool ApiHandler::StartScheduledRun(const store::ScheduleRecord& schedule,

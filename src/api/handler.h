@@ -7,6 +7,7 @@
 #pragma once
 
 #include <chrono>
+#include <condition_variable>
 #include <cstdint>
 #include <mutex>
 #include <optional>
@@ -56,6 +57,10 @@ class ApiHandler {
   // colos, limits of the dispatcher and metrics as a request (Schedules::StartRun).
   bool StartScheduledRun(const store::ScheduleRecord& schedule, const TracerouteRequest& request,
                          Schedules::RunDone done);
+  // Waits until no traceroute this handler started is running (background measurements and
+  // schedule runs included), at most `limit`; returns how many still run. For shutdown: the
+  // handler must outlive every run it started.
+  int WaitIdle(std::chrono::milliseconds limit);
 
  private:
   struct Admitted {
@@ -100,6 +105,9 @@ class ApiHandler {
   Measurements& measurements_;
   ApiOptions options_;
   Schedules* schedules_ = nullptr;
+  std::mutex idle_mu_;
+  std::condition_variable idle_cv_;
+  int dispatching_ = 0;  // traceroutes running, guarded by idle_mu_
   std::mutex running_mu_;
   std::unordered_map<std::string, int> running_;  // principal -> traceroute requests running
 };
