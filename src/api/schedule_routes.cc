@@ -223,6 +223,7 @@ void ApiHandler::CreateSchedule(const HttpRequest& request, const std::string& a
     if (auto created = schedules.store().CreateSchedule(s); !created) {
       return answer(StoreUnavailable(created.error()));
     }
+    schedules.Wake();  // its first run is due now
     HttpResponse r =
         Json(200, Success([&](model::JsonWriter& w) { WriteSchedule(w, s, made_secret); }));
     r.headers.emplace_back(
@@ -313,6 +314,7 @@ void ApiHandler::ChangeSchedule(const HttpRequest& request, const std::string& a
     auto updated = schedules.store().UpdateSchedule(account, id, u);
     if (!updated) return answer(StoreUnavailable(updated.error()));
     if (!updated->has_value()) return answer(ScheduleNotFound(id));
+    schedules.Wake();
     answer(Json(200,
                 Success([&](model::JsonWriter& w) { WriteSchedule(w, **updated, made_secret); })));
   });

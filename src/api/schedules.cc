@@ -1,5 +1,6 @@
 #include "api/schedules.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 
@@ -99,6 +100,14 @@ Schedules::~Schedules() {
   if (thread_.joinable()) thread_.join();
 }
 
+void Schedules::Wake() {
+  {
+    std::lock_guard lock(mu_);
+    wake_ = true;
+  }
+  cv_.notify_all();
+}
+
 void Schedules::Start() {
   thread_ = std::thread([this] {
     net::NameThisThread("ct-schedule");
@@ -133,9 +142,19 @@ void Schedules::Loop() {
       store_failing = false;
       for (const auto& s : *claimed) StartOne(s, now);
     }
+    if (claimed && claimed->size() == options_.claim_batch) {
+      lock.lock();
+      continue;  // more are due
+    }
+    // Sleep until the earliest due run, within [min_gap, max_tick].
+    auto sleep = options_.max_tick;
+    if (auto next = store_.NextDue(); next && *next) {
+      int64_t until = **next - options_.now_ms();
+      sleep = std::clamp(std::chrono::milliseconds(until), options_.min_gap, options_.max_tick);
+    }
     lock.lock();
-    if (claimed && claimed->size() == options_.claim_batch) continue;  // more are due
-    cv_.wait_for(lock, options_.tick, [&] { return stop_; });
+    cv_.wait_for(lock, sleep, [&] { return stop_ || wake_; });
+    wake_ = false;
   }
 }
 

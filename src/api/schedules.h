@@ -31,7 +31,11 @@ struct SchedulesOptions {
   ScheduleRules rules;
   int confirm_runs = 2;             // consecutive runs that confirm a new path
   int64_t max_per_account = 1'000;  // schedules one account may have
-  std::chrono::milliseconds tick{250};
+  // The runner claims due runs when the earliest is due, at least `min_gap` after its last
+  // claim (runs due within it start together) and at least every `max_tick` (another server
+  // may have added schedules).
+  std::chrono::milliseconds min_gap{25};
+  std::chrono::milliseconds max_tick{1000};
   size_t claim_batch = 500;         // due runs claimed per transaction
   size_t max_series = 10'000;       // (schedule, target, colo) series exported in /metrics
   std::function<int64_t()> now_ms;  // Unix ms; default: the system clock
@@ -68,6 +72,8 @@ class Schedules {
 
   // Starts the runner thread (not in the constructor: StartRun may need objects made later).
   void Start();
+  // Makes the runner look for due runs now (a schedule was created or resumed here).
+  void Wake();
 
   const SchedulesOptions& options() const { return options_; }
   WebhookSender* webhooks() const { return webhooks_; }
@@ -104,6 +110,7 @@ class Schedules {
   mutable std::mutex mu_;
   std::condition_variable cv_;  // stopping, or a run ended
   bool stop_ = false;
+  bool wake_ = false;
   int in_flight_ = 0;  // runs started and not judged yet
   ScheduleCounters counters_;
   std::map<std::tuple<std::string, std::string, std::string>, Series> series_;

@@ -16,14 +16,15 @@ namespace {
 using model::Result;
 using model::Status;
 
-#define COLOTRACE_PQ_FUNCTIONS(X)                                                                \
-  X(PQconnectdb)                                                                                 \
-  X(PQstatus)                                                                                    \
-  X(PQerrorMessage)                                                                              \
-  X(PQfinish)                                                                                    \
-  X(PQexec)                                                                                      \
-  X(PQexecParams) X(PQresultStatus) X(PQresultErrorMessage) X(PQclear) X(PQntuples) X(PQnfields) \
-      X(PQgetvalue) X(PQgetisnull) X(PQgetlength) X(PQcmdTuples)
+#define COLOTRACE_PQ_FUNCTIONS(X)                                                              \
+  X(PQconnectdb)                                                                               \
+  X(PQstatus)                                                                                  \
+  X(PQerrorMessage)                                                                            \
+  X(PQfinish)                                                                                  \
+  X(PQexec)                                                                                    \
+  X(PQexecParams)                                                                              \
+  X(PQresultStatus) X(PQresultErrorMessage) X(PQclear) X(PQntuples) X(PQnfields) X(PQgetvalue) \
+      X(PQgetisnull) X(PQgetlength) X(PQcmdTuples)
 
 struct Pq {
   COLOTRACE_PQ_FUNCTIONS(COLOTRACE_DECLARE_FUNCTION)

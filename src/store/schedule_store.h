@@ -103,6 +103,9 @@ class ScheduleStore {
       int64_t now_ms, size_t limit,
       const std::function<int64_t(const ScheduleRecord&)>& next_run) = 0;
 
+  // When the earliest schedule not paused is due (Unix ms); nullopt when there is none.
+  virtual model::Result<std::optional<int64_t>> NextDue() = 0;
+
   // Runs `decide` on the path state of (schedule, target, colo) (empty the first time) with its
   // row locked, then writes the state back and the change `decide` returns, if any, in the
   // same transaction.

@@ -175,6 +175,16 @@ Result<std::vector<ScheduleRecord>> SqlMeasurementStore::ClaimDue(
   return claimed;
 }
 
+Result<std::optional<int64_t>> SqlMeasurementStore::NextDue() {
+  using R = Result<std::optional<int64_t>>;
+  auto lease = Acquire();
+  if (!lease) return R::Error(lease.error());
+  auto rows = (*lease)->Run("SELECT MIN(next_run_at_ms) FROM schedules WHERE paused = 0", {});
+  if (!rows) return R::Error(rows.error());
+  if (rows->rows.empty() || !rows->rows[0][0]) return std::optional<int64_t>();
+  return std::optional<int64_t>(ToInt(rows->rows[0][0]));
+}
+
 Status SqlMeasurementStore::UpdatePath(
     const std::string& schedule_id, const std::string& target, const std::string& colo,
     const std::function<std::optional<PathChangeRecord>(PathStateRecord&)>& decide) {

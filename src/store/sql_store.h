@@ -62,6 +62,7 @@ class SqlMeasurementStore final : public MeasurementStore, public ScheduleStore 
   model::Result<std::vector<ScheduleRecord>> ClaimDue(
       int64_t now_ms, size_t limit,
       const std::function<int64_t(const ScheduleRecord&)>& next_run) override;
+  model::Result<std::optional<int64_t>> NextDue() override;
   model::Status UpdatePath(
       const std::string& schedule_id, const std::string& target, const std::string& colo,
       const std::function<std::optional<PathChangeRecord>(PathStateRecord&)>& decide) override;

@@ -111,7 +111,7 @@ TEST_F(SchedulesTest, TheRunnerStartsDueRunsAndCountsTheOnesThatCannotStart) {
   std::vector<std::string> started;
   std::atomic<bool> refuse{false};
   SchedulesOptions options;
-  options.tick = 20ms;
+  options.max_tick = 50ms;
   options.rules.min_interval_s = 1;
   Schedules schedules(
       store_->schedules(),

@@ -430,12 +430,14 @@ TEST_P(StoreSuite, ADueRunIsClaimedOnceAndMovesToItsNextSlot) {
   auto paused = Schedule("acc1", 3, now - 5, /*paused=*/true);
   for (const auto& s : {due, later, paused}) ASSERT_TRUE(schedules.CreateSchedule(s).ok());
   auto next = [](const ScheduleRecord& s) { return s.next_run_at_ms + s.interval_s * 1000; };
+  EXPECT_EQ(**schedules.NextDue(), now - 5);  // the due one (the paused one does not count)
   auto claimed = schedules.ClaimDue(now, 100, next);
   ASSERT_TRUE(claimed.ok()) << claimed.error();
   ASSERT_EQ(claimed->size(), 1u);
   EXPECT_EQ((*claimed)[0].id, due.id);
   EXPECT_EQ((*claimed)[0].next_run_at_ms, now - 5);  // as it was when claimed
   EXPECT_TRUE(schedules.ClaimDue(now, 100, next)->empty());
+  EXPECT_EQ(**schedules.NextDue(), now + 5);  // the later one is next now
   auto moved = **schedules.GetSchedule("acc1", due.id);
   EXPECT_EQ(moved.next_run_at_ms, now - 5 + 60'000);
   EXPECT_EQ(moved.last_run_at_ms, now);
