@@ -94,10 +94,28 @@ Schedules::~Schedules() {
   std::unique_lock lock(mu_);
   stop_ = true;
   cv_.notify_all();
-  // Runs in progress end within their colos' deadlines; they call Judge on this object.
+  // Runs in progress end within their colos' deadlines; each is judged, then counted out.
   cv_.wait(lock, [&] { return in_flight_ == 0; });
+  judge_stop_ = true;
+  judge_cv_.notify_all();
   lock.unlock();
   if (thread_.joinable()) thread_.join();
+  if (judge_thread_.joinable()) judge_thread_.join();
+}
+
+void Schedules::JudgeLoop() {
+  std::unique_lock lock(mu_);
+  for (;;) {
+    judge_cv_.wait(lock, [&] { return judge_stop_ || !ended_.empty(); });
+    if (ended_.empty()) return;  // stopping, nothing left
+    Ended e = std::move(ended_.front());
+    ended_.pop_front();
+    lock.unlock();
+    Judge(e.schedule, e.run_at_ms, e.measurement_id, e.results);
+    lock.lock();
+    --in_flight_;
+    cv_.notify_all();
+  }
 }
 
 void Schedules::Wake() {
@@ -109,6 +127,10 @@ void Schedules::Wake() {
 }
 
 void Schedules::Start() {
+  judge_thread_ = std::thread([this] {
+    net::NameThisThread("ct-judge");
+    JudgeLoop();
+  });
   thread_ = std::thread([this] {
     net::NameThisThread("ct-schedule");
     Loop();
@@ -170,10 +192,10 @@ void Schedules::StartOne(const store::ScheduleRecord& schedule, int64_t now_ms) 
     started = start_(schedule, *request,
                      [this, schedule, now_ms](const std::string& measurement_id,
                                               const std::vector<model::TargetResult>& results) {
-                       Judge(schedule, now_ms, measurement_id, results);
+                       // On a colo's thread: only queued (judging blocks on the store).
                        std::lock_guard lock(mu_);
-                       --in_flight_;
-                       cv_.notify_all();
+                       ended_.push_back(Ended{schedule, now_ms, measurement_id, results});
+                       judge_cv_.notify_one();
                      });
     if (!started) {
       std::lock_guard lock(mu_);

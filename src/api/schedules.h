@@ -2,14 +2,16 @@
 // the store and starts their runs, the judging of each run's paths (schedule/change_detector.h)
 // with the changes it confirms, their webhooks, and the per-schedule metrics.
 //
-// Threads: one thread of its own ("ct-schedule") claims due runs every `tick`. Runs end on the
-// dispatcher's threads, where their paths are judged (blocking on the store); the destructor
-// waits for those in progress. Everything else may be called from any thread.
+// Threads: one thread of its own ("ct-schedule") claims due runs when they are due; runs end on
+// the colos' threads, which only queue them: another thread of its own ("ct-judge") judges
+// their paths (blocking on the store). The destructor waits for the runs in progress. Everything
+// else may be called from any thread.
 #pragma once
 
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <map>
 #include <mutex>
@@ -94,7 +96,15 @@ class Schedules {
 
  private:
   void Loop();
+  void JudgeLoop();
   void StartOne(const store::ScheduleRecord& schedule, int64_t now_ms);
+
+  struct Ended {  // a run to judge
+    store::ScheduleRecord schedule;
+    int64_t run_at_ms = 0;
+    std::string measurement_id;
+    std::vector<model::TargetResult> results;
+  };
 
   store::ScheduleStore& store_;
   StartRun start_;
@@ -115,6 +125,10 @@ class Schedules {
   ScheduleCounters counters_;
   std::map<std::tuple<std::string, std::string, std::string>, Series> series_;
   std::thread thread_;
+  std::deque<Ended> ended_;  // guarded by mu_
+  bool judge_stop_ = false;
+  std::condition_variable judge_cv_;  // a run ended, or stopping
+  std::thread judge_thread_;
 };
 
 // A path as the API writes it: {"hops": [...], "reached": bool, "hash": "..."}, from its text.
