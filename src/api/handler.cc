@@ -512,6 +512,11 @@ void ApiHandler::Dispatch(const TracerouteRequest& request,
       run.observer);
 }
 
+ApiHandler::~ApiHandler() {
+  std::unique_lock lock(idle_mu_);
+  idle_cv_.wait(lock, [&] { return dispatching_ == 0; });
+}
+
 int ApiHandler::WaitIdle(std::chrono::milliseconds limit) {
   std::unique_lock lock(idle_mu_);
   idle_cv_.wait_for(lock, limit, [&] { return dispatching_ == 0; });

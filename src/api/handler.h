@@ -48,6 +48,11 @@ class ApiHandler {
   // traceroute the dispatcher still runs.
   ApiHandler(const Authenticator& auth, dispatch::Dispatcher& dispatcher, RateLimiter& limiter,
              Metrics& metrics, Measurements& measurements, ApiOptions options = {});
+  // Waits for the traceroutes it started to call back for the last time (each ends within its
+  // colos' deadline while the dispatcher lives): nothing touches the handler once it is gone.
+  ~ApiHandler();
+  ApiHandler(const ApiHandler&) = delete;
+  ApiHandler& operator=(const ApiHandler&) = delete;
   void Handle(HttpRequest request, Respond respond);
 
   // Schedules (docs/api.md, "Schedules"), when the server keeps a history: set once, before
