@@ -20,6 +20,12 @@ inline constexpr int kMaxTargets = 10;
 // A colo's name: 1..kMaxColoNameLength of [A-Za-z0-9_-] (IsValidColoName, traceroute.h).
 inline constexpr size_t kMaxColoNameLength = 32;
 
+// Multipath enumeration (options `multipath`, `confidence`): the confidences it knows, and the
+// probes one trace may send before it ends with its enumeration incomplete.
+inline constexpr int kConfidenceDefault = 95;
+inline constexpr int kConfidenceHigh = 99;
+inline constexpr int kMultipathMaxProbes = 3000;
+
 inline constexpr int kDefaultUdpPort = 33434;
 inline constexpr int kDefaultTcpPort = 80;
 inline constexpr int kDefaultIcmpSequence = 1;

@@ -37,6 +37,16 @@ void WriteHop(JsonWriter& out, const Hop& hop) {
   out.Key("nodes").BeginArray();
   for (const auto& n : hop.nodes) WriteNode(out, n);
   out.EndArray();
+  if (hop.links) {
+    out.Key("links").BeginArray();
+    for (const auto& l : *hop.links) {
+      out.BeginObject();
+      out.Key("from").String(l.from);
+      out.Key("to").String(l.to);
+      out.EndObject();
+    }
+    out.EndArray();
+  }
   out.EndObject();
 }
 
@@ -75,6 +85,7 @@ void WriteColoResult(JsonWriter& out, const ColoResult& colo) {
   out.Key("target_summary");
   WriteSummary(out, colo.target_summary);
   out.Key("traceroute_time_ms").Int(colo.traceroute_time_ms);
+  if (colo.multipath_complete) out.Key("multipath_complete").Bool(*colo.multipath_complete);
   if (colo.running) out.Key("running").Bool(true);
   out.EndObject();
 }
@@ -134,6 +145,14 @@ Hop ReadHop(const json::object& h) {
   hop.packets_ttl = static_cast<int>(Int(h, "packets_ttl"));
   hop.packets_sent = static_cast<int>(Int(h, "packets_sent"));
   hop.packets_lost = static_cast<int>(Int(h, "packets_lost"));
+  if (const json::value* links = h.if_contains("links"); links && links->is_array()) {
+    hop.links.emplace();
+    for (const auto& lv : links->as_array()) {
+      if (lv.is_object()) {
+        hop.links->push_back(Link{Str(lv.as_object(), "from"), Str(lv.as_object(), "to")});
+      }
+    }
+  }
   const json::value* nodes = h.if_contains("nodes");
   if (nodes == nullptr || !nodes->is_array()) return hop;
   for (const auto& nv : nodes->as_array()) {
@@ -181,6 +200,9 @@ ColoResult ReadColoResult(const json::object& r) {
     out.target_summary.latency = Stats(t, "latency_ms");
   }
   out.traceroute_time_ms = Int(r, "traceroute_time_ms");
+  if (const json::value* m = r.if_contains("multipath_complete"); m && m->is_bool()) {
+    out.multipath_complete = m->as_bool();
+  }
   const json::value* running = r.if_contains("running");
   out.running = running != nullptr && running->is_bool() && running->as_bool();
   return out;

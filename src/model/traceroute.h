@@ -37,7 +37,17 @@ struct TraceOptions {
   int port = 0;
   int wait_time_s = kWaitTimeDefaultS;
   IpVersion ip_version = IpVersion::kAuto;
+  // Multipath enumeration (a colotrace extension, docs/api.md "Multipath"): every interface
+  // and link behind load balancers, found with `confidence` percent (IsValidConfidence).
+  // packets_per_ttl does not apply; a trace sends at most kMultipathMaxProbes.
+  bool multipath = false;
+  int confidence = kConfidenceDefault;
 };
+
+// The confidences of multipath enumeration: 95 and 99.
+inline bool IsValidConfidence(int64_t percent) {
+  return percent == kConfidenceDefault || percent == kConfidenceHigh;
+}
 
 // The integer options, and the one rule for each: which values a request (API body, command
 // line, NATS job) may give, and what 0 stands for. Every reader of options uses these rules.
@@ -90,11 +100,20 @@ struct Node {
   RttStats rtt;
 };
 
+// A link between consecutive TTLs that one flow took (multipath results).
+struct Link {
+  std::string from;  // the address at the TTL before
+  std::string to;    // the address at this TTL
+  bool operator==(const Link&) const = default;
+};
+
 struct Hop {
   int packets_ttl = 0;
   int packets_sent = 0;
   int packets_lost = 0;
   std::vector<Node> nodes;
+  // Multipath results only (written as "links", also when empty): the links into this hop.
+  std::optional<std::vector<Link>> links;
 };
 
 struct TargetSummary {
@@ -133,6 +152,9 @@ struct ColoResult {
   // A colo of a measurement still running (stored measurements): `hops` are those final so
   // far, the rest is empty. Written as "running": true; absent from every finished result.
   bool running = false;
+  // Multipath results only: whether enumeration met its stopping rule everywhere (false: the
+  // probe ceiling ended it first). Written as "multipath_complete".
+  std::optional<bool> multipath_complete;
 };
 
 struct TargetResult {

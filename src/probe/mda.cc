@@ -32,10 +32,6 @@ constexpr int kTabulated = 128;  // n(k) for k = 1..128 computed once; beyond, o
 
 }  // namespace
 
-bool IsMdaConfidence(int confidence_percent) {
-  return confidence_percent == 95 || confidence_percent == 99;
-}
-
 int MdaFlowsNeeded(int k, int confidence_percent) {
   static const auto tables = [] {
     std::array<std::array<int, kTabulated + 1>, 2> t{};
@@ -46,14 +42,15 @@ int MdaFlowsNeeded(int k, int confidence_percent) {
     return t;
   }();
   k = std::max(k, 1);
-  bool high = confidence_percent == 99;
+  bool high = confidence_percent == model::kConfidenceHigh;
   if (k <= kTabulated) return tables[high ? 1 : 0][static_cast<size_t>(k)];
   return ComputeFlowsNeeded(k, high ? 0.01 : 0.05);
 }
 
 MdaPlanner::MdaPlanner(int max_ttl, int confidence_percent, int max_probes)
     : max_ttl_(std::max(1, max_ttl)),
-      confidence_(IsMdaConfidence(confidence_percent) ? confidence_percent : kMdaConfidenceDefault),
+      confidence_(model::IsValidConfidence(confidence_percent) ? confidence_percent
+                                                               : model::kConfidenceDefault),
       max_probes_(std::max(1, max_probes)),
       hops_(static_cast<size_t>(max_ttl_)) {}
 

@@ -17,19 +17,17 @@
 #include <utility>
 #include <vector>
 
+#include "model/traceroute.h"
 #include "net/ip_address.h"
 
 namespace colotrace::probe {
 
-// The confidences MdaFlowsNeeded knows, in percent.
-inline constexpr int kMdaConfidenceDefault = 95;
-bool IsMdaConfidence(int confidence_percent);  // 95 or 99
-
 // The stopping rule: with k next hops seen at a hop (or k successors of an interface), the
 // number of flows that must have been probed there before concluding there is no (k+1)th: the
 // smallest n such that n flows spread uniformly over k+1 next hops miss one of them with a
-// probability of at most 1 - confidence. k below 1 counts as 1; confidence 95 or 99 (anything
-// else counts as 95). For 95: 6, 11, 16, 21, 27, ... (k = 1, 2, ...).
+// probability of at most 1 - confidence. k below 1 counts as 1; confidence 95 or 99
+// (model::IsValidConfidence; anything else counts as 95). For 95: 6, 11, 16, 21, 27, ... (k = 1, 2,
+// ...).
 int MdaFlowsNeeded(int k, int confidence_percent);
 
 struct FlowProbe {
@@ -73,6 +71,9 @@ class MdaPlanner {
   // Links into `ttl` (2..): (address at ttl - 1, address at ttl) for every flow that both
   // answered, neither lost nor past the flow's end, each pair once, in the order first seen.
   std::vector<std::pair<net::IpAddress, net::IpAddress>> Links(int ttl) const;
+  // False for a probe past its flow's end (an answer there repeats the end): it is left out of
+  // interfaces, links and the result's hops.
+  bool Counts(int ttl, int flow) const { return ttl <= EndOf(flow); }
 
  private:
   enum class State : uint8_t { kUnplanned, kPending, kLost, kAnswered };
@@ -97,8 +98,6 @@ class MdaPlanner {
   int16_t Intern(const net::IpAddress& a);
   // The TTL at which flow `flow` ended, if a probe of it found the end; INT32_MAX otherwise.
   int EndOf(int flow) const;
-  // True for a probe of `flow` at `ttl` that counts: not past the flow's end.
-  bool Counts(int ttl, int flow) const { return ttl <= EndOf(flow); }
   Seen SeenAt(int ttl) const;
   int Horizon() const;
   void Plan();

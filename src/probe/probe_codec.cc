@@ -23,13 +23,13 @@ void FillPattern(std::span<uint8_t> payload) {
   }
 }
 
-size_t BuildIcmp(const Flow& flow, int index, std::span<uint8_t> out) {
+size_t BuildIcmp(const Flow& flow, int index, int flow_number, std::span<uint8_t> out) {
   bool v6 = !flow.dst.is_v4();
   size_t size = packet::kIcmpHeaderSize + kProbePayloadSize;
   std::span<uint8_t> payload = out.subspan(packet::kIcmpHeaderSize, kProbePayloadSize);
   FillPattern(payload);
   auto seq = static_cast<uint16_t>(flow.port + index);
-  // seq + ~seq is the same for every seq: the checksum stays constant across the trace.
+  // seq + ~seq is the same for every seq: the checksum stays constant across the flow.
   packet::Write16(payload.data(), static_cast<uint16_t>(~seq));
   packet::IcmpHeader h{
       static_cast<uint8_t>(v6 ? packet::kIcmpV6EchoRequest : packet::kIcmpEchoRequest), 0, 0,
@@ -39,16 +39,27 @@ size_t BuildIcmp(const Flow& flow, int index, std::span<uint8_t> out) {
                                               static_cast<uint32_t>(size))
                     : 0;
   h.checksum = packet::ChecksumFinish(packet::ChecksumAdd(sum, out.first(size)));
+  if (flow_number > 0) {
+    // Another flow: the checksum lowered by the flow number, made so by the second payload
+    // word (the first keeps the sequence's complement).
+    auto wanted = static_cast<uint16_t>(h.checksum - flow_number);
+    if (wanted == 0xFFFF) wanted = static_cast<uint16_t>(wanted - 1);
+    packet::Write16(payload.data() + 2, 0);
+    uint32_t partial = packet::ChecksumAdd(sum, out.first(size));
+    packet::Write16(payload.data() + 2, packet::ChecksumSolve(partial, wanted));
+    h.checksum = wanted;
+  }
   packet::WriteIcmpHeader(h, out);
   return size;
 }
 
-size_t BuildUdp(const Flow& flow, int index, std::span<uint8_t> out) {
+size_t BuildUdp(const Flow& flow, int index, int flow_number, std::span<uint8_t> out) {
   size_t size = packet::kUdpHeaderSize + kProbePayloadSize;
   std::span<uint8_t> payload = out.subspan(packet::kUdpHeaderSize, kProbePayloadSize);
   FillPattern(payload);
   packet::Write16(payload.data(), 0);
-  packet::UdpHeader h{flow.wire_id, flow.port, static_cast<uint16_t>(size), 0};
+  packet::UdpHeader h{flow.wire_id, static_cast<uint16_t>(flow.port + flow_number),
+                      static_cast<uint16_t>(size), 0};
   packet::WriteUdp(h, out);
   uint32_t sum =
       packet::PseudoHeaderSum(flow.src, flow.dst, packet::kProtoUdp, static_cast<uint32_t>(size));
@@ -60,10 +71,10 @@ size_t BuildUdp(const Flow& flow, int index, std::span<uint8_t> out) {
   return size;
 }
 
-size_t BuildTcp(const Flow& flow, int index, std::span<uint8_t> out) {
+size_t BuildTcp(const Flow& flow, int index, int flow_number, std::span<uint8_t> out) {
   packet::TcpHeader h;
   h.src_port = flow.wire_id;
-  h.dst_port = flow.port;
+  h.dst_port = static_cast<uint16_t>(flow.port + flow_number);
   h.seq = flow.tcp_seq_base + static_cast<uint32_t>(index);
   h.header_size = kTcpProbeHeaderSize;
   h.flags = packet::kTcpSyn;
@@ -171,21 +182,24 @@ bool DecodeQuotedTransport(uint8_t protocol, std::span<const uint8_t> transport,
 
 }  // namespace
 
-size_t BuildProbe(const Flow& flow, int index, uint8_t ttl, std::span<uint8_t> out) {
-  if (index < 0 || index >= kMaxProbesPerTrace || out.size() < kMaxProbeSize) return 0;
+size_t BuildProbe(const Flow& flow, int index, uint8_t ttl, std::span<uint8_t> out,
+                  int flow_number) {
+  if (index < 0 || index >= kMaxProbeIndex || out.size() < kMaxProbeSize) return 0;
+  if (flow_number < 0 || flow_number >= std::min(flow.flow_count, kMaxFlows)) return 0;
+  if (flow.type == PacketType::kGre && flow_number != 0) return 0;
   bool v4 = flow.dst.is_v4();
   size_t offset = v4 ? packet::kIpv4HeaderSize : 0;
   std::span<uint8_t> transport = out.subspan(offset);
   size_t size = 0;
   switch (flow.type) {
     case PacketType::kIcmp:
-      size = BuildIcmp(flow, index, transport);
+      size = BuildIcmp(flow, index, flow_number, transport);
       break;
     case PacketType::kUdp:
-      size = BuildUdp(flow, index, transport);
+      size = BuildUdp(flow, index, flow_number, transport);
       break;
     case PacketType::kTcp:
-      size = BuildTcp(flow, index, transport);
+      size = BuildTcp(flow, index, flow_number, transport);
       break;
     case PacketType::kGre:
       if (!v4) return 0;  // GRE probes are IPv4 (docs/api.md)
@@ -290,7 +304,9 @@ std::optional<int> MatchProbe(const Flow& flow, const ReplyInfo& reply, int prob
   if (reply.v6 == flow.dst.is_v4()) return std::nullopt;
   if (reply.quoted_dst && *reply.quoted_dst != flow.dst) return std::nullopt;
   bool has_ports = flow.type == PacketType::kUdp || flow.type == PacketType::kTcp;
-  if (has_ports && reply.dst_port != flow.port) return std::nullopt;
+  if (has_ports && (reply.dst_port < flow.port || reply.dst_port - flow.port >= flow.flow_count)) {
+    return std::nullopt;
+  }
   auto in_range = [&](int64_t index) -> std::optional<int> {
     if (index >= 0 && index < probe_count) return static_cast<int>(index);
     return std::nullopt;
@@ -312,6 +328,12 @@ std::optional<int> MatchProbe(const Flow& flow, const ReplyInfo& reply, int prob
     default:
       return std::nullopt;
   }
+}
+
+std::optional<int> FlowNumberOf(const Flow& flow, const ReplyInfo& reply) {
+  bool has_ports = flow.type == PacketType::kUdp || flow.type == PacketType::kTcp;
+  if (!has_ports) return std::nullopt;
+  return reply.dst_port - flow.port;
 }
 
 std::optional<std::string> UnreachableLabel(bool v6, uint8_t type, uint8_t code) {

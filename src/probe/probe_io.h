@@ -38,9 +38,10 @@ class ProbeIo {
   virtual bool SupportsV6() const = 0;
   // The source address the route to `dst` uses; nullopt when there is no route.
   virtual std::optional<net::IpAddress> SourceFor(const net::IpAddress& dst) = 0;
-  // Builds probe `index` of `flow` (probe_codec.h) with TTL / hop limit `ttl` and sends it.
-  // EAGAIN and ENOBUFS mean "try again later"; other errors are final for this probe.
-  virtual SendOutcome Send(const Flow& flow, int index, int ttl) = 0;
+  // Builds probe `index` of flow number `flow_number` of `flow` (probe_codec.h) with TTL / hop
+  // limit `ttl` and sends it. EAGAIN and ENOBUFS mean "try again later"; other errors are final
+  // for this probe.
+  virtual SendOutcome Send(const Flow& flow, int index, int ttl, int flow_number) = 0;
 
   // File descriptors to wait on for replies (poll(2) POLLIN), in a fixed order.
   virtual std::vector<int> ReceiveFds() const = 0;

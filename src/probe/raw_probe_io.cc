@@ -151,9 +151,9 @@ class RawProbeIo final : public ProbeIo {
         reinterpret_cast<uint8_t*>(&reinterpret_cast<sockaddr_in6*>(&ss)->sin6_addr));
   }
 
-  SendOutcome Send(const Flow& flow, int index, int ttl) override {
+  SendOutcome Send(const Flow& flow, int index, int ttl, int flow_number) override {
     std::array<uint8_t, kMaxProbeSize> buf;
-    size_t size = BuildProbe(flow, index, static_cast<uint8_t>(ttl), buf);
+    size_t size = BuildProbe(flow, index, static_cast<uint8_t>(ttl), buf, flow_number);
     SendOutcome out;
     out.tx_real_ns = NowNs(CLOCK_REALTIME);
     out.tx_mono_ns = NowNs(CLOCK_MONOTONIC);

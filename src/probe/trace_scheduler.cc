@@ -5,6 +5,8 @@
 #include <climits>
 #include <span>
 
+#include "probe/mda.h"
+
 namespace colotrace::probe {
 
 using model::ColoError;
@@ -55,6 +57,9 @@ struct TraceScheduler::Trace {
   int frontier_ttl = 0;  // no probe beyond it is sent yet (the remembered distance)
   int outstanding = 0;   // sent, unanswered, unexpired probes with ttl <= end_ttl
   bool send_scheduled = false;
+  // Multipath: the planner decides every probe, round by round; probes grow as rounds come.
+  std::unique_ptr<MdaPlanner> mda;
+  std::vector<int> planner_flow;  // per probe: the planner's flow number
 };
 
 TraceScheduler::TraceScheduler(ProbeIo& io, const SchedulerOptions& options)
@@ -84,6 +89,7 @@ void TraceScheduler::Begin(TraceRequest request, TraceCallback done, int64_t que
     return fail(ColoError::kCannotProbe);
   }
   if (opt.packet_type == PacketType::kGre && !dst.is_v4()) return fail(ColoError::kCannotProbe);
+  if (opt.multipath && opt.packet_type == PacketType::kGre) return fail(ColoError::kCannotProbe);
   if (!dst.is_v4() && !io_.SupportsV6()) return fail(ColoError::kCannotProbe);
   auto src = io_.SourceFor(dst);
   if (!src) return fail(ColoError::kCannotProbe);
@@ -107,6 +113,18 @@ void TraceScheduler::Begin(TraceRequest request, TraceCallback done, int64_t que
   t.on_hop = std::move(request.on_hop);
   t.start_ns = queued_ns;
   t.wait_ns = static_cast<int64_t>(opt.wait_time_s) * 1'000'000'000;
+  if (opt.multipath) {
+    t.mda = std::make_unique<MdaPlanner>(opt.max_ttl, opt.confidence, model::kMultipathMaxProbes);
+    bool ports = opt.packet_type == PacketType::kUdp || opt.packet_type == PacketType::kTcp;
+    t.flow.flow_count = ports ? std::min(kMaxFlows, 65536 - t.flow.port) : kMaxFlows;
+    t.settled.resize(static_cast<size_t>(opt.max_ttl));
+    t.end_ttl = opt.max_ttl;
+    t.frontier_ttl = opt.max_ttl;
+    slots_.emplace(static_cast<uint16_t>(slot), std::move(trace));
+    ++active_;
+    NextRound(t, now_ns);
+    return;
+  }
   size_t count = static_cast<size_t>(opt.max_ttl) * static_cast<size_t>(opt.packets_per_ttl);
   t.probes.resize(count);
   t.tx_mono_ns.resize(count);
@@ -197,6 +215,7 @@ void TraceScheduler::SendDue(int64_t now_ns, int max_sends) {
 }
 
 int TraceScheduler::SendLimit(const Trace& t) const {
+  if (t.mda) return static_cast<int>(t.probes.size());
   return std::min(static_cast<int>(t.probes.size()),
                   std::min(t.end_ttl, t.frontier_ttl) * t.options.packets_per_ttl);
 }
@@ -210,7 +229,8 @@ bool TraceScheduler::SendNext(Trace& t, int64_t now_ns) {
   int index = t.next_index;
   auto i = static_cast<size_t>(index);
   ProbeOutcome& probe = t.probes[i];
-  SendOutcome sent = io_.Send(t.flow, index, probe.ttl);
+  int flow_number = t.mda ? t.planner_flow[i] % t.flow.flow_count : 0;
+  SendOutcome sent = io_.Send(t.flow, index, probe.ttl, flow_number);
   int64_t gap_ns = options_.probe_gap_us * 1000LL;
   if (sent.error == EAGAIN || sent.error == ENOBUFS) {  // try again on a later turn
     send_heap_.push({std::max(now_ns, sent.tx_mono_ns) + gap_ns, t.slot, t.generation});
@@ -242,6 +262,29 @@ bool TraceScheduler::SendNext(Trace& t, int64_t now_ns) {
   return true;
 }
 
+// Appends the planner's next round to a multipath trace and schedules its sending; finishes
+// the trace when enumeration is over.
+void TraceScheduler::NextRound(Trace& t, int64_t now_ns) {
+  std::vector<FlowProbe> round = t.mda->NextRound();
+  if (round.empty()) {
+    Finish(t, ColoError::kNone, now_ns);
+    return;
+  }
+  for (const FlowProbe& p : round) {
+    ProbeOutcome o;
+    o.ttl = p.ttl;
+    t.probes.push_back(std::move(o));
+    t.planner_flow.push_back(p.flow);
+    t.tx_mono_ns.push_back(0);
+    t.tx_real_ns.push_back(0);
+    t.expired.push_back(false);
+  }
+  if (!t.send_scheduled) {
+    send_heap_.push({now_ns, t.slot, t.generation});
+    t.send_scheduled = true;
+  }
+}
+
 // The remembered distance was too short (the path grew, or the target stopped answering):
 // probe on up to the end.
 void TraceScheduler::Expand(Trace& t, int64_t now_ns) {
@@ -263,6 +306,10 @@ void TraceScheduler::OnReply(const Reply& reply, int64_t now_ns) {
   auto i = static_cast<size_t>(*index);
   ProbeOutcome& probe = t->probes[i];
   if (!probe.sent || probe.answered || t->expired[i]) return;
+  if (t->mda) {
+    auto flow_number = FlowNumberOf(t->flow, info);
+    if (flow_number && *flow_number != t->planner_flow[i] % t->flow.flow_count) return;
+  }
   int64_t elapsed = now_ns - t->tx_mono_ns[i];
   int64_t rtt = reply.rx_real_ns > 0 ? reply.rx_real_ns - t->tx_real_ns[i] : elapsed;
   rtt = std::clamp<int64_t>(rtt, 0, std::max<int64_t>(elapsed, 0));
@@ -297,6 +344,11 @@ void TraceScheduler::OnReply(const Reply& reply, int64_t now_ns) {
   }
   if (probe.ttl <= t->end_ttl) --t->outstanding;
   Settle(*t, i);
+  if (t->mda) {
+    t->mda->Record({t->planner_flow[i], probe.ttl}, {info.from, ends || info.from == t->flow.dst});
+    CheckDone(*t, now_ns);
+    return;
+  }
   if (ends) {
     LowerEnd(*t, probe.ttl);
   } else if (probe.ttl >= t->frontier_ttl) {
@@ -324,6 +376,7 @@ void TraceScheduler::Settle(Trace& t, size_t index) {
 // Reports, in TTL order, every hop that is final: all its probes and those of the lower TTLs
 // were answered or expired, so no later reply can change it or end the trace below it.
 void TraceScheduler::ReportHops(Trace& t) {
+  if (t.mda) return;  // a multipath trace's hops are known at its end
   while (t.reported_ttl < t.end_ttl &&
          t.settled[static_cast<size_t>(t.reported_ttl)] == t.options.packets_per_ttl) {
     int ttl = ++t.reported_ttl;
@@ -350,6 +403,7 @@ void TraceScheduler::ExpireDue(int64_t now_ns) {
         t->expired[i] = true;
         if (t->probes[i].ttl <= t->end_ttl) --t->outstanding;
         Settle(*t, i);
+        if (t->mda) t->mda->Record({t->planner_flow[i], t->probes[i].ttl}, {});
       }
     }
     if (t->expire_cursor < t->next_index) {
@@ -363,6 +417,10 @@ void TraceScheduler::ExpireDue(int64_t now_ns) {
 void TraceScheduler::CheckDone(Trace& t, int64_t now_ns) {
   ReportHops(t);
   if (t.next_index < SendLimit(t) || t.outstanding > 0) return;
+  if (t.mda) {
+    NextRound(t, now_ns);  // the round is settled: the next one, or the end
+    return;
+  }
   if (t.frontier_ttl < t.end_ttl) {
     Expand(t, now_ns);  // everything up to the remembered distance is done, and no target yet
     return;
@@ -375,7 +433,9 @@ void TraceScheduler::Finish(Trace& t, ColoError error, int64_t now_ns) {
   std::unique_ptr<Trace> owned = std::move(node.mapped());
   --active_;
   ColoResult result;
-  if (error == ColoError::kNone) {
+  if (error == ColoError::kNone && owned->mda) {
+    SummarizeMultipath(*owned, &result);
+  } else if (error == ColoError::kNone) {
     Summarize(owned->probes, owned->end_ttl, owned->flow.dst, &result);
     RememberDistance(*owned, result.target_summary.latency.count > 0, now_ns);
   }
@@ -385,6 +445,27 @@ void TraceScheduler::Finish(Trace& t, ColoError error, int64_t now_ns) {
   result.traceroute_time_ms = (now_ns - owned->start_ns) / 1'000'000;
   traces_done_.fetch_add(1, std::memory_order_relaxed);
   owned->done(std::move(result));
+}
+
+// Hops 1..the last TTL enumeration reached from the probes that count (none past its flow's
+// end), every interface a node, with the links into each hop.
+void TraceScheduler::SummarizeMultipath(const Trace& t, ColoResult* result) {
+  const MdaPlanner& mda = *t.mda;
+  std::vector<ProbeOutcome> counted;
+  for (size_t i = 0; i < t.probes.size(); ++i) {
+    if (t.probes[i].sent && mda.Counts(t.probes[i].ttl, t.planner_flow[i])) {
+      counted.push_back(t.probes[i]);
+    }
+  }
+  int last = mda.last_ttl() > 0 ? mda.last_ttl() : t.options.max_ttl;
+  Summarize(counted, last, t.flow.dst, result);
+  for (size_t h = 0; h < result->hops.size(); ++h) {
+    auto& links = result->hops[h].links.emplace();
+    for (const auto& [from, to] : mda.Links(static_cast<int>(h) + 1)) {
+      links.push_back(model::Link{from.ToString(), to.ToString()});
+    }
+  }
+  result->multipath_complete = mda.complete();
 }
 
 void TraceScheduler::Abort(ColoError error, int64_t now_ns) {

@@ -107,6 +107,8 @@ class TraceScheduler {
   int SendLimit(const Trace& t) const;
   bool SendNext(Trace& t, int64_t now_ns);
   void Expand(Trace& t, int64_t now_ns);
+  void NextRound(Trace& t, int64_t now_ns);
+  void SummarizeMultipath(const Trace& t, model::ColoResult* result);
   void LowerEnd(Trace& t, int ttl);
   void Settle(Trace& t, size_t index);
   void ReportHops(Trace& t);

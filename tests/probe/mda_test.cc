@@ -37,9 +37,9 @@ TEST(MdaFlowsNeededTest, GrowsWithKAndConfidenceAndTreatsOddInputsAsDocumented) 
   EXPECT_EQ(MdaFlowsNeeded(0, 95), 6);
   EXPECT_EQ(MdaFlowsNeeded(-3, 99), 8);
   EXPECT_EQ(MdaFlowsNeeded(1, 90), 6);  // an unknown confidence counts as 95
-  EXPECT_TRUE(IsMdaConfidence(95));
-  EXPECT_TRUE(IsMdaConfidence(99));
-  EXPECT_FALSE(IsMdaConfidence(90));
+  EXPECT_TRUE(model::IsValidConfidence(95));
+  EXPECT_TRUE(model::IsValidConfidence(99));
+  EXPECT_FALSE(model::IsValidConfidence(90));
 }
 
 // A load-balanced network: layer i is TTL i + 1. Each router sends a flow to one of `next`

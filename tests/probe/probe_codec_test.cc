@@ -314,7 +314,12 @@ TEST(BuildProbeTest, RefusesWhatItCannotBuild) {
   std::array<uint8_t, kMaxProbeSize> out{};
   Flow f = MakeFlow(PacketType::kUdp, false);
   EXPECT_EQ(BuildProbe(f, -1, 1, out), 0u);
-  EXPECT_EQ(BuildProbe(f, kMaxProbesPerTrace, 1, out), 0u);
+  EXPECT_EQ(BuildProbe(f, kMaxProbeIndex, 1, out), 0u);
+  EXPECT_EQ(BuildProbe(f, 0, 1, out, 1), 0u);  // flow 1 of a single-flow trace
+  f.flow_count = 8;
+  EXPECT_GT(BuildProbe(f, 0, 1, out, 7), 0u);
+  EXPECT_EQ(BuildProbe(f, 0, 1, out, 8), 0u);
+  EXPECT_EQ(BuildProbe(f, 0, 1, out, -1), 0u);
   EXPECT_EQ(BuildProbe(f, 0, 1, std::span<uint8_t>(out).first(kMaxProbeSize - 1)), 0u);
   f.type = PacketType::kGreIcmp;  // two traces of their own, never one probe
   EXPECT_EQ(BuildProbe(f, 0, 1, out), 0u);
@@ -365,6 +370,59 @@ TEST_P(ProbeCodecTest, TimeExceededQuotingHeaderAndEightBytesMatches) {
     }
     EXPECT_TRUE(info->mpls.empty());
     EXPECT_EQ(MatchProbe(f, *info, kMaxProbesPerTrace), index);
+  }
+}
+
+// Multipath: flows differ where load balancers hash (UDP/TCP destination port, ICMP checksum),
+// every probe of one flow keeps them, and a reply names its probe and its flow.
+TEST_P(ProbeCodecTest, FlowsDifferWhereLoadBalancersHashAndRepliesNameTheirFlow) {
+  Flow f = flow();
+  f.flow_count = 300;
+  std::set<uint32_t> hashed;  // per flow: the destination port, or the ICMP checksum
+  for (int flow_number : {0, 1, 2, 99, 299}) {
+    std::set<uint32_t> within;
+    for (int index : {0, 5, 2999}) {
+      std::array<uint8_t, kMaxProbeSize> out{};
+      size_t n = BuildProbe(f, index, 5, out, flow_number);
+      ASSERT_GT(n, 0u);
+      Bytes p(out.begin(), out.begin() + static_cast<long>(n));
+      std::span<const uint8_t> t = Transport(f, p);
+      uint32_t pseudo = 0;
+      if (v6() || type() != PacketType::kIcmp) {
+        pseudo =
+            packet::PseudoHeaderSum(f.src, f.dst, Protocol(f), static_cast<uint32_t>(t.size()));
+      }
+      ASSERT_EQ(packet::ChecksumFinish(packet::ChecksumAdd(pseudo, t)), 0) << flow_number;
+      uint32_t key = packet::Read16(&t[2]);  // the ICMP checksum, or the destination port
+      if (type() != PacketType::kIcmp) {
+        EXPECT_EQ(key, static_cast<uint32_t>(f.port + flow_number));
+        EXPECT_EQ(packet::Read16(&t[0]), kWireId);  // the source port stays the trace's
+      }
+      within.insert(key);
+      Bytes reply = TimeExceeded(f, Quote(f, p, /*full=*/false));
+      auto info = Decode(f, reply, Router(v6()));
+      ASSERT_TRUE(info.has_value());
+      EXPECT_EQ(MatchProbe(f, *info, kMaxProbeIndex), index);
+      if (type() == PacketType::kIcmp) {
+        EXPECT_FALSE(FlowNumberOf(f, *info).has_value());
+      } else {
+        EXPECT_EQ(FlowNumberOf(f, *info), flow_number);
+      }
+    }
+    EXPECT_EQ(within.size(), 1u) << "flow " << flow_number << " changed within itself";
+    hashed.insert(*within.begin());
+  }
+  EXPECT_EQ(hashed.size(), 5u) << "two flows hash alike";
+  // A port beyond the flows is not one of this trace's.
+  std::array<uint8_t, kMaxProbeSize> out{};
+  Flow wide = f;
+  wide.flow_count = 301;
+  size_t n = BuildProbe(wide, 3, 5, out, 300);
+  Bytes p(out.begin(), out.begin() + static_cast<long>(n));
+  auto info = Decode(f, TimeExceeded(f, Quote(f, p, false)), Router(v6()));
+  ASSERT_TRUE(info.has_value());
+  if (type() != PacketType::kIcmp) {
+    EXPECT_FALSE(MatchProbe(f, *info, kMaxProbeIndex).has_value());
   }
 }
 

@@ -33,6 +33,9 @@ struct Router {
   bool silent = false;
   // Called with the count of probes this router has seen (1, 2, ...): true drops the probe.
   std::function<bool(int)> drop;
+  // A load balancer before this TTL: the address that answers for each flow number (empty:
+  // `address` for every flow).
+  std::function<std::string(int)> by_flow;
 };
 
 struct Target {
@@ -54,6 +57,7 @@ struct SentProbe {
   int index;
   int ttl;
   int64_t time_ns;
+  int flow_number = 0;
 };
 
 class SimNetwork final : public ProbeIo {
@@ -73,20 +77,21 @@ class SimNetwork final : public ProbeIo {
     return dst.is_v4() ? Ip("198.51.100.1") : Ip("2001:db8::1");
   }
 
-  SendOutcome Send(const Flow& flow, int index, int ttl) override {
+  SendOutcome Send(const Flow& flow, int index, int ttl, int flow_number) override {
     SendOutcome out{0, now_ns, now_ns + kRealOffsetNs};
     if (!send_errors.empty()) {
       out.error = send_errors.front();
       send_errors.erase(send_errors.begin());
       if (out.error != 0) return out;
     }
-    sent.push_back(SentProbe{flow, index, ttl, now_ns});
+    sent.push_back(SentProbe{flow, index, ttl, now_ns, flow_number});
     Path& path = paths.at(flow.dst.ToString());
     if (ttl <= static_cast<int>(path.routers.size())) {
       Router& r = path.routers[static_cast<size_t>(ttl - 1)];
       int seen = ++router_seen_[r.address];
       if (r.silent || (r.drop && r.drop(seen))) return out;
-      Deliver(Answer(flow, index, ReplyKind::kTimeExceeded, Ip(r.address)), r.rtt_ms);
+      std::string from = r.by_flow ? r.by_flow(flow_number) : r.address;
+      Deliver(Answer(flow, index, ReplyKind::kTimeExceeded, Ip(from), flow_number), r.rtt_ms);
       return out;
     }
     Target& t = path.target;
@@ -95,7 +100,7 @@ class SimNetwork final : public ProbeIo {
     ReplyKind kind = flow.type == model::PacketType::kTcp   ? ReplyKind::kTcpReply
                      : flow.type == model::PacketType::kUdp ? ReplyKind::kUnreachable
                                                             : ReplyKind::kEchoReply;
-    Deliver(Answer(flow, index, kind, from), t.rtt_ms);
+    Deliver(Answer(flow, index, kind, from, flow_number), t.rtt_ms);
     return out;
   }
 
@@ -118,7 +123,8 @@ class SimNetwork final : public ProbeIo {
   }
 
   // The reply that answers probe `index` of `flow`, as the codec would decode it.
-  static ReplyInfo Answer(const Flow& flow, int index, ReplyKind kind, net::IpAddress from) {
+  static ReplyInfo Answer(const Flow& flow, int index, ReplyKind kind, net::IpAddress from,
+                          int flow_number = 0) {
     ReplyInfo r;
     r.kind = kind;
     r.from = from;
@@ -128,11 +134,11 @@ class SimNetwork final : public ProbeIo {
     switch (flow.type) {
       case model::PacketType::kUdp:
         r.identity = static_cast<uint32_t>(index + 1);
-        r.dst_port = flow.port;
+        r.dst_port = static_cast<uint16_t>(flow.port + flow_number);
         break;
       case model::PacketType::kTcp:
         r.identity = flow.tcp_seq_base + static_cast<uint32_t>(index);
-        r.dst_port = flow.port;
+        r.dst_port = static_cast<uint16_t>(flow.port + flow_number);
         break;
       default:
         r.identity = static_cast<uint16_t>(flow.port + index);

@@ -30,7 +30,8 @@ using sim::SimNetwork;
 Path Chain(int routers, double rtt_ms = 10) {
   Path p;
   for (int k = 1; k <= routers; ++k) {
-    p.routers.push_back(Router{"198.51.100." + std::to_string(10 + k), rtt_ms, false, nullptr});
+    p.routers.push_back(
+        Router{"198.51.100." + std::to_string(10 + k), rtt_ms, false, nullptr, nullptr});
   }
   p.target.rtt_ms = rtt_ms;
   return p;
@@ -458,8 +459,9 @@ TEST_F(SchedulerTest, FullSendBufferIsRetriedNotLost) {
 }
 
 TEST_F(SchedulerTest, IPv6AndEveryPacketType) {
-  net_.paths["2001:db8:ff::1"] = Path{
-      {Router{"2001:db8:1::1", 5, false, nullptr}, Router{"2001:db8:2::1", 5, false, nullptr}}, {}};
+  net_.paths["2001:db8:ff::1"] = Path{{Router{"2001:db8:1::1", 5, false, nullptr, nullptr},
+                                       Router{"2001:db8:2::1", 5, false, nullptr, nullptr}},
+                                      {}};
   for (PacketType type : {PacketType::kIcmp, PacketType::kUdp, PacketType::kTcp}) {
     SCOPED_TRACE(std::string(model::PacketTypeName(type)));
     ColoResult r = Trace("2001:db8:ff::1", Options(type));
@@ -509,6 +511,75 @@ TEST_F(SchedulerTest, TenThousandTracesAtOnceWithinTheSendBudget) {
             seconds * 1e9 / static_cast<double>(kTokenWaitNs) * 1.05 + 2000);
   EXPECT_EQ(scheduler_->counters().traces_done, static_cast<uint64_t>(kTraces));
   EXPECT_EQ(scheduler_->counters().probes_sent, sent.size());
+}
+
+// Multipath: a load balancer before TTL 2 hashes each flow onto one of four routers.
+std::string Branch(const std::string& prefix, int flow_number, int width) {
+  uint32_t h = static_cast<uint32_t>(flow_number) * 2654435761u;
+  return prefix + std::to_string(20 + (h >> 7) % static_cast<uint32_t>(width));
+}
+
+TEST_F(SchedulerTest, MultipathFindsEveryBranchWithItsLinksForEveryProbeType) {
+  for (auto [type, v6] : {std::pair{PacketType::kUdp, false}, std::pair{PacketType::kTcp, false},
+                          std::pair{PacketType::kIcmp, false}, std::pair{PacketType::kUdp, true}}) {
+    std::string target = v6 ? "2001:db8:ff::1" : kTarget;
+    std::string prefix = v6 ? "2001:db8:2::" : "198.51.100.";
+    Path p = Chain(3);
+    if (v6) {
+      for (int k = 0; k < 3; ++k)
+        p.routers[static_cast<size_t>(k)].address = prefix + std::to_string(k + 1);
+    }
+    p.routers[1].by_flow = [prefix](int f) { return Branch(prefix, f, 4); };
+    net_.paths[target] = p;
+    size_t first = net_.sent.size();
+    model::TraceOptions o = Options(type);
+    o.multipath = true;
+    ColoResult r = Trace(target, o);
+    SCOPED_TRACE(std::string(model::PacketTypeName(type)) + (v6 ? " v6" : " v4"));
+    ASSERT_EQ(r.error, ColoError::kNone);
+    ASSERT_TRUE(r.multipath_complete.has_value());
+    EXPECT_TRUE(*r.multipath_complete);
+    ASSERT_EQ(r.hops.size(), 4u);
+    std::set<std::string> branches;
+    for (const auto& n : r.hops[1].nodes) branches.insert(n.ip);
+    EXPECT_EQ(branches.size(), 4u);
+    for (int b = 0; b < 4; ++b) EXPECT_EQ(branches.count(prefix + std::to_string(20 + b)), 1u);
+    // Links: the first router to each branch, each branch to the third router, it to the target.
+    ASSERT_TRUE(r.hops[1].links.has_value());
+    ASSERT_TRUE(r.hops[2].links.has_value());
+    EXPECT_EQ(r.hops[1].links->size(), 4u);
+    EXPECT_EQ(r.hops[2].links->size(), 4u);
+    for (const auto& l : *r.hops[1].links) EXPECT_EQ(l.from, p.routers[0].address);
+    for (const auto& l : *r.hops[2].links) EXPECT_EQ(l.to, p.routers[2].address);
+    EXPECT_EQ(*r.hops[3].links, (std::vector<model::Link>{{p.routers[2].address, target}}));
+    EXPECT_TRUE(r.hops[0].links->empty());
+    EXPECT_EQ(r.target_summary.ip, target);
+    EXPECT_GT(r.target_summary.latency.count, 0);
+    // Every (flow, TTL) at most once, several flows, and no wait: a few RTTs of 10 ms each.
+    std::set<std::pair<int, int>> seen;
+    for (size_t i = first; i < net_.sent.size(); ++i) {
+      EXPECT_TRUE(seen.insert({net_.sent[i].flow_number, net_.sent[i].ttl}).second);
+    }
+    EXPECT_GT(seen.size(), 20u);
+    EXPECT_LT(r.traceroute_time_ms, 100);
+  }
+}
+
+TEST_F(SchedulerTest, ASinglePathTraceIsOneFlowAndCarriesNoLinks) {
+  net_.paths[kTarget] = Chain(3);
+  net_.paths[kTarget].routers[1].by_flow = [](int f) { return Branch("198.51.100.", f, 4); };
+  ColoResult r = Trace(kTarget, Options(PacketType::kUdp));
+  for (const auto& s : net_.sent) EXPECT_EQ(s.flow_number, 0);
+  EXPECT_EQ(r.hops[1].nodes.size(), 1u);
+  for (const auto& h : r.hops) EXPECT_FALSE(h.links.has_value());
+  EXPECT_FALSE(r.multipath_complete.has_value());
+}
+
+TEST_F(SchedulerTest, MultipathOverGreCannotProbe) {
+  net_.paths[kTarget] = Chain(3);
+  model::TraceOptions o = Options(PacketType::kGre);
+  o.multipath = true;
+  EXPECT_EQ(Trace(kTarget, o).error, ColoError::kCannotProbe);
 }
 
 }  // namespace
