@@ -79,6 +79,10 @@ int RunTrace(TraceFlags& flags) {
     }
   }
   flags.options.packet_type = *model::ParsePacketType(flags.packet_type);
+  if (flags.options.multipath && (flags.options.packet_type == model::PacketType::kGre ||
+                                  flags.options.packet_type == model::PacketType::kGreIcmp)) {
+    return UsageError("trace", "--multipath works with icmp, udp and tcp probes");
+  }
   flags.options.ip_version = flags.v4   ? model::IpVersion::kV4
                              : flags.v6 ? model::IpVersion::kV6
                                         : model::IpVersion::kAuto;
@@ -243,6 +247,23 @@ CommandRun AddTraceCommand(CLI::App& app) {
   range(model::IntOption::kWaitTime, "--wait-time",
         "seconds to wait for each probe's reply (default " +
             std::to_string(model::kWaitTimeDefaultS) + ")");
+  CLI::Option* multipath = cmd->add_flag(
+      "--multipath", flags->options.multipath,
+      "find every path behind load balancers (MDA: flows differing in the UDP/TCP destination "
+      "port or the ICMP checksum; icmp, udp or tcp); --packets-per-ttl does not apply");
+  cmd->add_option("--confidence", flags->options.confidence,
+                  std::to_string(model::kConfidenceDefault) + " or " +
+                      std::to_string(model::kConfidenceHigh) +
+                      ": how sure --multipath is to find every interface (default " +
+                      std::to_string(model::kConfidenceDefault) + ")")
+      ->check([](const std::string& v) {
+        return model::IsValidConfidence(std::atoll(v.c_str()))
+                   ? std::string()
+                   : "--confidence is " + std::to_string(model::kConfidenceDefault) + " or " +
+                         std::to_string(model::kConfidenceHigh);
+      })
+      ->needs(multipath)
+      ->option_text("PERCENT");
   cmd->add_option("--netns", flags->netns,
                   "send from network namespace NAME (as `ip netns` names it)")
       ->option_text("NAME")

@@ -59,6 +59,9 @@ inline constexpr int kInvalidPaused = 1030;        // 400, /paused
 inline constexpr int kTooManySchedules = 1031;     // 400: the account's limit
 inline constexpr int kScheduleNotFound = 1032;     // 404: no such id for this account
 inline constexpr int kWebhookRefused = 1033;       // 400: the target policy refuses its address
+inline constexpr int kInvalidMultipath = 1034;     // 400, /options/multipath: not a boolean
+inline constexpr int kInvalidConfidence = 1035;    // 400, /options/confidence: not 95 or 99
+inline constexpr int kMultipathPacketType = 1036;  // 400, /options/packet_type: gre with multipath
 // Authentication headers: 6003 (400) with one error_chain entry per malformed header.
 inline constexpr int kMalformedAuthHeaders = 6003;
 inline constexpr int kInvalidAuthEmailHeader = 6102;      // X-Auth-Email

@@ -8,6 +8,7 @@
 #include "api/envelope.h"
 #include "api/request_parser.h"
 #include "model/json_writer.h"
+#include "model/result_json.h"
 #include "model/time_text.h"
 #include "store/measurement_id.h"
 
@@ -132,7 +133,9 @@ HttpResponse Json(int status, std::string body) {
 }
 
 int64_t ProbeCount(const TracerouteRequest& req, size_t colos) {
-  int64_t per_trace = static_cast<int64_t>(req.options.max_ttl) * req.options.packets_per_ttl;
+  int64_t per_trace = req.options.multipath
+                          ? model::kMultipathMaxProbes
+                          : static_cast<int64_t>(req.options.max_ttl) * req.options.packets_per_ttl;
   if (req.options.packet_type == model::PacketType::kGreIcmp) per_trace *= 2;
   return static_cast<int64_t>(req.targets.size()) * static_cast<int64_t>(colos) * per_trace;
 }
@@ -165,7 +168,8 @@ HttpResponse ErrorResponse(int status, int code, const std::string& message) {
 
 std::chrono::milliseconds ColoDeadline(const model::TraceOptions& options,
                                        std::chrono::milliseconds margin) {
-  return std::chrono::milliseconds(2000LL * options.wait_time_s) + margin;
+  int64_t waits = options.multipath ? model::kMultipathMaxRounds + 1 : 2;
+  return std::chrono::milliseconds(1000LL * waits * options.wait_time_s) + margin;
 }
 
 std::string RequestJson(const TracerouteRequest& request) {
@@ -177,15 +181,8 @@ std::string RequestJson(const TracerouteRequest& request) {
   w.Key("colos").BeginArray();
   for (const auto& c : request.colos) w.String(c);
   w.EndArray();
-  const model::TraceOptions& o = request.options;
-  w.Key("options").BeginObject();
-  w.Key("max_ttl").Int(o.max_ttl);
-  w.Key("packet_type").String(model::PacketTypeName(o.packet_type));
-  w.Key("packets_per_ttl").Int(o.packets_per_ttl);
-  w.Key("port").Int(o.port);
-  w.Key("wait_time").Int(o.wait_time_s);
-  w.Key("ip_version").String(model::IpVersionName(o.ip_version));
-  w.EndObject();
+  w.Key("options");
+  model::WriteTraceOptions(w, request.options);
   w.EndObject();
   return w.Take();
 }
@@ -393,7 +390,8 @@ std::variant<ApiHandler::Admitted, HttpResponse> ApiHandler::Admit(const HttpReq
     return ErrorResponse(400, kTooManyProbes,
                          "the request would send " + std::to_string(probes) + " probes; at most " +
                              std::to_string(options_.max_probes_per_request) +
-                             " are allowed (targets x colos x max_ttl x packets_per_ttl)");
+                             " are allowed (targets x colos x max_ttl x packets_per_ttl, or x " +
+                             std::to_string(model::kMultipathMaxProbes) + " with multipath)");
   }
   {
     std::lock_guard lock(running_mu_);

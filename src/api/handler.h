@@ -29,7 +29,8 @@ namespace colotrace::api {
 struct ApiOptions {
   // A request whose targets x colos x max_ttl x packets_per_ttl exceeds it is refused (1013).
   int64_t max_probes_per_request = 100'000;
-  // A colo that has not answered within 2 x wait_time + this gets Code 3.
+  // A colo that has not answered within 2 x wait_time + this gets Code 3 (multipath: 13 x
+  // wait_time + this, kMultipathMaxRounds + 1 waits).
   std::chrono::milliseconds deadline_margin{5'000};
   // Traceroute requests (synchronous or measurements) one credential may have running at once;
   // more are refused (429, 10100, Retry-After: 1) without consuming its rate budget.

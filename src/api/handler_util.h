@@ -28,7 +28,8 @@ void WriteTime(model::JsonWriter& w, int64_t unix_ms);
 // A bad query parameter (1021, with source.parameter).
 ApiError BadParameter(const std::string& name, const std::string& message);
 
-// Probes a request sends at most: targets x colos x max_ttl x packets_per_ttl (x2 for gre+icmp).
+// Probes a request sends at most: targets x colos x max_ttl x packets_per_ttl (x2 for gre+icmp;
+// a multipath trace counts model::kMultipathMaxProbes).
 int64_t ProbeCount(const TracerouteRequest& req, size_t colos);
 
 // {"success":true,"errors":[],"messages":[],"result": <what `result` writes>}

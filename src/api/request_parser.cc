@@ -172,6 +172,27 @@ void ParseOptions(const json::value& v, model::TraceOptions& options, Errors& er
       }
       continue;
     }
+    if (key == "multipath") {
+      if (!member.value().is_bool()) {
+        errors.Add(kInvalidMultipath, "Invalid multipath: want true or false (a colotrace option)",
+                   "/options/multipath");
+      } else {
+        options.multipath = member.value().as_bool();
+      }
+      continue;
+    }
+    if (key == "confidence") {
+      std::optional<int64_t> n = IntegerValue(member.value());
+      if (!n || !model::IsValidConfidence(*n)) {
+        errors.Add(kInvalidConfidence,
+                   "Invalid confidence: want " + std::to_string(model::kConfidenceDefault) +
+                       " or " + std::to_string(model::kConfidenceHigh) + " (a colotrace option)",
+                   "/options/confidence");
+      } else {
+        options.confidence = static_cast<int>(*n);
+      }
+      continue;
+    }
     for (const model::IntOptionRule& rule : model::IntOptionRules()) {
       if (key != rule.name) continue;
       std::optional<int64_t> n = IntegerValue(member.value());
@@ -227,6 +248,11 @@ ParseOutcome ParseTracerouteRequest(std::string_view body) {
     }
   }
   if (!saw_targets) errors.Add(kNoTargets, kMsgNoTargets, "/targets");
+  if (request.options.multipath && (request.options.packet_type == model::PacketType::kGre ||
+                                    request.options.packet_type == model::PacketType::kGreIcmp)) {
+    errors.Add(kMultipathPacketType, "Invalid packet_type with multipath: want icmp, tcp or udp",
+               "/options/packet_type");
+  }
   if (request.options.ip_version != model::IpVersion::kAuto) {
     bool want_v4 = request.options.ip_version == model::IpVersion::kV4;
     for (size_t i = 0; i < request.targets.size(); ++i) {

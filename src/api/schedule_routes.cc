@@ -7,6 +7,7 @@
 
 #include "api/handler.h"
 #include "api/handler_util.h"
+#include "model/result_json.h"
 #include "model/time_text.h"
 #include "store/measurement_id.h"
 
@@ -48,14 +49,8 @@ void WriteSchedule(model::JsonWriter& w, const store::ScheduleRecord& s, bool se
     w.Key("colos").BeginArray();
     for (const auto& c : r->colos) w.String(c);
     w.EndArray();
-    w.Key("options").BeginObject();
-    w.Key("max_ttl").Int(r->options.max_ttl);
-    w.Key("packet_type").String(model::PacketTypeName(r->options.packet_type));
-    w.Key("packets_per_ttl").Int(r->options.packets_per_ttl);
-    w.Key("port").Int(r->options.port);
-    w.Key("wait_time").Int(r->options.wait_time_s);
-    w.Key("ip_version").String(model::IpVersionName(r->options.ip_version));
-    w.EndObject();
+    w.Key("options");
+    model::WriteTraceOptions(w, r->options);
   }
   w.Key("interval_s").Int(s.interval_s);
   w.Key("paused").Bool(s.paused);
@@ -174,11 +169,12 @@ void ApiHandler::CreateSchedule(const HttpRequest& request, const std::string& a
   }
   int64_t probes = ProbeCount(req.trace, std::max<size_t>(1, selection.colos.size()));
   if (probes > options_.max_probes_per_request) {
-    return respond(ErrorResponse(400, kTooManyProbes,
-                                 "each run would send " + std::to_string(probes) +
-                                     " probes; at most " +
-                                     std::to_string(options_.max_probes_per_request) +
-                                     " are allowed (targets x colos x max_ttl x packets_per_ttl)"));
+    return respond(
+        ErrorResponse(400, kTooManyProbes,
+                      "each run would send " + std::to_string(probes) + " probes; at most " +
+                          std::to_string(options_.max_probes_per_request) +
+                          " are allowed (targets x colos x max_ttl x packets_per_ttl, or x " +
+                          std::to_string(model::kMultipathMaxProbes) + " with multipath)"));
   }
   OnReader(respond, [this, account, req = std::move(req)](Respond answer) {
     Schedules& schedules = *schedules_;

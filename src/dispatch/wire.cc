@@ -43,14 +43,8 @@ std::string EncodeJob(const Job& job) {
   w.Key("v").Int(job.version);
   w.Key("target").String(job.target);
   if (job.version >= 2) w.Key("progress").Bool(job.progress);
-  w.Key("options").BeginObject();
-  w.Key("max_ttl").Int(job.options.max_ttl);
-  w.Key("packet_type").String(model::PacketTypeName(job.options.packet_type));
-  w.Key("packets_per_ttl").Int(job.options.packets_per_ttl);
-  w.Key("port").Int(job.options.port);
-  w.Key("wait_time").Int(job.options.wait_time_s);
-  w.Key("ip_version").String(model::IpVersionName(job.options.ip_version));
-  w.EndObject();
+  w.Key("options");
+  model::WriteTraceOptions(w, job.options);
   w.EndObject();
   return w.Take();
 }
@@ -173,6 +167,18 @@ Result<Job> DecodeJob(std::string_view data) {
     auto version = model::ParseIpVersion(Str(op, "ip_version"));
     if (!version) return Result<Job>::Error("job with an unknown ip_version");
     job.options.ip_version = *version;
+  }
+  // Multipath (absent: a single path). Agents built before it ignore these and answer with
+  // one path and no multipath_complete.
+  if (const json::value* m = op.if_contains("multipath")) {
+    if (!m->is_bool()) return Result<Job>::Error("job with an invalid multipath");
+    job.options.multipath = m->as_bool();
+  }
+  if (const json::value* c = op.if_contains("confidence")) {
+    if (!c->is_int64() || !model::IsValidConfidence(c->as_int64())) {
+      return Result<Job>::Error("job with an invalid confidence");
+    }
+    job.options.confidence = static_cast<int>(c->as_int64());
   }
   return job;
 }

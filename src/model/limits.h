@@ -25,6 +25,9 @@ inline constexpr size_t kMaxColoNameLength = 32;
 inline constexpr int kConfidenceDefault = 95;
 inline constexpr int kConfidenceHigh = 99;
 inline constexpr int kMultipathMaxProbes = 3000;
+// ... and the rounds (each waits for its probes' answers, at most wait_time): a colo's deadline
+// for a multipath trace is (kMultipathMaxRounds + 1) x wait_time + the margin.
+inline constexpr int kMultipathMaxRounds = 12;
 
 inline constexpr int kDefaultUdpPort = 33434;
 inline constexpr int kDefaultTcpPort = 80;

@@ -29,6 +29,21 @@ void WriteNode(JsonWriter& out, const Node& node) {
 
 }  // namespace
 
+void WriteTraceOptions(JsonWriter& out, const TraceOptions& o) {
+  out.BeginObject();
+  out.Key("max_ttl").Int(o.max_ttl);
+  out.Key("packet_type").String(PacketTypeName(o.packet_type));
+  out.Key("packets_per_ttl").Int(o.packets_per_ttl);
+  out.Key("port").Int(o.port);
+  out.Key("wait_time").Int(o.wait_time_s);
+  out.Key("ip_version").String(IpVersionName(o.ip_version));
+  if (o.multipath) {
+    out.Key("multipath").Bool(true);
+    out.Key("confidence").Int(o.confidence);
+  }
+  out.EndObject();
+}
+
 void WriteHop(JsonWriter& out, const Hop& hop) {
   out.BeginObject();
   out.Key("packets_ttl").Int(hop.packets_ttl);

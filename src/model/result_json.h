@@ -12,6 +12,9 @@
 
 namespace colotrace::model {
 
+// Trace options as the API and the wire spell them: multipath and confidence only when
+// multipath is on (so that requests without them read exactly as before).
+void WriteTraceOptions(JsonWriter& out, const TraceOptions& options);
 void WriteHop(JsonWriter& out, const Hop& hop);
 void WriteColoResult(JsonWriter& out, const ColoResult& colo);
 void WriteTargetResult(JsonWriter& out, const TargetResult& target);

@@ -1,5 +1,6 @@
 #include "model/text_report.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <string_view>
 #include <vector>
@@ -70,9 +71,15 @@ std::string TextReport(const std::string& target, const TraceOptions& options,
   out += "traceroute to " + target;
   if (address != target) out += " (" + address + ")";
   out += " from " + result.colo.name + "\n";
-  out += Format("%s, max TTL %d, %d packets per TTL, wait %d s\n",
-                std::string(PacketTypeName(options.packet_type)).c_str(), options.max_ttl,
-                options.packets_per_ttl, options.wait_time_s);
+  if (options.multipath) {
+    out += Format("%s, max TTL %d, multipath at %d %% confidence, wait %d s\n",
+                  std::string(PacketTypeName(options.packet_type)).c_str(), options.max_ttl,
+                  options.confidence, options.wait_time_s);
+  } else {
+    out += Format("%s, max TTL %d, %d packets per TTL, wait %d s\n",
+                  std::string(PacketTypeName(options.packet_type)).c_str(), options.max_ttl,
+                  options.packets_per_ttl, options.wait_time_s);
+  }
   if (result.error != ColoError::kNone) {
     out += ColoErrorText(result.error) + "\n";
     return out;
@@ -88,6 +95,24 @@ std::string TextReport(const std::string& target, const TraceOptions& options,
       Row(out, i == 0 ? hop.packets_ttl : 0, HostText(hop.nodes[i]), i == 0 ? &hop : nullptr,
           &hop.nodes[i]);
     }
+  }
+  if (result.multipath_complete) {
+    int sent = 0;
+    for (const auto& hop : result.hops) sent += hop.packets_sent;
+    for (const Diamond& d : Diamonds(result)) {
+      std::string from = d.split_ttl > 0
+                             ? Format("after %s (TTL %d)", d.split_at.c_str(), d.split_ttl)
+                             : std::string("at the first hop");
+      std::string to = d.join_ttl > 0
+                           ? Format("joins at %s (TTL %d)", d.join_at.c_str(), d.join_ttl)
+                           : std::string("does not join");
+      out += Format("diamond: splits %s, %s: width %d, length %d\n", from.c_str(), to.c_str(),
+                    d.width, d.length);
+    }
+    out += *result.multipath_complete
+               ? Format("multipath enumeration complete: %d probes\n", sent)
+               : Format("multipath enumeration INCOMPLETE: the ceiling of %d probes was reached\n",
+                        kMultipathMaxProbes);
   }
   const auto& s = result.target_summary.latency;
   if (result.running) {
@@ -108,6 +133,34 @@ std::string TextReport(const std::string& target, const TraceOptions& options,
   } else {
     out += Format("%s did not answer up to TTL %zu; %lld ms\n", address.c_str(), result.hops.size(),
                   static_cast<long long>(result.traceroute_time_ms));
+  }
+  return out;
+}
+
+std::vector<Diamond> Diamonds(const ColoResult& result) {
+  std::vector<Diamond> out;
+  const auto& hops = result.hops;
+  for (size_t i = 0; i < hops.size();) {
+    if (hops[i].nodes.size() <= 1) {
+      ++i;
+      continue;
+    }
+    Diamond d;
+    if (i > 0 && hops[i - 1].nodes.size() == 1) {
+      d.split_ttl = static_cast<int>(i);
+      d.split_at = hops[i - 1].nodes[0].ip;
+    }
+    size_t j = i;
+    for (; j < hops.size() && hops[j].nodes.size() > 1; ++j) {
+      d.width = std::max(d.width, static_cast<int>(hops[j].nodes.size()));
+    }
+    d.length = static_cast<int>(j - i);
+    if (j < hops.size() && hops[j].nodes.size() == 1) {
+      d.join_ttl = static_cast<int>(j) + 1;
+      d.join_at = hops[j].nodes[0].ip;
+    }
+    out.push_back(d);
+    i = j;
   }
   return out;
 }

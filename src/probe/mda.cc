@@ -47,11 +47,12 @@ int MdaFlowsNeeded(int k, int confidence_percent) {
   return ComputeFlowsNeeded(k, high ? 0.01 : 0.05);
 }
 
-MdaPlanner::MdaPlanner(int max_ttl, int confidence_percent, int max_probes)
+MdaPlanner::MdaPlanner(int max_ttl, int confidence_percent, int max_probes, int max_rounds)
     : max_ttl_(std::max(1, max_ttl)),
       confidence_(model::IsValidConfidence(confidence_percent) ? confidence_percent
                                                                : model::kConfidenceDefault),
       max_probes_(std::max(1, max_probes)),
+      max_rounds_(std::max(1, max_rounds)),
       hops_(static_cast<size_t>(max_ttl_)) {}
 
 MdaPlanner::Cell* MdaPlanner::At(int ttl, int flow) {
@@ -228,6 +229,16 @@ std::vector<FlowProbe> MdaPlanner::NextRound() {
       round.push_back({f, ttl});
       ++probes_planned_;
     }
+  }
+  if (!round.empty() && rounds_ >= max_rounds_) {
+    // Another round is wanted but none is left: what was not planned is not probed.
+    for (const FlowProbe& p : round) {
+      hops_[static_cast<size_t>(p.ttl - 1)].flows[static_cast<size_t>(p.flow)].state =
+          State::kUnplanned;
+    }
+    probes_planned_ -= static_cast<int>(round.size());
+    round.clear();
+    ceiling_hit_ = true;
   }
   if (round.empty()) {
     over_ = true;

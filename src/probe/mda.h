@@ -46,8 +46,10 @@ struct FlowOutcome {
 
 class MdaPlanner {
  public:
-  // TTLs 1..max_ttl; at most `max_probes` probes over all rounds (then complete() is false).
-  MdaPlanner(int max_ttl, int confidence_percent, int max_probes);
+  // TTLs 1..max_ttl; at most `max_probes` probes and `max_rounds` rounds (then complete() is
+  // false).
+  MdaPlanner(int max_ttl, int confidence_percent, int max_probes,
+             int max_rounds = model::kMultipathMaxRounds);
 
   // The probes of the next round, ordered by TTL then flow; each (flow, ttl) is planned at
   // most once over the whole enumeration. Empty when enumeration is over. Call it again only
@@ -56,8 +58,8 @@ class MdaPlanner {
   // The outcome of a planned probe (answered or lost). Probes not planned are ignored.
   void Record(const FlowProbe& probe, const FlowOutcome& outcome);
 
-  // True when the stopping rule was met at every hop and interface; false when the probe
-  // ceiling ended enumeration first (or before it is over).
+  // True when the stopping rule was met at every hop and interface; false when the probe or
+  // round ceiling ended enumeration first (or before it is over).
   bool complete() const { return over_ && !ceiling_hit_; }
   bool over() const { return over_; }
   int probes_planned() const { return probes_planned_; }
@@ -105,6 +107,7 @@ class MdaPlanner {
   int max_ttl_;
   int confidence_;
   int max_probes_;
+  int max_rounds_;
   std::vector<Hop> hops_;  // [ttl - 1]
   std::vector<net::IpAddress> addresses_;
   std::vector<int> flow_end_;  // by flow: lowest TTL with an end, or INT32_MAX

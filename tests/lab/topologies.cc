@@ -350,4 +350,90 @@ Topology EcmpDiamond(Lab& lab, const EcmpOptions& opts) {
   return t;
 }
 
+Topology EcmpFan(Lab& lab, const FanOptions& opts, FanLinks* links) {
+  const int n = opts.width;
+  Topology t;
+  const std::string colo = lab.AddNode("colo");
+  NodeOptions router;
+  router.router = true;
+  const std::string r1 = lab.AddNode("r1", router);
+  std::vector<std::string> m;
+  for (int i = 1; i <= n; ++i) m.push_back(lab.AddNode("m" + std::to_string(i), router));
+  const std::string r3 = lab.AddNode("r3", router);
+  const std::string tgt = lab.AddNode("tgt");
+  // Links: 1 colo-r1; 1 + i r1-m<i>; 1 + n + i m<i>-r3; 2n + 2 r3-tgt.
+  const int last = 2 * n + 2;
+  LinkNodes(lab, 1, colo, "colo", r1, "r1");
+  for (int i = 1; i <= n; ++i) {
+    const std::string mi = "m" + std::to_string(i);
+    LinkNodes(lab, 1 + i, r1, "r1", m[static_cast<size_t>(i - 1)], mi);
+    LinkNodes(lab, 1 + n + i, m[static_cast<size_t>(i - 1)], mi, r3, "r3");
+  }
+  LinkNodes(lab, last, r3, "r3", tgt, "tgt");
+  AddTargetAddresses(lab, tgt, false);
+  lab.Sysctl(r1, "net.ipv4.fib_multipath_hash_policy", "1");
+  lab.Sysctl(r1, "net.ipv6.fib_multipath_hash_policy", "1");
+
+  DefaultRoutes(lab, colo, V4(1, 2), V6(1, 2));
+  DefaultRoutes(lab, r1, V4(1, 1), V6(1, 1));
+  std::string all_v4, all_v6;
+  for (int i = 1; i <= n; ++i) {
+    all_v4 += " nexthop via " + V4(1 + i, 2);
+    all_v6 += " nexthop via " + V6(1 + i, 2);
+    lab.Route(r1, V4Net(1 + n + i), "via " + V4(1 + i, 2));
+    lab.Route(r1, V6Net(1 + n + i), "via " + V6(1 + i, 2));
+  }
+  RouteTargets(lab, r1, all_v4.substr(1), all_v6.substr(1));
+  lab.Route(r1, V4Net(last), all_v4.substr(1));
+  lab.Route(r1, V6Net(last), all_v6.substr(1));
+  for (int i = 1; i <= n; ++i) {
+    const std::string& mi = m[static_cast<size_t>(i - 1)];
+    DefaultRoutes(lab, mi, V4(1 + i, 1), V6(1 + i, 1));
+    RouteTargets(lab, mi, "via " + V4(1 + n + i, 2), "via " + V6(1 + n + i, 2));
+    lab.Route(mi, V4Net(last), "via " + V4(1 + n + i, 2));
+    lab.Route(mi, V6Net(last), "via " + V6(1 + n + i, 2));
+  }
+  // r3 returns everything through m1.
+  DefaultRoutes(lab, r3, V4(2 + n, 1), V6(2 + n, 1));
+  RouteTargets(lab, r3, "via " + V4(last, 2), "via " + V6(last, 2));
+  DefaultRoutes(lab, tgt, V4(last, 1), V6(last, 1));
+  if (opts.silent_branch != 0) InstallSilent(lab, m[static_cast<size_t>(opts.silent_branch - 1)]);
+
+  t.colo = colo;
+  t.target = tgt;
+  t.routers = {r1};
+  t.routers.insert(t.routers.end(), m.begin(), m.end());
+  t.routers.push_back(r3);
+  t.ecmp_routers = m;
+  t.colo_v4 = V4(1, 1);
+  t.colo_v6 = V6(1, 1);
+  t.target_v4 = kTargetV4;
+  t.target_v6 = kTargetV6;
+  t.hop_choices_v4 = {{V4(1, 2)}, {}, {}, {kTargetV4}};
+  t.hop_choices_v6 = {{V6(1, 2)}, {}, {}, {kTargetV6}};
+  FanLinks l;
+  l.v4.resize(3);
+  l.v6.resize(3);
+  for (int i = 1; i <= n; ++i) {
+    bool silent = i == opts.silent_branch;
+    if (!silent) {
+      t.hop_choices_v4[1].push_back(V4(1 + i, 2));
+      t.hop_choices_v6[1].push_back(V6(1 + i, 2));
+      l.v4[0].emplace_back(V4(1, 2), V4(1 + i, 2));
+      l.v6[0].emplace_back(V6(1, 2), V6(1 + i, 2));
+      l.v4[1].emplace_back(V4(1 + i, 2), V4(1 + n + i, 2));
+      l.v6[1].emplace_back(V6(1 + i, 2), V6(1 + n + i, 2));
+    }
+    t.hop_choices_v4[2].push_back(V4(1 + n + i, 2));
+    t.hop_choices_v6[2].push_back(V6(1 + n + i, 2));
+    l.v4[2].emplace_back(V4(1 + n + i, 2), kTargetV4);
+    l.v6[2].emplace_back(V6(1 + n + i, 2), kTargetV6);
+  }
+  t.hop_v4 = {V4(1, 2), t.hop_choices_v4[1][0], t.hop_choices_v4[2][0], kTargetV4};
+  t.hop_v6 = {V6(1, 2), t.hop_choices_v6[1][0], t.hop_choices_v6[2][0], kTargetV6};
+  if (links != nullptr) *links = std::move(l);
+  ListenTcp(lab, t, 80);
+  return t;
+}
+
 }  // namespace colotrace::lab

@@ -18,6 +18,7 @@
 
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "lab.h"
@@ -109,6 +110,22 @@ struct EcmpOptions {
 // both responders at TTL 2, and both addresses of r3 at TTL 3 (r3 answers from the interface
 // the probe came in on, so from its link to r2a or to r2b).
 Topology EcmpDiamond(Lab& lab, const EcmpOptions& opts = {});
+
+// Multipath lab: colo - r1 - {m1 .. m<width>} - r3 - target, IPv4 and IPv6. r1 spreads the
+// target's traffic over every m with one multipath route and layer-4 hashing; each m forwards
+// to r3 over a link of its own, and r3 answers from the link a probe came in on, so the paths
+// are width-wide for two TTLs: TTL 2 answers from m<i>, TTL 3 from r3's link to m<i>.
+// hop_choices_* list every responder per TTL; links_* every link a flow can take into TTL
+// k + 1 (index k), as (address at TTL k, address at TTL k + 1). 2 <= width <= 16.
+struct FanOptions {
+  int width = 2;
+  // This m (1-based) forwards but never answers: its TTL has a silent branch; 0: none.
+  int silent_branch = 0;
+};
+struct FanLinks {
+  std::vector<std::vector<std::pair<std::string, std::string>>> v4, v6;
+};
+Topology EcmpFan(Lab& lab, const FanOptions& opts, FanLinks* links);
 
 }  // namespace colotrace::lab
 

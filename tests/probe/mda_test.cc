@@ -155,6 +155,7 @@ struct Tally {
   int found_all = 0;
   int max_probes = 0;
   double mean_probes = 0;
+  int max_rounds = 0;
   std::string first_missing;
 };
 
@@ -173,6 +174,7 @@ Tally Many(const Topology& t, int runs, int confidence = 95) {
       tally.first_missing = missing + " (seed " + std::to_string(seed) + ")";
     }
     tally.max_probes = std::max(tally.max_probes, run.probes);
+    tally.max_rounds = std::max(tally.max_rounds, run.planner.rounds());
     tally.mean_probes += run.probes;
   }
   tally.mean_probes /= runs;
@@ -185,9 +187,10 @@ void ExpectConfidenceHeld(const Tally& tally, int confidence, const std::string&
   EXPECT_GE(tally.found_all * 100, tally.runs * confidence)
       << name << ": " << tally.found_all << " of " << tally.runs
       << " found everything; first miss: " << tally.first_missing;
-  std::printf("%-22s confidence %d: %d/%d found everything, probes mean %.1f max %d\n",
-              name.c_str(), confidence, tally.found_all, tally.runs, tally.mean_probes,
-              tally.max_probes);
+  std::printf(
+      "%-22s confidence %d: %d/%d found everything, probes mean %.1f max %d, rounds max %d\n",
+      name.c_str(), confidence, tally.found_all, tally.runs, tally.mean_probes, tally.max_probes,
+      tally.max_rounds);
 }
 
 TEST(MdaPlannerTest, AChainWithoutLoadBalancersCostsSixFlowsPerHop) {
@@ -278,6 +281,19 @@ TEST(MdaPlannerTest, TheProbeCeilingEndsEnumerationIncomplete) {
   EXPECT_FALSE(run.planner.complete());
   EXPECT_EQ(run.probes, 40);
   EXPECT_EQ(run.planner.probes_planned(), 40);
+}
+
+TEST(MdaPlannerTest, TheRoundCeilingEndsEnumerationIncomplete) {
+  MdaPlanner p(15, 95, 3000, /*max_rounds=*/1);
+  auto round = p.NextRound();
+  EXPECT_EQ(round.size(), 15u);
+  for (const auto& probe : round) {
+    p.Record(probe, {Ip(probe.ttl == 2 ? "198.51.100.2" : "198.51.100.1"), probe.ttl == 3});
+  }
+  EXPECT_TRUE(p.NextRound().empty());
+  EXPECT_TRUE(p.over());
+  EXPECT_FALSE(p.complete());
+  EXPECT_EQ(p.probes_planned(), 15);
 }
 
 TEST(MdaPlannerTest, ASilentPathStopsAfterTheFirstRound) {
