@@ -22,10 +22,13 @@
 #include <vector>
 
 #include "lab.h"
+#include "run_command.h"
 #include "topologies.h"
 
 namespace {
 
+using colotrace::bench::RunInNetns;
+using colotrace::bench::RunResult;
 using colotrace::lab::Lab;
 using colotrace::lab::Topology;
 
@@ -36,48 +39,6 @@ struct HopObs {
   int lost = 0;
   double rtt_sum_ms = 0;
 };
-
-struct RunResult {
-  double wall_ms = 0;
-  long max_rss_kb = 0;
-  int status = 0;
-  std::string out;
-};
-
-// Runs argv inside namespace ns, timing it and reading its peak resident memory.
-RunResult Run(const std::string& ns, const std::vector<std::string>& argv) {
-  std::vector<std::string> full = {"ip", "netns", "exec", ns};
-  full.insert(full.end(), argv.begin(), argv.end());
-  int pipefd[2];
-  if (pipe(pipefd) != 0) std::abort();
-  auto start = std::chrono::steady_clock::now();
-  pid_t pid = fork();
-  if (pid == 0) {
-    dup2(pipefd[1], 1);
-    int devnull = open("/dev/null", O_WRONLY);
-    dup2(devnull, 2);
-    close(pipefd[0]);
-    std::vector<char*> args;
-    for (auto& a : full) args.push_back(a.data());
-    args.push_back(nullptr);
-    execvp(args[0], args.data());
-    _exit(127);
-  }
-  close(pipefd[1]);
-  RunResult r;
-  char buf[4096];
-  ssize_t n;
-  while ((n = read(pipefd[0], buf, sizeof buf)) > 0) r.out.append(buf, static_cast<size_t>(n));
-  close(pipefd[0]);
-  int status = 0;
-  rusage usage{};
-  wait4(pid, &status, 0, &usage);
-  r.wall_ms =
-      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
-  r.max_rss_kb = usage.ru_maxrss;
-  r.status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-  return r;
-}
 
 bool IsAddress(const std::string& s) {
   unsigned char buf[16];
@@ -346,7 +307,7 @@ int main(int argc, char** argv) {
         for (int r = 0; r < runs; ++r) {
           // Rate limits refill at 1/s: give every run a fresh bucket.
           if (sc.opts.target_keeps_ratelimit) sleep(3);
-          RunResult rr = Run(topo.colo, tool.argv);
+          RunResult rr = RunInNetns(topo.colo, tool.argv);
           if (rr.status != 0) all_ok = false;
           walls.push_back(rr.wall_ms);
           rss = std::max(rss, rr.max_rss_kb);

@@ -79,6 +79,33 @@ int MdaPlanner::EndOf(int flow) const {
   return flow_end_[static_cast<size_t>(flow)];
 }
 
+bool MdaPlanner::Meshed(int ttl) const {
+  // From the flows answered at both TTLs: some interface before has two successors here, and
+  // some interface here has two predecessors there.
+  std::vector<std::pair<int16_t, int16_t>> links;
+  const auto& here = hops_[static_cast<size_t>(ttl - 1)].flows;
+  for (size_t f = 0; f < here.size(); ++f) {
+    const Cell* before = At(ttl - 1, static_cast<int>(f));
+    if (here[f].state != State::kAnswered || before == nullptr ||
+        before->state != State::kAnswered || before->end || !Counts(ttl, static_cast<int>(f))) {
+      continue;
+    }
+    std::pair<int16_t, int16_t> l{before->address, here[f].address};
+    if (std::find(links.begin(), links.end(), l) == links.end()) links.push_back(l);
+  }
+  bool fork = false;
+  bool join = false;
+  for (size_t i = 0; i < links.size(); ++i) {
+    for (size_t j = i + 1; j < links.size(); ++j) {
+      fork = fork || links[i].first == links[j].first;
+      join = join || links[i].second == links[j].second;
+    }
+  }
+  // A split that splits again is enumerated per interface too: it is where the hop rule
+  // misses most (an interface's share of the flows is its parent's share split again).
+  return fork || join ? fork : false;
+}
+
 MdaPlanner::Seen MdaPlanner::SeenAt(int ttl) const {
   Seen seen;
   const auto& flows = hops_[static_cast<size_t>(ttl - 1)].flows;
@@ -144,14 +171,19 @@ void MdaPlanner::Plan() {
   };
   for (int ttl = horizon; ttl >= 1; --ttl) {
     Hop& hop = hops_[static_cast<size_t>(ttl - 1)];
-    int want = std::max(hop.wanted, reach(ttl, MdaFlowsNeeded(SeenAt(ttl).count(), confidence_)));
+    // Failure control: a hop that has split was judged by one test per interface found, each
+    // failing with up to 1 - confidence; the stricter n(k + 1) keeps their sum within it.
+    int k = SeenAt(ttl).count();
+    int want = std::max(hop.wanted, reach(ttl, MdaFlowsNeeded(k >= 2 ? k + 1 : k, confidence_)));
     if (ttl >= 2) {
       Hop& prev = hops_[static_cast<size_t>(ttl - 2)];
       Seen prev_seen = SeenAt(ttl - 1);
       int prev_k = prev_seen.count();
       // One interface before this hop: every flow passes it, and the hop rule here is its
-      // node rule. Several: each must have n(successors) of its flows probed here.
-      if (prev_k > 1) {
+      // node rule. Several, meshed with this hop: each must have n(successors) of its flows
+      // probed here (per-interface control). Several, not meshed: the hop rule here finds
+      // every successor (MDA-Lite), and the flows probed here are probed there too, for links.
+      if (prev_k > 1 && Meshed(ttl)) {
         int settled = 0;
         for (size_t f = 0; f < prev.flows.size(); ++f) {
           const Cell& c = prev.flows[f];
@@ -179,8 +211,8 @@ void MdaPlanner::Plan() {
               successors.push_back(c->address);
             }
           }
-          int need = MdaFlowsNeeded(
-              static_cast<int>(successors.size()) + (silent_successor ? 1 : 0), confidence_);
+          int k_next = static_cast<int>(successors.size()) + (silent_successor ? 1 : 0);
+          int need = MdaFlowsNeeded(k_next >= 2 ? k_next + 1 : k_next, confidence_);  // as above
           auto have = static_cast<int>(through.size());
           if (have >= need) {
             want = std::max(want, through[static_cast<size_t>(need - 1)] + 1);
@@ -195,9 +227,9 @@ void MdaPlanner::Plan() {
           // At most doubling per round: a share seen in few flows is a rough estimate.
           prev.wanted = std::max(prev.wanted, planned + std::min(extra, planned));
         }
-        // Every flow probed here is probed there too, so that its link is known.
-        prev.wanted = std::max(prev.wanted, want);
       }
+      // Every flow probed here is probed there too, so that its link is known.
+      if (prev_k > 1) prev.wanted = std::max(prev.wanted, want);
     }
     hop.wanted = std::max(hop.wanted, want);
   }
@@ -269,6 +301,17 @@ std::vector<std::pair<net::IpAddress, net::IpAddress>> MdaPlanner::Links(int ttl
     bool end = false;
     for (const Cell& c : hops_[static_cast<size_t>(ttl - 2)].flows) end = end || c.end;
     if (!end) only = prev.addresses[0];
+  }
+  // One interface here that every flow met: every interface before (not an end) leads to it.
+  Seen seen_here = SeenAt(ttl);
+  if (seen_here.count() == 1) {
+    const auto& before_flows = hops_[static_cast<size_t>(ttl - 2)].flows;
+    for (size_t f = 0; f < before_flows.size(); ++f) {
+      const Cell& c = before_flows[f];
+      if (c.state != State::kAnswered || c.end || !Counts(ttl - 1, static_cast<int>(f))) continue;
+      std::pair<int16_t, int16_t> p{c.address, seen_here.addresses[0]};
+      if (std::find(pairs.begin(), pairs.end(), p) == pairs.end()) pairs.push_back(p);
+    }
   }
   for (size_t f = 0; f < hop.flows.size(); ++f) {
     const Cell& here = hop.flows[f];

@@ -101,6 +101,8 @@ class MdaPlanner {
   // The TTL at which flow `flow` ended, if a probe of it found the end; INT32_MAX otherwise.
   int EndOf(int flow) const;
   Seen SeenAt(int ttl) const;
+  // Whether the links from ttl - 1 into ttl seen so far are meshed (MDA-Lite's test).
+  bool Meshed(int ttl) const;
   int Horizon() const;
   void Plan();
 

@@ -278,6 +278,39 @@ TEST(RequestParserTest, DefaultsWhenOptionsAreAbsent) {
   EXPECT_EQ(r.options.wait_time_s, model::kWaitTimeDefaultS);
 }
 
+TEST(RequestParserTest, MultipathOptions) {
+  TracerouteRequest plain = Request(R"({"targets":["192.0.2.1"]})");
+  EXPECT_FALSE(plain.options.multipath);
+  EXPECT_EQ(plain.options.confidence, model::kConfidenceDefault);
+  TracerouteRequest mp = Request(WithOptions(R"({"multipath":true,"packet_type":"udp"})"));
+  EXPECT_TRUE(mp.options.multipath);
+  EXPECT_EQ(mp.options.confidence, 95);
+  EXPECT_EQ(Request(WithOptions(R"({"multipath":true,"confidence":99})")).options.confidence, 99);
+  EXPECT_FALSE(Request(WithOptions(R"({"multipath":false})")).options.multipath);
+  for (const char* bad : {"1", R"("true")", "null", "[]"}) {
+    auto errors = Errors(WithOptions(std::string(R"({"multipath":)") + bad + "}"));
+    ASSERT_EQ(errors.size(), 1u) << bad;
+    EXPECT_EQ(errors[0].code, kInvalidMultipath) << bad;
+    EXPECT_EQ(errors[0].pointer, "/options/multipath");
+  }
+  for (const char* bad : {"90", "100", "95.5", R"("95")", "0", "null"}) {
+    auto errors =
+        Errors(WithOptions(std::string(R"({"multipath":true,"confidence":)") + bad + "}"));
+    ASSERT_EQ(errors.size(), 1u) << bad;
+    EXPECT_EQ(errors[0].code, kInvalidConfidence) << bad;
+    EXPECT_EQ(errors[0].pointer, "/options/confidence");
+  }
+  for (const char* type : {"gre", "gre+icmp"}) {
+    std::string options = R"({"multipath":true,"packet_type":")" + std::string(type) + R"("})";
+    auto errors = Errors(WithOptions(options));
+    ASSERT_EQ(errors.size(), 1u) << type;
+    EXPECT_EQ(errors[0].code, kMultipathPacketType) << type;
+    EXPECT_EQ(errors[0].pointer, "/options/packet_type");
+  }
+  // gre without multipath stays valid.
+  EXPECT_TRUE(Errors(WithOptions(R"({"packet_type":"gre","multipath":false})")).empty());
+}
+
 TEST(RequestParserTest, IpVersionOption) {
   EXPECT_EQ(Request(R"({"targets":["example.com"]})").options.ip_version, model::IpVersion::kAuto);
   EXPECT_EQ(Request(WithOptions(R"({"ip_version":"ipv4"})")).options.ip_version,

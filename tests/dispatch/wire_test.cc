@@ -51,6 +51,45 @@ TEST(WireTest, JobRoundTripsWithEveryOption) {
   EXPECT_EQ(back->options.ip_version, model::IpVersion::kV6);
 }
 
+TEST(WireTest, MultipathJobsAndResultsRoundTrip) {
+  Job job;
+  job.target = "203.0.113.1";
+  job.options.packet_type = model::PacketType::kUdp;
+  job.options.multipath = true;
+  job.options.confidence = 99;
+  auto back = DecodeJob(EncodeJob(job));
+  ASSERT_TRUE(back.ok()) << back.error();
+  EXPECT_TRUE(back->options.multipath);
+  EXPECT_EQ(back->options.confidence, 99);
+  Job plain;
+  plain.target = "203.0.113.1";
+  EXPECT_EQ(EncodeJob(plain).find("multipath"), std::string::npos);  // as before multipath
+  auto plain_back = DecodeJob(EncodeJob(plain));
+  ASSERT_TRUE(plain_back.ok());
+  EXPECT_FALSE(plain_back->options.multipath);
+  for (const char* bad : {R"("multipath":1)", R"("confidence":90)", R"("confidence":"99")"}) {
+    std::string text = R"({"v":2,"target":"203.0.113.1","options":{)" + std::string(bad) + "}}";
+    EXPECT_FALSE(DecodeJob(text).ok()) << bad;
+  }
+  model::ColoResult r;
+  r.hops.resize(2);
+  r.hops[1].nodes.resize(1);
+  r.hops[1].nodes[0].ip = "198.51.100.6";
+  r.hops[0].links.emplace();
+  r.hops[1].links = std::vector<model::Link>{{"198.51.100.2", "198.51.100.6"}};
+  r.multipath_complete = false;
+  auto reply = DecodeReplyMessage(EncodeReply(r, 2));
+  ASSERT_TRUE(reply.ok()) << reply.error();
+  ASSERT_TRUE(reply->result.has_value());
+  const model::ColoResult& got = *reply->result;
+  ASSERT_TRUE(got.multipath_complete.has_value());
+  EXPECT_FALSE(*got.multipath_complete);
+  ASSERT_EQ(got.hops.size(), 2u);
+  ASSERT_TRUE(got.hops[0].links.has_value());
+  EXPECT_TRUE(got.hops[0].links->empty());
+  EXPECT_EQ(*got.hops[1].links, *r.hops[1].links);
+}
+
 TEST(WireTest, JobWithoutIpVersionIsAutoAndAnUnknownOneIsRefused) {
   std::string job = EncodeJob(Job{"203.0.113.1", {}});
   auto at = job.find(R"(,"ip_version":"auto")");

@@ -5,6 +5,7 @@
 //   lab_up chain [--routers N] [--silent K] [--delay-router K --delay-ms D]
 //                [--gre-endpoint healthy|drop|key] [--gre-blocked K]
 //   lab_up ecmp
+//   lab_up fan [--width N] [--silent-branch K]
 //
 // The line: {"colo": ns, "target": ns, "routers": [ns...], "colo_v4", "colo_v6", "target_v4",
 // "target_v6", "hop_v4": [...], "hop_v6": [...], "hop_choices_v4": [[...]...],
@@ -38,6 +39,7 @@ constexpr const char* kUsage =
     "usage: lab_up chain [--routers N] [--silent K] [--delay-router K --delay-ms D]\n"
     "                    [--gre-endpoint healthy|drop|key] [--gre-blocked K]\n"
     "       lab_up ecmp\n"
+    "       lab_up fan [--width N] [--silent-branch K]\n"
     "Builds the topology, prints it as one line of JSON, and holds it until stdin closes or\n"
     "SIGTERM/SIGINT arrives. Needs root.\n";
 
@@ -48,8 +50,10 @@ void OnStopSignal(int sig) {
 }
 
 struct Args {
-  std::string kind;  // "chain" or "ecmp"
+  std::string kind;  // "chain", "ecmp" or "fan"
   int routers = 3;
+  int width = 4;
+  int silent_branch = 0;
   int silent = 0;
   int delay_router = 0;
   int delay_ms = 0;
@@ -75,15 +79,25 @@ Args ParseArgs(int argc, char** argv) {
   if (argc < 2) throw UsageError{"missing topology"};
   Args args;
   args.kind = argv[1];
-  if (args.kind != "chain" && args.kind != "ecmp") {
+  if (args.kind != "chain" && args.kind != "ecmp" && args.kind != "fan") {
     throw UsageError{"unknown topology '" + args.kind + "'"};
   }
   bool saw_delay_ms = false;
   for (int i = 2; i < argc; ++i) {
     std::string_view flag = argv[i];
-    if (args.kind != "chain") throw UsageError{"ecmp takes no options"};
+    if (args.kind == "ecmp") throw UsageError{"ecmp takes no options"};
     if (i + 1 >= argc) throw UsageError{std::string(flag) + " needs a value"};
     std::string_view value = argv[++i];
+    if (args.kind == "fan") {
+      if (flag == "--width") {
+        args.width = ParseInt(flag, value, 2, 16);
+      } else if (flag == "--silent-branch") {
+        args.silent_branch = ParseInt(flag, value, 1, 16);
+      } else {
+        throw UsageError{"unknown option '" + std::string(flag) + "'"};
+      }
+      continue;
+    }
     if (flag == "--routers") {
       args.routers = ParseInt(flag, value, 1, 63);
     } else if (flag == "--silent") {
@@ -108,6 +122,9 @@ Args ParseArgs(int argc, char** argv) {
     } else {
       throw UsageError{"unknown option '" + std::string(flag) + "'"};
     }
+  }
+  if (args.silent_branch > args.width) {
+    throw UsageError{"--silent-branch names a branch that does not exist"};
   }
   if (args.silent > args.routers) throw UsageError{"--silent names a router that does not exist"};
   if (args.delay_router > args.routers) {
@@ -262,6 +279,8 @@ int main(int argc, char** argv) {
         opts.delay_router = args.delay_router;
         if (args.delay_router != 0) opts.delay_ms = args.delay_ms;
         topology = colotrace::lab::Chain(lab, args.routers, opts);
+      } else if (args.kind == "fan") {
+        topology = colotrace::lab::EcmpFan(lab, {args.width, args.silent_branch}, nullptr);
       } else {
         topology = colotrace::lab::EcmpDiamond(lab);
       }

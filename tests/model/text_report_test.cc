@@ -333,5 +333,44 @@ TEST(TextReportTest, FitToScreenCountsWrappedLinesAndEmptyOnes) {
   EXPECT_EQ(FitToScreen("x\ny", 10, 80).rows, 2);
 }
 
+TEST(TextReportTest, MultipathListsDiamondsAndCompleteness) {
+  ColoResult c;
+  c.colo.name = "local";
+  auto node = [](std::string ip) { return MakeNode(ip, ip, {1, 1, 1, 1, 0}); };
+  c.hops.push_back(MakeHop(1, 6, 0, {node("198.51.100.2")}));
+  c.hops.push_back(MakeHop(2, 30, 0, {node("198.51.100.6"), node("198.51.100.10")}));
+  c.hops.push_back(MakeHop(3, 30, 0, {node("198.51.100.14"), node("198.51.100.18")}));
+  c.hops.push_back(MakeHop(4, 6, 0, {node("203.0.113.1")}));
+  c.hops.push_back(MakeHop(5, 11, 0, {node("203.0.113.7"), node("203.0.113.8")}));
+  c.target_summary.ip = "203.0.113.9";
+  c.multipath_complete = true;
+  auto diamonds = Diamonds(c);
+  ASSERT_EQ(diamonds.size(), 2u);
+  EXPECT_EQ(diamonds[0].split_ttl, 1);
+  EXPECT_EQ(diamonds[0].split_at, "198.51.100.2");
+  EXPECT_EQ(diamonds[0].join_ttl, 4);
+  EXPECT_EQ(diamonds[0].join_at, "203.0.113.1");
+  EXPECT_EQ(diamonds[0].width, 2);
+  EXPECT_EQ(diamonds[0].length, 2);
+  EXPECT_EQ(diamonds[1].split_ttl, 4);
+  EXPECT_EQ(diamonds[1].join_ttl, 0);  // never joins up to the last hop
+  TraceOptions o;
+  o.multipath = true;
+  o.confidence = 99;
+  std::string text = TextReport("203.0.113.9", o, c);
+  EXPECT_NE(text.find("multipath at 99 % confidence"), std::string::npos) << text;
+  EXPECT_NE(text.find("diamond: splits after 198.51.100.2 (TTL 1), joins at 203.0.113.1 (TTL 4): "
+                      "width 2, length 2"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("does not join"), std::string::npos) << text;
+  EXPECT_NE(text.find("multipath enumeration complete: 83 probes"), std::string::npos) << text;
+  c.multipath_complete = false;
+  EXPECT_NE(TextReport("203.0.113.9", o, c).find("INCOMPLETE"), std::string::npos);
+  // A single-path result says nothing of diamonds.
+  c.multipath_complete.reset();
+  EXPECT_EQ(TextReport("203.0.113.9", TraceOptions{}, c).find("diamond"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace colotrace::model

@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <cstdlib>
 #include <set>
 #include <string>
 #include <utility>
@@ -170,8 +171,11 @@ Tally Many(const Topology& t, int runs, int confidence = 95) {
     std::string missing;
     if (FoundEverything(t, run.planner, &missing)) {
       ++tally.found_all;
-    } else if (tally.first_missing.empty()) {
-      tally.first_missing = missing + " (seed " + std::to_string(seed) + ")";
+    } else {
+      if (std::getenv("MDA_DEBUG")) std::printf("miss %s\n", missing.c_str());
+      if (tally.first_missing.empty()) {
+        tally.first_missing = missing + " (seed " + std::to_string(seed) + ")";
+      }
     }
     tally.max_probes = std::max(tally.max_probes, run.probes);
     tally.max_rounds = std::max(tally.max_rounds, run.planner.rounds());
