@@ -135,6 +135,31 @@ TEST_F(ColotraceCliLabTest, JsonIsTheApiResultArray) {
   }
 }
 
+TEST_F(ColotraceCliLabTest, MultipathPrintsEveryBranchAndTheDiamond) {
+  auto topo = colotrace::lab::EcmpDiamond(*lab_);
+  ExecResult r = Colotrace({"trace", "--netns", topo.colo, "-n", "--multipath", "--confidence",
+                            "99", "--packet-type", "tcp", topo.target_v4});
+  ASSERT_EQ(r.status, 0) << r.err;
+  for (const auto& hop : topo.hop_choices_v4) {
+    for (const auto& a : hop) EXPECT_NE(r.out.find(a), std::string::npos) << a << "\n" << r.out;
+  }
+  EXPECT_NE(r.out.find("multipath at 99 % confidence"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("diamond: splits after " + topo.hop_v4[0] + " (TTL 1), joins at " +
+                       topo.target_v4 + " (TTL 4): width 2, length 2"),
+            std::string::npos)
+      << r.out;
+  EXPECT_NE(r.out.find("multipath enumeration complete"), std::string::npos) << r.out;
+  ExecResult gre = Colotrace(
+      {"trace", "--netns", topo.colo, "--multipath", "--packet-type", "gre", topo.target_v4});
+  EXPECT_EQ(gre.status, 2);
+  ExecResult orphan =
+      Colotrace({"trace", "--netns", topo.colo, "--confidence", "99", topo.target_v4});
+  EXPECT_EQ(orphan.status, 2);  // --confidence needs --multipath
+  ExecResult odd = Colotrace(
+      {"trace", "--netns", topo.colo, "--multipath", "--confidence", "90", topo.target_v4});
+  EXPECT_EQ(odd.status, 2);
+}
+
 TEST_F(ColotraceCliLabTest, TextTableFitsEightyColumns) {
   colotrace::lab::ChainOptions opts;
   opts.silent_router = 2;

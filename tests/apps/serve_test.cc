@@ -18,6 +18,7 @@
 #include <cstdio>
 #include <fstream>
 #include <future>
+#include <set>
 #include <string>
 #include <thread>
 
@@ -243,6 +244,46 @@ TEST_F(ServeTest, GreThroughTheApi) {
   ASSERT_EQ(hops.size(), topo.hop_v4.size()) << response;
   EXPECT_EQ(hops.back().at("nodes").at(0).at("ip").as_string(), topo.target_v4);
   EXPECT_EQ(colo.at("target_summary").at("packet_count").as_int64(), 3);
+}
+
+// Multipath through the API: every branch of the lab diamond with its links, the measurement
+// keeps the options, and a plain request on the same server carries no multipath field.
+TEST_F(ServeTest, MultipathThroughTheApi) {
+  auto topo = colotrace::lab::EcmpDiamond(*lab_);
+  ChildProcess server(Serve({"--listen", "127.0.0.1:0", "--netns", topo.colo, "--token", "t0k:acc1",
+                             "--allow-target", "203.0.113.0/24", "--no-db"}));
+  ASSERT_GT(server.port(), 0);
+  std::string response = HttpExchange(
+      server.port(),
+      Post("t0k", R"({"targets":[")" + topo.target_v4 +
+                      R"("],"options":{"packet_type":"udp","multipath":true,"confidence":99}})"));
+  auto body = boost::json::parse(BodyOf(response));
+  const auto& colo = body.at("result").at(0).at("colos").at(0);
+  ASSERT_EQ(colo.at("error").as_string(), "") << response;
+  EXPECT_TRUE(colo.at("multipath_complete").as_bool()) << response;
+  const auto& hops = colo.at("hops").as_array();
+  ASSERT_EQ(hops.size(), topo.hop_choices_v4.size()) << response;
+  for (size_t h = 0; h < hops.size(); ++h) {
+    std::set<std::string> found;
+    for (const auto& n : hops[h].at("nodes").as_array())
+      found.insert(std::string(n.at("ip").as_string()));
+    std::set<std::string> want(topo.hop_choices_v4[h].begin(), topo.hop_choices_v4[h].end());
+    EXPECT_EQ(found, want) << "TTL " << h + 1 << ": " << response;
+    EXPECT_TRUE(hops[h].at("links").is_array());
+  }
+  // r1 to both branches; each branch to r3's link on its side.
+  EXPECT_EQ(hops[1].at("links").as_array().size(), 2u) << response;
+  EXPECT_EQ(hops[2].at("links").as_array().size(), 2u) << response;
+  std::string plain =
+      HttpExchange(server.port(), Post("t0k", R"({"targets":[")" + topo.target_v4 + R"("]})"));
+  EXPECT_EQ(plain.find("multipath_complete"), std::string::npos);
+  EXPECT_EQ(plain.find("\"links\""), std::string::npos);
+  // Bad options are refused where they are.
+  std::string bad = HttpExchange(
+      server.port(), Post("t0k", R"({"targets":[")" + topo.target_v4 +
+                                     R"("],"options":{"multipath":true,"packet_type":"gre"}})"));
+  EXPECT_NE(bad.find("1036"), std::string::npos) << bad;
+  EXPECT_NE(bad.find("/options/packet_type"), std::string::npos) << bad;
 }
 
 }  // namespace
