@@ -6,8 +6,9 @@
 //
 // For each width, R runs of each tool in the colo's namespace, in turn: `colotrace trace
 // --multipath --packet-type udp --json -n` and `scamper -O json -c 'tracelb -P udp-dport -c C'`.
-// Per tool: wall time (process start included), probes sent (colotrace: the hops' packets_sent;
-// scamper: its probec), and whether every interface of the fan was found.
+// Per tool: wall time (process start included), probes sent (colotrace: multipath_probes, which
+// counts the probes past the target too; scamper: its probec), and whether every interface of
+// the fan was found.
 #include <boost/json.hpp>
 #include <cstdio>
 #include <cstdlib>
@@ -64,9 +65,7 @@ Outcome RunColotrace(const colotrace::lab::Topology& t, int confidence) {
   if (r.status != 0) return o;
   json::value v = json::parse(r.out);
   const auto& colo = v.as_array().at(0).at("colos").as_array().at(0).as_object();
-  for (const auto& h : colo.at("hops").as_array()) {
-    o.probes += static_cast<int>(h.at("packets_sent").as_int64());
-  }
+  o.probes = static_cast<int>(colo.at("multipath_probes").as_int64());
   std::set<std::string> found;
   for (const auto& h : colo.at("hops").as_array()) CollectAddresses(h.at("nodes"), &found);
   o.found_all = HasAll(found, t) && colo.at("multipath_complete").as_bool();

@@ -100,7 +100,10 @@ void WriteColoResult(JsonWriter& out, const ColoResult& colo) {
   out.Key("target_summary");
   WriteSummary(out, colo.target_summary);
   out.Key("traceroute_time_ms").Int(colo.traceroute_time_ms);
-  if (colo.multipath_complete) out.Key("multipath_complete").Bool(*colo.multipath_complete);
+  if (colo.multipath_complete) {
+    out.Key("multipath_complete").Bool(*colo.multipath_complete);
+    out.Key("multipath_probes").Int(colo.multipath_probes);
+  }
   if (colo.running) out.Key("running").Bool(true);
   out.EndObject();
 }
@@ -217,6 +220,7 @@ ColoResult ReadColoResult(const json::object& r) {
   out.traceroute_time_ms = Int(r, "traceroute_time_ms");
   if (const json::value* m = r.if_contains("multipath_complete"); m && m->is_bool()) {
     out.multipath_complete = m->as_bool();
+    out.multipath_probes = static_cast<int>(Int(r, "multipath_probes"));
   }
   const json::value* running = r.if_contains("running");
   out.running = running != nullptr && running->is_bool() && running->as_bool();

@@ -97,8 +97,6 @@ std::string TextReport(const std::string& target, const TraceOptions& options,
     }
   }
   if (result.multipath_complete) {
-    int sent = 0;
-    for (const auto& hop : result.hops) sent += hop.packets_sent;
     for (const Diamond& d : Diamonds(result)) {
       std::string from = d.split_ttl > 0
                              ? Format("after %s (TTL %d)", d.split_at.c_str(), d.split_ttl)
@@ -110,7 +108,7 @@ std::string TextReport(const std::string& target, const TraceOptions& options,
                     d.width, d.length);
     }
     out += *result.multipath_complete
-               ? Format("multipath enumeration complete: %d probes\n", sent)
+               ? Format("multipath enumeration complete: %d probes\n", result.multipath_probes)
                : Format("multipath enumeration INCOMPLETE: the ceiling of %d probes was reached\n",
                         kMultipathMaxProbes);
   }

@@ -155,6 +155,9 @@ struct ColoResult {
   // Multipath results only: whether enumeration met its stopping rule everywhere (false: the
   // probe ceiling ended it first). Written as "multipath_complete".
   std::optional<bool> multipath_complete;
+  // Multipath results only: every probe the enumeration sent, also those past the target that
+  // no hop lists. Written as "multipath_probes".
+  int multipath_probes = 0;
 };
 
 struct TargetResult {

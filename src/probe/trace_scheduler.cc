@@ -466,6 +466,8 @@ void TraceScheduler::SummarizeMultipath(const Trace& t, ColoResult* result) {
     }
   }
   result->multipath_complete = mda.complete();
+  result->multipath_probes = static_cast<int>(
+      std::count_if(t.probes.begin(), t.probes.end(), [](const ProbeOutcome& p) { return p.sent; }));
 }
 
 void TraceScheduler::Abort(ColoError error, int64_t now_ns) {

@@ -78,12 +78,14 @@ TEST(WireTest, MultipathJobsAndResultsRoundTrip) {
   r.hops[0].links.emplace();
   r.hops[1].links = std::vector<model::Link>{{"198.51.100.2", "198.51.100.6"}};
   r.multipath_complete = false;
+  r.multipath_probes = 3000;
   auto reply = DecodeReplyMessage(EncodeReply(r, 2));
   ASSERT_TRUE(reply.ok()) << reply.error();
   ASSERT_TRUE(reply->result.has_value());
   const model::ColoResult& got = *reply->result;
   ASSERT_TRUE(got.multipath_complete.has_value());
   EXPECT_FALSE(*got.multipath_complete);
+  EXPECT_EQ(got.multipath_probes, 3000);
   ASSERT_EQ(got.hops.size(), 2u);
   ASSERT_TRUE(got.hops[0].links.has_value());
   EXPECT_TRUE(got.hops[0].links->empty());

@@ -344,6 +344,7 @@ TEST(TextReportTest, MultipathListsDiamondsAndCompleteness) {
   c.hops.push_back(MakeHop(5, 11, 0, {node("203.0.113.7"), node("203.0.113.8")}));
   c.target_summary.ip = "203.0.113.9";
   c.multipath_complete = true;
+  c.multipath_probes = 95;
   auto diamonds = Diamonds(c);
   ASSERT_EQ(diamonds.size(), 2u);
   EXPECT_EQ(diamonds[0].split_ttl, 1);
@@ -364,7 +365,7 @@ TEST(TextReportTest, MultipathListsDiamondsAndCompleteness) {
             std::string::npos)
       << text;
   EXPECT_NE(text.find("does not join"), std::string::npos) << text;
-  EXPECT_NE(text.find("multipath enumeration complete: 83 probes"), std::string::npos) << text;
+  EXPECT_NE(text.find("multipath enumeration complete: 95 probes"), std::string::npos) << text;
   c.multipath_complete = false;
   EXPECT_NE(TextReport("203.0.113.9", o, c).find("INCOMPLETE"), std::string::npos);
   // A single-path result says nothing of diamonds.

@@ -561,6 +561,7 @@ TEST_F(SchedulerTest, MultipathFindsEveryBranchWithItsLinksForEveryProbeType) {
       EXPECT_TRUE(seen.insert({net_.sent[i].flow_number, net_.sent[i].ttl}).second);
     }
     EXPECT_GT(seen.size(), 20u);
+    EXPECT_EQ(r.multipath_probes, static_cast<int>(net_.sent.size() - first));
     EXPECT_LT(r.traceroute_time_ms, 100);
   }
 }
