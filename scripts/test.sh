@@ -42,7 +42,7 @@ echo "== ThreadSanitizer build (engine, dispatch, enrichment, store, servers)"
   cd build-tsan
   ctest -j2 --output-on-failure -L unit -R 'Dispatcher|Handler|RateLimiter|Metrics|Ttl|StoreWriter|InOrder|SqliteStore|Schedules|Webhooks'
   ctest --output-on-failure -R \
-    'EngineLabTest|ChainTest|EcmpDiamond|LocalColo|HostResolver|ReverseDns|Serve|AgentIntegration|Privilege|Measurements|PostgresStore|SchedulesLab'
+    'EngineLabTest|MultipathLabTest|ChainTest|EcmpDiamond|LocalColo|HostResolver|ReverseDns|Serve|AgentIntegration|Privilege|Measurements|PostgresStore|SchedulesLab'
   # Races, not memory: the 30-s server RSS under TSan is its own warm-up (the optimised soak
   # judges memory growth, ASan finds leaks).
   SOAK_SECONDS=30 SOAK_RSS_LIMIT_KB=0 ctest --output-on-failure -L soak
