@@ -1,6 +1,9 @@
 #include "topologies.h"
 
+#include <algorithm>
 #include <cstdio>
+#include <functional>
+#include <map>
 #include <stdexcept>
 #include <string>
 
@@ -433,6 +436,120 @@ Topology EcmpFan(Lab& lab, const FanOptions& opts, FanLinks* links) {
   t.hop_v6 = {V6(1, 2), t.hop_choices_v6[1][0], t.hop_choices_v6[2][0], kTargetV6};
   if (links != nullptr) *links = std::move(l);
   ListenTcp(lab, t, 80);
+  return t;
+}
+
+Topology EcmpGraph(Lab& lab, const std::vector<std::vector<int>>& next, FanLinks* links,
+                   const std::vector<int>& one_address) {
+  const int n = static_cast<int>(next.size());
+  Topology t;
+  const std::string colo = lab.AddNode("colo");
+  NodeOptions router;
+  router.router = true;
+  std::vector<std::string> ns;
+  auto name = [](int i) { return "g" + std::to_string(i); };
+  for (int i = 0; i < n; ++i) ns.push_back(lab.AddNode(name(i), router));
+  const std::string tgt = lab.AddNode("tgt");
+  auto node = [&](int i) { return i == kToTarget ? tgt : ns[static_cast<size_t>(i)]; };
+  auto short_name = [&](int i) { return i == kToTarget ? std::string("tgt") : name(i); };
+
+  // Link 1 joins the colo and router 0; then one link per edge, in order.
+  LinkNodes(lab, 1, colo, "colo", ns[0], name(0));
+  std::map<std::pair<int, int>, int> edge_link;
+  std::map<int, int> first_in = {{0, 1}};  // node -> the link it was first reached by
+  int link = 1;
+  for (int i = 0; i < n; ++i) {
+    for (int j : next[static_cast<size_t>(i)]) {
+      edge_link[{i, j}] = ++link;
+      if (link > 60) throw std::invalid_argument("EcmpGraph: too many edges");
+      LinkNodes(lab, link, ns[static_cast<size_t>(i)], name(i), node(j), short_name(j));
+      first_in.try_emplace(j, link);
+    }
+  }
+  AddTargetAddresses(lab, tgt, false);
+  DefaultRoutes(lab, colo, V4(1, 2), V6(1, 2));
+  for (int i = 0; i < n; ++i) {
+    const std::string& r = ns[static_cast<size_t>(i)];
+    int back = first_in.at(i);
+    DefaultRoutes(lab, r, V4(back, 1), V6(back, 1));
+    std::string via_v4, via_v6;
+    const auto& outs = next[static_cast<size_t>(i)];
+    for (int j : outs) {
+      int l = edge_link.at({i, j});
+      via_v4 += (outs.size() > 1 ? " nexthop via " : " via ") + V4(l, 2);
+      via_v6 += (outs.size() > 1 ? " nexthop via " : " via ") + V6(l, 2);
+    }
+    RouteTargets(lab, r, via_v4.substr(1), via_v6.substr(1));
+    if (outs.size() > 1) {
+      lab.Sysctl(r, "net.ipv4.fib_multipath_hash_policy", "1");
+      lab.Sysctl(r, "net.ipv6.fib_multipath_hash_policy", "1");
+      // A seed of its own (it also serves IPv6): with one hash function everywhere, a router
+      // behind another sends the flows it gets along one branch only (hash polarisation).
+      lab.Sysctl(r, "net.ipv4.fib_multipath_hash_seed", std::to_string(7919 * (i + 1)));
+    }
+  }
+  DefaultRoutes(lab, tgt, V4(first_in.at(kToTarget), 1), V6(first_in.at(kToTarget), 1));
+  for (int i : one_address) {
+    lab.Sysctl(ns[static_cast<size_t>(i)], "net.ipv4.icmp_errors_use_inbound_ifaddr", "0");
+  }
+  auto one = [&](int j) {
+    return std::find(one_address.begin(), one_address.end(), j) != one_address.end();
+  };
+
+  // Every path, as the addresses that answer at TTL 1, 2, ...
+  std::vector<std::vector<std::pair<std::string, std::string>>> paths;
+  std::vector<std::pair<std::string, std::string>> path = {{V4(1, 2), V6(1, 2)}};
+  std::function<void(int)> walk = [&](int i) {
+    for (int j : next[static_cast<size_t>(i)]) {
+      if (j == kToTarget) {
+        path.push_back({kTargetV4, kTargetV6});
+        paths.push_back(path);
+      } else {
+        int l = edge_link.at({i, j});
+        path.push_back({V4(one(j) ? first_in.at(j) : l, 2), V6(l, 2)});
+        walk(j);
+      }
+      path.pop_back();
+    }
+  };
+  walk(0);
+  FanLinks l;
+  auto add = [](std::vector<std::string>& v, const std::string& a) {
+    if (std::find(v.begin(), v.end(), a) == v.end()) v.push_back(a);
+  };
+  auto add_link = [](std::vector<std::pair<std::string, std::string>>& v, std::string a,
+                     std::string b) {
+    std::pair<std::string, std::string> p{std::move(a), std::move(b)};
+    if (std::find(v.begin(), v.end(), p) == v.end()) v.push_back(p);
+  };
+  for (const auto& p : paths) {
+    if (t.hop_choices_v4.size() < p.size()) {
+      t.hop_choices_v4.resize(p.size());
+      t.hop_choices_v6.resize(p.size());
+      l.v4.resize(p.size() - 1);
+      l.v6.resize(p.size() - 1);
+    }
+    for (size_t k = 0; k < p.size(); ++k) {
+      add(t.hop_choices_v4[k], p[k].first);
+      add(t.hop_choices_v6[k], p[k].second);
+      if (k > 0) {
+        add_link(l.v4[k - 1], p[k - 1].first, p[k].first);
+        add_link(l.v6[k - 1], p[k - 1].second, p[k].second);
+      }
+    }
+  }
+  t.colo = colo;
+  t.target = tgt;
+  t.routers = ns;
+  t.colo_v4 = V4(1, 1);
+  t.colo_v6 = V6(1, 1);
+  t.target_v4 = kTargetV4;
+  t.target_v6 = kTargetV6;
+  for (size_t k = 0; k < paths[0].size(); ++k) {
+    t.hop_v4.push_back(paths[0][k].first);
+    t.hop_v6.push_back(paths[0][k].second);
+  }
+  if (links != nullptr) *links = std::move(l);
   return t;
 }
 

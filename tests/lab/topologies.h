@@ -127,6 +127,20 @@ struct FanLinks {
 };
 Topology EcmpFan(Lab& lab, const FanOptions& opts, FanLinks* links);
 
+// Any load-balanced graph: next[i] lists where router i sends the target's traffic (router
+// indices, or kToTarget), several with one multipath route and layer-4 hashing (each such
+// router with a hash seed of its own, as operators set them against polarisation); router 0 is
+// joined to the colo. Each router answers from the link a probe came in on, and returns
+// traffic through the link it was first reached by. hop_choices_* list every responder per TTL
+// over every path (the target at each TTL some path ends at), and `links` every link into TTL
+// k + 1 (index k), as in EcmpFan. At most 60 edges. Routers in `one_address` answer IPv4
+// probes from one address whichever link a probe came in on (the link they return traffic
+// through: icmp_errors_use_inbound_ifaddr=0), so that several predecessors lead to one
+// interface (a meshed graph); IPv6 expectations do not hold for them.
+inline constexpr int kToTarget = -1;
+Topology EcmpGraph(Lab& lab, const std::vector<std::vector<int>>& next, FanLinks* links,
+                   const std::vector<int>& one_address = {});
+
 }  // namespace colotrace::lab
 
 #endif  // COLOTRACE_TESTS_LAB_TOPOLOGIES_H_

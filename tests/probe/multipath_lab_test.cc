@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <cstdlib>
 #include <set>
 #include <string>
 #include <utility>
@@ -32,10 +33,21 @@ class MultipathLabTest : public ::testing::Test {
   }
 
   void Build(const lab::FanOptions& opts) {
+    StartLab();
+    topo_ = lab::EcmpFan(*lab_, opts, &links_);
+    StartEngine();
+  }
+  void BuildGraph(const std::vector<std::vector<int>>& next, const std::vector<int>& one = {}) {
+    StartLab();
+    topo_ = lab::EcmpGraph(*lab_, next, &links_, one);
+    StartEngine();
+  }
+  void StartLab() {
     engine_.reset();
     lab_.reset();
     lab_ = std::make_unique<lab::Lab>("mp");
-    topo_ = lab::EcmpFan(*lab_, opts, &links_);
+  }
+  void StartEngine() {
     EngineOptions options;
     options.netns = topo_.colo;
     auto engine = Engine::Create(options);
@@ -123,6 +135,58 @@ TEST_F(MultipathLabTest, FansOfWidth2And4And8AreEnumeratedWithEveryLink) {
         EXPECT_GE(found_all, kRuns - 2) << "width " << width << (v6 ? " IPv6 " : " IPv4 ")
                                         << model::PacketTypeName(type) << ": " << first_miss;
       }
+    }
+  }
+}
+
+TEST_F(MultipathLabTest, TwoSplitsInARowMeshedAndUnequalBranches) {
+  using lab::kToTarget;
+  struct Case {
+    std::string name;
+    std::vector<std::vector<int>> next;
+    std::vector<int> one_address;
+  };
+  const std::vector<Case> cases = {
+      // g0 -> {g1, g2} -> g3 -> {g4, g5, g6, g7} -> g8 -> target
+      {"two splits in a row",
+       {{1, 2}, {3}, {3}, {4, 5, 6, 7}, {8}, {8}, {8}, {8}, {kToTarget}},
+       {3, 8}},
+      // g0 -> {g1, g2}; g1 -> {g3, g4}, g2 -> {g4, g5}: g4 is behind both -> g6 -> target
+      {"meshed", {{1, 2}, {3, 4}, {4, 5}, {6}, {6}, {6}, {kToTarget}}, {4, 6}},
+      // g0 -> {g1, g2}; g1 -> target (TTL 3), g2 -> g3 -> target (TTL 4)
+      {"unequal branches", {{1, 2}, {kToTarget}, {3}, {kToTarget}}, {}},
+  };
+  constexpr int kRuns = 10;
+  for (const Case& c : cases) {
+    BuildGraph(c.next, c.one_address);
+    for (bool v6 : {false, true}) {
+      if (v6 && !c.one_address.empty()) continue;  // one address per router: IPv4 only
+      int found_all = 0;
+      int probes = 0;
+      std::string first_miss;
+      for (int run = 0; run < kRuns; ++run) {
+        ColoResult r = Trace(v6, PacketType::kUdp, 99);
+        ASSERT_EQ(r.error, ColoError::kNone);
+        if (std::getenv("MP_DEBUG") && run == 0) {
+          for (const auto& h : r.hops) {
+            std::printf("  TTL %d sent %d lost %d:", h.packets_ttl, h.packets_sent, h.packets_lost);
+            for (const auto& n : h.nodes) std::printf(" %s x%d", n.ip.c_str(), n.rtt.count);
+            std::printf("\n");
+          }
+        }
+        probes += r.multipath_probes;
+        std::string miss = Missing(r, v6);
+        if (miss.empty()) {
+          ++found_all;
+        } else if (first_miss.empty()) {
+          first_miss = miss;
+        }
+      }
+      std::printf("%s %s udp, 99 %%: %d of %d runs found everything, %.0f probes a run%s%s\n",
+                  c.name.c_str(), v6 ? "IPv6" : "IPv4", found_all, kRuns,
+                  static_cast<double>(probes) / kRuns,
+                  first_miss.empty() ? "" : "; first miss: ", first_miss.c_str());
+      EXPECT_GE(found_all, kRuns - 2) << c.name << (v6 ? " IPv6: " : " IPv4: ") << first_miss;
     }
   }
 }
