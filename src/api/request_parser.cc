@@ -207,6 +207,12 @@ void ParseOptions(const json::value& v, model::TraceOptions& options, Errors& er
       break;
     }
   }
+  // Reported with the options, where the members' own errors are (document order).
+  if (options.multipath && (options.packet_type == model::PacketType::kGre ||
+                            options.packet_type == model::PacketType::kGreIcmp)) {
+    errors.Add(kMultipathPacketType, "Invalid packet_type with multipath: want icmp, tcp or udp",
+               "/options/packet_type");
+  }
 }
 
 }  // namespace
@@ -248,11 +254,6 @@ ParseOutcome ParseTracerouteRequest(std::string_view body) {
     }
   }
   if (!saw_targets) errors.Add(kNoTargets, kMsgNoTargets, "/targets");
-  if (request.options.multipath && (request.options.packet_type == model::PacketType::kGre ||
-                                    request.options.packet_type == model::PacketType::kGreIcmp)) {
-    errors.Add(kMultipathPacketType, "Invalid packet_type with multipath: want icmp, tcp or udp",
-               "/options/packet_type");
-  }
   if (request.options.ip_version != model::IpVersion::kAuto) {
     bool want_v4 = request.options.ip_version == model::IpVersion::kV4;
     for (size_t i = 0; i < request.targets.size(); ++i) {

@@ -307,6 +307,15 @@ TEST(RequestParserTest, MultipathOptions) {
     EXPECT_EQ(errors[0].code, kMultipathPacketType) << type;
     EXPECT_EQ(errors[0].pointer, "/options/packet_type");
   }
+  // In document order with the other members' errors: options first, then targets.
+  auto ordered = Errors(R"({"options":{"multipath":true,"packet_type":"gre"},"targets":[1]})");
+  ASSERT_EQ(ordered.size(), 2u);
+  EXPECT_EQ(ordered[0].code, kMultipathPacketType);
+  EXPECT_EQ(ordered[1].pointer, "/targets/0");
+  auto missing = Errors(R"({"options":{"multipath":true,"packet_type":"gre+icmp"}})");
+  ASSERT_EQ(missing.size(), 2u);
+  EXPECT_EQ(missing[0].code, kMultipathPacketType);
+  EXPECT_EQ(missing[1].code, kNoTargets);  // a missing `targets` comes last
   // gre without multipath stays valid.
   EXPECT_TRUE(Errors(WithOptions(R"({"packet_type":"gre","multipath":false})")).empty());
 }
