@@ -100,7 +100,7 @@ std::string TextReport(const std::string& target, const TraceOptions& options,
     for (const Diamond& d : Diamonds(result)) {
       std::string from = d.split_ttl > 0
                              ? Format("after %s (TTL %d)", d.split_at.c_str(), d.split_ttl)
-                             : std::string("at the first hop");
+                             : std::string(d.first_ttl == 1 ? "at the first hop" : "after silence");
       std::string to = d.join_ttl > 0
                            ? Format("joins at %s (TTL %d)", d.join_at.c_str(), d.join_ttl)
                            : std::string("does not join");
@@ -109,8 +109,10 @@ std::string TextReport(const std::string& target, const TraceOptions& options,
     }
     out += *result.multipath_complete
                ? Format("multipath enumeration complete: %d probes\n", result.multipath_probes)
-               : Format("multipath enumeration INCOMPLETE: the ceiling of %d probes was reached\n",
-                        kMultipathMaxProbes);
+               : Format(
+                     "multipath enumeration INCOMPLETE after %d probes: a ceiling was reached "
+                     "(%d probes, %d rounds, or the flows a high port leaves)\n",
+                     result.multipath_probes, kMultipathMaxProbes, kMultipathMaxRounds);
   }
   const auto& s = result.target_summary.latency;
   if (result.running) {
@@ -144,18 +146,24 @@ std::vector<Diamond> Diamonds(const ColoResult& result) {
       continue;
     }
     Diamond d;
-    if (i > 0 && hops[i - 1].nodes.size() == 1) {
-      d.split_ttl = static_cast<int>(i);
-      d.split_at = hops[i - 1].nodes[0].ip;
+    d.first_ttl = static_cast<int>(i) + 1;
+    // The nearest hop before with one node, past silent hops (which say nothing of a split).
+    size_t before = i;
+    while (before > 0 && hops[before - 1].nodes.empty()) --before;
+    if (before > 0 && hops[before - 1].nodes.size() == 1) {
+      d.split_ttl = static_cast<int>(before);
+      d.split_at = hops[before - 1].nodes[0].ip;
     }
     size_t j = i;
     for (; j < hops.size() && hops[j].nodes.size() > 1; ++j) {
       d.width = std::max(d.width, static_cast<int>(hops[j].nodes.size()));
     }
     d.length = static_cast<int>(j - i);
-    if (j < hops.size() && hops[j].nodes.size() == 1) {
-      d.join_ttl = static_cast<int>(j) + 1;
-      d.join_at = hops[j].nodes[0].ip;
+    size_t after = j;
+    while (after < hops.size() && hops[after].nodes.empty()) ++after;
+    if (after < hops.size() && hops[after].nodes.size() == 1) {
+      d.join_ttl = static_cast<int>(after) + 1;
+      d.join_at = hops[after].nodes[0].ip;
     }
     out.push_back(d);
     i = j;

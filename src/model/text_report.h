@@ -16,15 +16,17 @@ std::string TextReport(const std::string& target, const TraceOptions& options,
                        const ColoResult& result);
 
 // Where the paths of a multipath result split and join: a run of consecutive hops with more
-// than one node. `split_ttl` is the last hop before it with one node (0: the run starts at TTL
-// 1), `join_ttl` the first hop after it with one node (0: it never joins up to the last hop).
+// than one node. `split_ttl` is the last hop before it with one node, silent hops skipped (0:
+// none, the run starts at TTL 1 or after silence only), `join_ttl` the first hop after it with
+// one node, silent hops skipped (0: none up to the last hop).
 struct Diamond {
   int split_ttl = 0;
   std::string split_at;  // that hop's address ("" for TTL 0)
   int join_ttl = 0;
   std::string join_at;
-  int width = 0;   // the most nodes at one of its hops
-  int length = 0;  // its hops
+  int first_ttl = 0;  // its first hop
+  int width = 0;      // the most nodes at one of its hops
+  int length = 0;     // its hops
 };
 std::vector<Diamond> Diamonds(const ColoResult& result);
 

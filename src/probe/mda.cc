@@ -47,12 +47,14 @@ int MdaFlowsNeeded(int k, int confidence_percent) {
   return ComputeFlowsNeeded(k, high ? 0.01 : 0.05);
 }
 
-MdaPlanner::MdaPlanner(int max_ttl, int confidence_percent, int max_probes, int max_rounds)
+MdaPlanner::MdaPlanner(int max_ttl, int confidence_percent, int max_probes, int max_rounds,
+                       int max_flows)
     : max_ttl_(std::max(1, max_ttl)),
       confidence_(model::IsValidConfidence(confidence_percent) ? confidence_percent
                                                                : model::kConfidenceDefault),
       max_probes_(std::max(1, max_probes)),
       max_rounds_(std::max(1, max_rounds)),
+      max_flows_(std::max(1, max_flows)),
       hops_(static_cast<size_t>(max_ttl_)) {}
 
 MdaPlanner::Cell* MdaPlanner::At(int ttl, int flow) {
@@ -79,9 +81,8 @@ int MdaPlanner::EndOf(int flow) const {
   return flow_end_[static_cast<size_t>(flow)];
 }
 
-bool MdaPlanner::Meshed(int ttl) const {
-  // From the flows answered at both TTLs: some interface before has two successors here, and
-  // some interface here has two predecessors there.
+bool MdaPlanner::SplitsAgain(int ttl) const {
+  // From the flows answered at both TTLs: some interface before has two successors here.
   std::vector<std::pair<int16_t, int16_t>> links;
   const auto& here = hops_[static_cast<size_t>(ttl - 1)].flows;
   for (size_t f = 0; f < here.size(); ++f) {
@@ -93,17 +94,12 @@ bool MdaPlanner::Meshed(int ttl) const {
     std::pair<int16_t, int16_t> l{before->address, here[f].address};
     if (std::find(links.begin(), links.end(), l) == links.end()) links.push_back(l);
   }
-  bool fork = false;
-  bool join = false;
   for (size_t i = 0; i < links.size(); ++i) {
     for (size_t j = i + 1; j < links.size(); ++j) {
-      fork = fork || links[i].first == links[j].first;
-      join = join || links[i].second == links[j].second;
+      if (links[i].first == links[j].first) return true;
     }
   }
-  // A split that splits again is enumerated per interface too: it is where the hop rule
-  // misses most (an interface's share of the flows is its parent's share split again).
-  return fork || join ? fork : false;
+  return false;
 }
 
 MdaPlanner::Seen MdaPlanner::SeenAt(int ttl) const {
@@ -180,10 +176,12 @@ void MdaPlanner::Plan() {
       Seen prev_seen = SeenAt(ttl - 1);
       int prev_k = prev_seen.count();
       // One interface before this hop: every flow passes it, and the hop rule here is its
-      // node rule. Several, meshed with this hop: each must have n(successors) of its flows
-      // probed here (per-interface control). Several, not meshed: the hop rule here finds
-      // every successor (MDA-Lite), and the flows probed here are probed there too, for links.
-      if (prev_k > 1 && Meshed(ttl)) {
+      // node rule. Several, one of which splits again here (a meshed or nested split): each
+      // must have n(successors) of its flows probed here (per-interface control; an
+      // interface's share of the flows is its parent's share split again, where the hop rule
+      // misses most). Otherwise the hop rule here finds every successor (MDA-Lite), and the
+      // flows probed here are probed there too, for links.
+      if (prev_k > 1 && SplitsAgain(ttl)) {
         int settled = 0;
         for (size_t f = 0; f < prev.flows.size(); ++f) {
           const Cell& c = prev.flows[f];
@@ -248,6 +246,10 @@ std::vector<FlowProbe> MdaPlanner::NextRound() {
     Hop& hop = hops_[static_cast<size_t>(ttl - 1)];
     for (int f = 0; f < hop.wanted; ++f) {
       if (EndOf(f) < ttl) continue;  // this flow's path ended before this TTL
+      if (f >= max_flows_) {         // no five-tuple left for another flow
+        ceiling_hit_ = true;
+        break;
+      }
       if (static_cast<size_t>(f) < hop.flows.size() &&
           hop.flows[static_cast<size_t>(f)].state != State::kUnplanned) {
         continue;
@@ -297,14 +299,14 @@ std::vector<std::pair<net::IpAddress, net::IpAddress>> MdaPlanner::Links(int ttl
   // planner does not probe flows there that it does not need for that hop).
   Seen prev = SeenAt(ttl - 1);
   std::optional<int16_t> only;
-  if (prev.count() == 1) {
+  if (prev.addresses.size() == 1 && !prev.any_lost) {
     bool end = false;
     for (const Cell& c : hops_[static_cast<size_t>(ttl - 2)].flows) end = end || c.end;
     if (!end) only = prev.addresses[0];
   }
   // One interface here that every flow met: every interface before (not an end) leads to it.
   Seen seen_here = SeenAt(ttl);
-  if (seen_here.count() == 1) {
+  if (seen_here.addresses.size() == 1 && !seen_here.any_lost) {
     const auto& before_flows = hops_[static_cast<size_t>(ttl - 2)].flows;
     for (size_t f = 0; f < before_flows.size(); ++f) {
       const Cell& c = before_flows[f];

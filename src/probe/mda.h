@@ -12,6 +12,7 @@
 // Threads: not thread-safe; one thread uses a planner.
 #pragma once
 
+#include <climits>
 #include <cstdint>
 #include <optional>
 #include <utility>
@@ -46,10 +47,10 @@ struct FlowOutcome {
 
 class MdaPlanner {
  public:
-  // TTLs 1..max_ttl; at most `max_probes` probes and `max_rounds` rounds (then complete() is
-  // false).
+  // TTLs 1..max_ttl; at most `max_probes` probes, `max_rounds` rounds and flows 0..max_flows-1
+  // (the five-tuples the probe type has; then complete() is false).
   MdaPlanner(int max_ttl, int confidence_percent, int max_probes,
-             int max_rounds = model::kMultipathMaxRounds);
+             int max_rounds = model::kMultipathMaxRounds, int max_flows = INT32_MAX);
 
   // The probes of the next round, ordered by TTL then flow; each (flow, ttl) is planned at
   // most once over the whole enumeration. Empty when enumeration is over. Call it again only
@@ -58,8 +59,8 @@ class MdaPlanner {
   // The outcome of a planned probe (answered or lost). Probes not planned are ignored.
   void Record(const FlowProbe& probe, const FlowOutcome& outcome);
 
-  // True when the stopping rule was met at every hop and interface; false when the probe or
-  // round ceiling ended enumeration first (or before it is over).
+  // True when the stopping rule was met at every hop and interface; false when the probe,
+  // round or flow ceiling ended enumeration first (or before it is over).
   bool complete() const { return over_ && !ceiling_hit_; }
   bool over() const { return over_; }
   int probes_planned() const { return probes_planned_; }
@@ -101,8 +102,8 @@ class MdaPlanner {
   // The TTL at which flow `flow` ended, if a probe of it found the end; INT32_MAX otherwise.
   int EndOf(int flow) const;
   Seen SeenAt(int ttl) const;
-  // Whether the links from ttl - 1 into ttl seen so far are meshed (MDA-Lite's test).
-  bool Meshed(int ttl) const;
+  // Whether an interface at ttl - 1 has two successors at ttl among the links seen so far.
+  bool SplitsAgain(int ttl) const;
   int Horizon() const;
   void Plan();
 
@@ -110,6 +111,7 @@ class MdaPlanner {
   int confidence_;
   int max_probes_;
   int max_rounds_;
+  int max_flows_;
   std::vector<Hop> hops_;  // [ttl - 1]
   std::vector<net::IpAddress> addresses_;
   std::vector<int> flow_end_;  // by flow: lowest TTL with an end, or INT32_MAX

@@ -42,8 +42,10 @@ size_t BuildIcmp(const Flow& flow, int index, int flow_number, std::span<uint8_t
   if (flow_number > 0) {
     // Another flow: the checksum lowered by the flow number, made so by the second payload
     // word (the first keeps the sequence's complement).
-    auto wanted = static_cast<uint16_t>(h.checksum - flow_number);
-    if (wanted == 0xFFFF) wanted = static_cast<uint16_t>(wanted - 1);
+    // Modulo 0xFFFF (a checksum is never written as 0xFFFF here), so that flows 1..kMaxFlows-1
+    // all get values of their own, none the base's.
+    auto wanted = static_cast<uint16_t>(
+        (h.checksum + 0xFFFFu - static_cast<unsigned>(flow_number)) % 0xFFFFu);
     packet::Write16(payload.data() + 2, 0);
     uint32_t partial = packet::ChecksumAdd(sum, out.first(size));
     packet::Write16(payload.data() + 2, packet::ChecksumSolve(partial, wanted));

@@ -114,9 +114,11 @@ void TraceScheduler::Begin(TraceRequest request, TraceCallback done, int64_t que
   t.start_ns = queued_ns;
   t.wait_ns = static_cast<int64_t>(opt.wait_time_s) * 1'000'000'000;
   if (opt.multipath) {
-    t.mda = std::make_unique<MdaPlanner>(opt.max_ttl, opt.confidence, model::kMultipathMaxProbes);
     bool ports = opt.packet_type == PacketType::kUdp || opt.packet_type == PacketType::kTcp;
     t.flow.flow_count = ports ? std::min(kMaxFlows, 65536 - t.flow.port) : kMaxFlows;
+    // A port near 65535 leaves few flows: enumeration ends incomplete when they run out.
+    t.mda = std::make_unique<MdaPlanner>(opt.max_ttl, opt.confidence, model::kMultipathMaxProbes,
+                                         model::kMultipathMaxRounds, t.flow.flow_count);
     t.settled.resize(static_cast<size_t>(opt.max_ttl));
     t.end_ttl = opt.max_ttl;
     t.frontier_ttl = opt.max_ttl;
@@ -229,7 +231,7 @@ bool TraceScheduler::SendNext(Trace& t, int64_t now_ns) {
   int index = t.next_index;
   auto i = static_cast<size_t>(index);
   ProbeOutcome& probe = t.probes[i];
-  int flow_number = t.mda ? t.planner_flow[i] % t.flow.flow_count : 0;
+  int flow_number = t.mda ? t.planner_flow[i] : 0;
   SendOutcome sent = io_.Send(t.flow, index, probe.ttl, flow_number);
   int64_t gap_ns = options_.probe_gap_us * 1000LL;
   if (sent.error == EAGAIN || sent.error == ENOBUFS) {  // try again on a later turn
@@ -308,7 +310,7 @@ void TraceScheduler::OnReply(const Reply& reply, int64_t now_ns) {
   if (!probe.sent || probe.answered || t->expired[i]) return;
   if (t->mda) {
     auto flow_number = FlowNumberOf(t->flow, info);
-    if (flow_number && *flow_number != t->planner_flow[i] % t->flow.flow_count) return;
+    if (flow_number && *flow_number != t->planner_flow[i]) return;
   }
   int64_t elapsed = now_ns - t->tx_mono_ns[i];
   int64_t rtt = reply.rx_real_ns > 0 ? reply.rx_real_ns - t->tx_real_ns[i] : elapsed;
@@ -466,8 +468,8 @@ void TraceScheduler::SummarizeMultipath(const Trace& t, ColoResult* result) {
     }
   }
   result->multipath_complete = mda.complete();
-  result->multipath_probes = static_cast<int>(
-      std::count_if(t.probes.begin(), t.probes.end(), [](const ProbeOutcome& p) { return p.sent; }));
+  result->multipath_probes = static_cast<int>(std::count_if(
+      t.probes.begin(), t.probes.end(), [](const ProbeOutcome& p) { return p.sent; }));
 }
 
 void TraceScheduler::Abort(ColoError error, int64_t now_ns) {

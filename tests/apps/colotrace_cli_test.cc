@@ -137,12 +137,24 @@ TEST_F(ColotraceCliLabTest, JsonIsTheApiResultArray) {
 
 TEST_F(ColotraceCliLabTest, MultipathPrintsEveryBranchAndTheDiamond) {
   auto topo = colotrace::lab::EcmpDiamond(*lab_);
-  ExecResult r = Colotrace({"trace", "--netns", topo.colo, "-n", "--multipath", "--confidence",
-                            "99", "--packet-type", "tcp", topo.target_v4});
-  ASSERT_EQ(r.status, 0) << r.err;
-  for (const auto& hop : topo.hop_choices_v4) {
-    for (const auto& a : hop) EXPECT_NE(r.out.find(a), std::string::npos) << a << "\n" << r.out;
+  // What the CLI prints of what the engine found; the engine itself may miss a branch about
+  // once in a hundred runs at 99 % (multipath_lab_test judges that), so up to three runs.
+  ExecResult r;
+  auto found_all = [&] {
+    for (const auto& hop : topo.hop_choices_v4) {
+      for (const auto& a : hop) {
+        if (r.out.find(a) == std::string::npos) return false;
+      }
+    }
+    return true;
+  };
+  for (int run = 0; run < 3; ++run) {
+    r = Colotrace({"trace", "--netns", topo.colo, "-n", "--multipath", "--confidence", "99",
+                   "--packet-type", "tcp", topo.target_v4});
+    ASSERT_EQ(r.status, 0) << r.err;
+    if (found_all()) break;
   }
+  EXPECT_TRUE(found_all()) << r.out;
   EXPECT_NE(r.out.find("multipath at 99 % confidence"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("diamond: splits after " + topo.hop_v4[0] + " (TTL 1), joins at " +
                        topo.target_v4 + " (TTL 4): width 2, length 2"),

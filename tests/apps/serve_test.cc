@@ -253,10 +253,21 @@ TEST_F(ServeTest, MultipathThroughTheApi) {
   ChildProcess server(Serve({"--listen", "127.0.0.1:0", "--netns", topo.colo, "--token", "t0k:acc1",
                              "--allow-target", "203.0.113.0/24", "--no-db"}));
   ASSERT_GT(server.port(), 0);
-  std::string response = HttpExchange(
-      server.port(),
-      Post("t0k", R"({"targets":[")" + topo.target_v4 +
-                      R"("],"options":{"packet_type":"udp","multipath":true,"confidence":99}})"));
+  // The engine may miss a branch about once in a hundred runs at 99 % (multipath_lab_test
+  // judges that): up to three requests until one has both branches at TTL 2.
+  std::string response;
+  for (int run = 0; run < 3; ++run) {
+    response = HttpExchange(
+        server.port(),
+        Post("t0k", R"({"targets":[")" + topo.target_v4 +
+                        R"("],"options":{"packet_type":"udp","multipath":true,"confidence":99}})"));
+    auto parsed = boost::json::parse(BodyOf(response));
+    const auto& hops = parsed.at("result").at(0).at("colos").at(0).at("hops").as_array();
+    if (hops.size() > 2 && hops[1].at("nodes").as_array().size() == 2 &&
+        hops[2].at("nodes").as_array().size() == 2) {
+      break;
+    }
+  }
   auto body = boost::json::parse(BodyOf(response));
   const auto& colo = body.at("result").at(0).at("colos").at(0);
   ASSERT_EQ(colo.at("error").as_string(), "") << response;

@@ -368,6 +368,19 @@ TEST(TextReportTest, MultipathListsDiamondsAndCompleteness) {
   EXPECT_NE(text.find("multipath enumeration complete: 95 probes"), std::string::npos) << text;
   c.multipath_complete = false;
   EXPECT_NE(TextReport("203.0.113.9", o, c).find("INCOMPLETE"), std::string::npos);
+  // Silent hops around a split say nothing of where it splits or joins: they are skipped.
+  ColoResult quiet = c;
+  quiet.hops.insert(quiet.hops.begin() + 1, MakeHop(2, 6, 6, {}));
+  quiet.hops.insert(quiet.hops.begin() + 4, MakeHop(5, 6, 6, {}));
+  auto around = Diamonds(quiet);
+  ASSERT_EQ(around.size(), 2u);
+  EXPECT_EQ(around[0].split_ttl, 1);
+  EXPECT_EQ(around[0].first_ttl, 3);
+  EXPECT_EQ(around[0].join_ttl, 6);
+  EXPECT_EQ(around[0].join_at, "203.0.113.1");
+  ColoResult leading = c;
+  leading.hops[0].nodes.clear();  // TTL 1 silent, then the split
+  EXPECT_NE(TextReport("203.0.113.9", o, leading).find("splits after silence"), std::string::npos);
   // A single-path result says nothing of diamonds.
   c.multipath_complete.reset();
   EXPECT_EQ(TextReport("203.0.113.9", TraceOptions{}, c).find("diamond"), std::string::npos);

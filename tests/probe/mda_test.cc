@@ -300,6 +300,48 @@ TEST(MdaPlannerTest, TheRoundCeilingEndsEnumerationIncomplete) {
   EXPECT_EQ(p.probes_planned(), 15);
 }
 
+TEST(MdaPlannerTest, ATargetThatNeverAnswersEndsOneTtlPastTheLastAnswer) {
+  Topology t(4);
+  t[0].push_back({"198.51.100.1", {0, 1}});
+  t[1].push_back({"198.51.100.11", {0}});
+  t[1].push_back({"198.51.100.12", {0}});
+  t[2].push_back({"198.51.100.20", {0}});
+  t[3].push_back({"203.0.113.1", {}, true, true});  // silent target
+  Enumeration run = Enumerate(t, 4, 95, 3000, 8);
+  EXPECT_TRUE(run.planner.complete());
+  EXPECT_EQ(run.planner.last_ttl(), 4);
+  EXPECT_TRUE(run.planner.Interfaces(4).empty());
+  // Every TTL's links can be read, the silent one's too (it has none).
+  for (int ttl = 1; ttl <= 8; ++ttl) {
+    auto links = run.planner.Links(ttl);
+    if (ttl == 4) {
+      EXPECT_TRUE(links.empty());
+    }
+  }
+  EXPECT_EQ(run.planner.Links(3).size(), 2u);
+  // A silent first hop too.
+  Topology q(2);
+  q[0].push_back({"198.51.100.1", {0}, false, true});
+  q[1].push_back({"203.0.113.1", {}, true});
+  Enumeration quiet = Enumerate(q, 4, 95, 3000, 4);
+  EXPECT_TRUE(quiet.planner.Links(2).empty());
+  EXPECT_EQ(quiet.planner.Interfaces(2).size(), 1u);
+}
+
+TEST(MdaPlannerTest, RunningOutOfFlowsEndsEnumerationIncomplete) {
+  MdaPlanner p(4, 95, 3000, 12, /*max_flows=*/3);
+  int rounds = 0;
+  for (auto round = p.NextRound(); !round.empty(); round = p.NextRound()) {
+    ++rounds;
+    for (const auto& probe : round) {
+      EXPECT_LT(probe.flow, 3);
+      p.Record(probe, {Ip("198.51.100." + std::to_string(probe.ttl)), probe.ttl == 4});
+    }
+  }
+  EXPECT_TRUE(p.over());
+  EXPECT_FALSE(p.complete());
+}
+
 TEST(MdaPlannerTest, ASilentPathStopsAfterTheFirstRound) {
   Topology t(1);
   t[0].push_back({"203.0.113.1", {}, true, true});  // nothing ever answers

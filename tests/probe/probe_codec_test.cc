@@ -426,6 +426,24 @@ TEST_P(ProbeCodecTest, FlowsDifferWhereLoadBalancersHashAndRepliesNameTheirFlow)
   }
 }
 
+// Every ICMP flow has a checksum of its own, whatever the base checksum.
+TEST(BuildProbeTest, IcmpFlowsNeverShareAChecksum) {
+  // Many base checksums (the echo id moves it; the sequence does not): some below the highest
+  // flow number, where flows could wrap onto each other.
+  for (int id = 0x8000; id <= 0xFFFF; id += 257) {
+    Flow f = MakeFlow(PacketType::kIcmp, false);
+    f.wire_id = static_cast<uint16_t>(id);
+    f.flow_count = 3000;
+    std::set<uint16_t> seen;
+    for (int flow_number = 0; flow_number < 3000; ++flow_number) {
+      std::array<uint8_t, kMaxProbeSize> out{};
+      ASSERT_GT(BuildProbe(f, 0, 5, out, flow_number), 0u);
+      EXPECT_TRUE(seen.insert(packet::Read16(&out[20 + 2])).second)
+          << "id " << id << " flow " << flow_number;
+    }
+  }
+}
+
 TEST_P(ProbeCodecTest, TimeExceededWithFullQuoteMatches) {
   Flow f = flow();
   for (int index : {0, 300}) {

@@ -576,6 +576,22 @@ TEST_F(SchedulerTest, ASinglePathTraceIsOneFlowAndCarriesNoLinks) {
   EXPECT_FALSE(r.multipath_complete.has_value());
 }
 
+TEST_F(SchedulerTest, MultipathToASilentTargetEndsWithItsSilentHop) {
+  net_.paths[kTarget] = Chain(3);
+  net_.paths[kTarget].routers[1].by_flow = [](int f) { return Branch("198.51.100.", f, 2); };
+  net_.paths[kTarget].target.silent = true;
+  model::TraceOptions o = Options(PacketType::kUdp, 8);
+  o.multipath = true;
+  ColoResult r = Trace(kTarget, o);
+  ASSERT_EQ(r.error, ColoError::kNone);
+  ASSERT_EQ(r.hops.size(), 4u);  // the three routers, then one silent TTL
+  EXPECT_TRUE(r.hops[3].nodes.empty());
+  ASSERT_TRUE(r.hops[3].links.has_value());
+  EXPECT_TRUE(r.hops[3].links->empty());
+  EXPECT_EQ(r.hops[1].nodes.size(), 2u);
+  EXPECT_EQ(r.target_summary.latency.count, 0);
+}
+
 TEST_F(SchedulerTest, MultipathOverGreCannotProbe) {
   net_.paths[kTarget] = Chain(3);
   model::TraceOptions o = Options(PacketType::kGre);
