@@ -5,6 +5,7 @@
 #include <boost/json/value.hpp>
 
 #include <charconv>
+#include <cmath>
 
 #include "net/ip_address.h"
 
@@ -36,8 +37,9 @@ std::optional<int64_t> Interval(const json::value& v, const ScheduleRules& rules
   std::optional<int64_t> n;
   if (v.is_int64()) n = v.get_int64();
   if (v.is_uint64() && v.get_uint64() <= 86'400'000ULL) n = static_cast<int64_t>(v.get_uint64());
-  if (v.is_double() &&
-      v.get_double() == static_cast<double>(static_cast<int64_t>(v.get_double()))) {
+  // A whole number written as a double (60.0), range-checked before it is converted.
+  if (v.is_double() && v.get_double() >= 0 && v.get_double() <= 86'400'000.0 &&
+      v.get_double() == std::floor(v.get_double())) {
     n = static_cast<int64_t>(v.get_double());
   }
   if (!n || *n < rules.min_interval_s || *n > rules.max_interval_s) return std::nullopt;

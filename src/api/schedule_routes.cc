@@ -100,7 +100,8 @@ void PageOf(const std::string& target, int64_t* page, int64_t* per_page,
     errors.push_back(ApiError{kInvalidQueryParameter, "malformed query string", "", {}, ""});
     return;
   }
-  std::map<std::string, std::string> last(params->begin(), params->end());
+  std::map<std::string, std::string> last;  // a repeated parameter: the last one counts
+  for (const auto& [name, value] : *params) last[name] = value;
   for (const auto& [name, value] : last) {
     int64_t max = name == "page" ? kMaxPage : kMaxPerPage;
     if (name != "page" && name != "per_page") continue;
@@ -322,6 +323,7 @@ void ApiHandler::DeleteSchedule(const std::string& account, const std::string& i
     auto gone = schedules_->store().DeleteSchedule(account, id);
     if (!gone) return answer(StoreUnavailable(gone.error()));
     if (!*gone) return answer(ScheduleNotFound(id));
+    schedules_->Forget(id);
     answer(Json(200, Success([&](model::JsonWriter& w) {
                   w.BeginObject();
                   w.Key("id").String(id);

@@ -91,15 +91,20 @@ Schedules::Schedules(store::ScheduleStore& store, StartRun start, WebhookSender*
 }
 
 Schedules::~Schedules() {
-  std::unique_lock lock(mu_);
-  stop_ = true;
+  {
+    std::lock_guard lock(mu_);
+    stop_ = true;
+  }
   cv_.notify_all();
+  // The runner first: once it is gone no run can start (it may have been between a claim and
+  // its starts, with nothing in flight yet).
+  if (thread_.joinable()) thread_.join();
+  std::unique_lock lock(mu_);
   // Runs in progress end within their colos' deadlines; each is judged, then counted out.
   cv_.wait(lock, [&] { return in_flight_ == 0; });
   judge_stop_ = true;
   judge_cv_.notify_all();
   lock.unlock();
-  if (thread_.joinable()) thread_.join();
   if (judge_thread_.joinable()) judge_thread_.join();
 }
 
@@ -115,6 +120,14 @@ void Schedules::JudgeLoop() {
     lock.lock();
     --in_flight_;
     cv_.notify_all();
+  }
+}
+
+void Schedules::Forget(const std::string& id) {
+  std::lock_guard lock(mu_);
+  for (auto it = series_.lower_bound(std::make_tuple(id, std::string(), std::string()));
+       it != series_.end() && std::get<0>(it->first) == id;) {
+    it = series_.erase(it);
   }
 }
 
@@ -162,7 +175,13 @@ void Schedules::Loop() {
     } else {
       if (store_failing) std::fprintf(stderr, "colotrace: schedules: claiming due runs again\n");
       store_failing = false;
-      for (const auto& s : *claimed) StartOne(s, now);
+      for (const auto& s : *claimed) {
+        {
+          std::lock_guard stopping(mu_);
+          if (stop_) break;  // shutting down: claimed runs are skipped, the schedules stay
+        }
+        StartOne(s, now);
+      }
     }
     if (claimed && claimed->size() == options_.claim_batch) {
       lock.lock();
@@ -215,9 +234,18 @@ void Schedules::StartOne(const store::ScheduleRecord& schedule, int64_t now_ms) 
   }
 }
 
-void Schedules::Judge(const store::ScheduleRecord& schedule, int64_t run_at_ms,
+void Schedules::Judge(const store::ScheduleRecord& claimed, int64_t run_at_ms,
                       const std::string& measurement_id,
                       const std::vector<model::TargetResult>& results) {
+  // The schedule as it is now: deleted during the run, it is not judged; its webhook may have
+  // changed since the claim. (A deletion after this read is caught by UpdatePath.)
+  store::ScheduleRecord schedule = claimed;
+  auto now = store_.GetSchedule(claimed.account_id, claimed.id);
+  if (now && !*now) return;
+  if (now) {
+    schedule.webhook_url = (*now)->webhook_url;
+    schedule.webhook_secret = (*now)->webhook_secret;
+  }
   for (const auto& target : results) {
     for (const auto& colo : target.colos) {
       std::optional<schedule::Path> path = schedule::PathOf(colo);

@@ -105,7 +105,8 @@ Result<net::IpAddress> WebhookSender::Check(const std::string& url) {
     addresses = std::move(*resolved);
   }
   if (addresses.empty()) return R::Error("'" + parsed->host + "' has no address");
-  // Every address of the name must be admitted: which one a later resolution picks is not ours.
+  // Every address the resolver gave must be admitted (the server's resolver gives the one it
+  // picks), and the attempt connects to the first of them, the one checked.
   for (const auto& a : addresses) {
     if (!admit_(a)) {
       return R::Error("the server does not send webhooks to " + a.ToString() +
@@ -178,7 +179,8 @@ void WebhookSender::Loop() {
                    d.id.c_str(), d.url.c_str(), d.attempts, why.c_str());
       continue;
     }
-    d.due = Clock::now() + options_.first_backoff * (1 << (d.attempts - 1));
+    // Doubling, at most 2^16 x the first backoff (attempts may be up to 100).
+    d.due = Clock::now() + options_.first_backoff * (1 << std::min(d.attempts - 1, 16));
     queue_.push_back(std::move(d));
   }
 }
@@ -221,7 +223,9 @@ Result<int> WebhookSender::Attempt(const Delivery& d, bool* refused) {
   getsockopt(s.fd, SOL_SOCKET, SO_ERROR, &err, &err_len);
   if (err != 0) return R::Error(std::string("connect: ") + std::strerror(err));
 
-  std::string host = address->is_v4() ? url.host : "[" + url.host + "]";
+  // An IPv6 literal is bracketed in Host; a name is sent as it is, whatever it resolved to.
+  bool v6_literal = url.host.find(':') != std::string::npos;
+  std::string host = v6_literal ? "[" + url.host + "]" : url.host;
   if (url.port != 80) host += ":" + std::to_string(url.port);
   std::string request =
       "POST " + url.target + " HTTP/1.1\r\nHost: " + host +

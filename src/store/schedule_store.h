@@ -108,7 +108,8 @@ class ScheduleStore {
 
   // Runs `decide` on the path state of (schedule, target, colo) (empty the first time) with its
   // row locked, then writes the state back and the change `decide` returns, if any, in the
-  // same transaction.
+  // same transaction. A schedule that no longer exists: nothing is written, `decide` is not
+  // called.
   virtual model::Status UpdatePath(
       const std::string& schedule_id, const std::string& target, const std::string& colo,
       const std::function<std::optional<PathChangeRecord>(PathStateRecord&)>& decide) = 0;

@@ -189,6 +189,10 @@ Status SqlMeasurementStore::UpdatePath(
     const std::string& schedule_id, const std::string& target, const std::string& colo,
     const std::function<std::optional<PathChangeRecord>(PathStateRecord&)>& decide) {
   return InTransaction([&](SqlConnection& c) -> Status {
+    // A schedule deleted meanwhile keeps no path (and reports no change).
+    auto exists = c.Run("SELECT 1 FROM schedules WHERE id = $1", {schedule_id});
+    if (!exists) return Status::Error(exists.error());
+    if (exists->rows.empty()) return Status::Ok();
     auto rows = c.Run(
         "SELECT confirmed, candidate, candidate_runs, candidate_since_ms FROM schedule_paths "
         "WHERE schedule_id = $1 AND target = $2 AND colo = $3" +

@@ -530,6 +530,20 @@ TEST_P(StoreSuite, PathStateAndChangesAreKeptPerScheduleTargetAndColo) {
   EXPECT_TRUE(schedules.ListChanges("acc2", s.id, 1, 10)->items.empty());
   ASSERT_TRUE(*schedules.DeleteSchedule("acc1", s.id));
   EXPECT_EQ(schedules.ListChanges("acc1", s.id, 1, 10)->total_count, 0);
+  // A run that ends after its schedule was deleted keeps nothing and reports no change.
+  bool decided = false;
+  ASSERT_TRUE(schedules
+                  .UpdatePath(s.id, "203.0.113.1", "den01",
+                              [&](PathStateRecord&) -> std::optional<PathChangeRecord> {
+                                decided = true;
+                                PathChangeRecord ch;
+                                ch.id = NewMeasurementId(1'700'000'300'000);
+                                ch.account_id = "acc1";
+                                return ch;
+                              })
+                  .ok());
+  EXPECT_FALSE(decided);
+  EXPECT_EQ(schedules.ListChanges("acc1", s.id, 1, 10)->total_count, 0);
 }
 
 TEST_P(StoreSuite, MeasurementsOfAScheduleAreListedByIt) {
