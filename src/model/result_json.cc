@@ -1,6 +1,8 @@
 #include "model/result_json.h"
 
 #include <boost/json.hpp>
+#include <climits>
+#include <cmath>
 
 namespace colotrace::model {
 
@@ -139,7 +141,14 @@ int64_t Int(const json::object& o, const char* key) {
   if (v == nullptr) return 0;
   if (v->is_int64()) return v->as_int64();
   if (v->is_uint64()) return static_cast<int64_t>(v->as_uint64());
-  if (v->is_double()) return static_cast<int64_t>(v->as_double());
+  if (v->is_double()) {
+    // Converted only within int64's range (1e300 would be undefined); beyond it, clamped.
+    double d = v->as_double();
+    if (std::isnan(d)) return 0;
+    if (d >= 9.2e18) return INT64_MAX;
+    if (d <= -9.2e18) return INT64_MIN;
+    return static_cast<int64_t>(d);
+  }
   return 0;
 }
 
