@@ -344,24 +344,8 @@ void ApiHandler::ListChanges(const HttpRequest& request, const std::string& acco
     if (!schedule->has_value()) return answer(ScheduleNotFound(id));
     auto changes = schedules_->store().ListChanges(account, id, page, per_page);
     if (!changes) return answer(StoreUnavailable(changes.error()));
-    answer(Json(200, PageJson(changes->items, page, per_page, changes->total_count,
-                              [](model::JsonWriter& w, const store::PathChangeRecord& c) {
-                                w.BeginObject();
-                                w.Key("id").String(c.id);
-                                w.Key("at").String(model::Rfc3339Ms(c.at_ms));
-                                w.Key("confirmed_at").String(model::Rfc3339Ms(c.confirmed_at_ms));
-                                w.Key("target").String(c.target);
-                                w.Key("colo").String(c.colo);
-                                w.Key("before");
-                                WritePathJson(w, c.before);
-                                w.Key("after");
-                                WritePathJson(w, c.after);
-                                w.Key("changed_ttls").BeginArray();
-                                for (int t : c.changed_ttls) w.Int(t);
-                                w.EndArray();
-                                w.Key("measurement_id").String(c.measurement_id);
-                                w.EndObject();
-                              })));
+    answer(
+        Json(200, PageJson(changes->items, page, per_page, changes->total_count, WriteChangeJson)));
   });
 }
 

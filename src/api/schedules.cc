@@ -50,7 +50,16 @@ std::string ChangeJson(const store::ScheduleRecord& schedule, const store::PathC
   w.Key("id").String(schedule.id);
   w.Key("name").String(schedule.name);
   w.EndObject();
-  w.Key("change").BeginObject();
+  w.Key("change");
+  WriteChangeJson(w, c);
+  w.EndObject();
+  return w.Take();
+}
+
+}  // namespace
+
+void WriteChangeJson(model::JsonWriter& w, const store::PathChangeRecord& c) {
+  w.BeginObject();
   w.Key("id").String(c.id);
   w.Key("at").String(model::Rfc3339Ms(c.at_ms));
   w.Key("confirmed_at").String(model::Rfc3339Ms(c.confirmed_at_ms));
@@ -65,11 +74,7 @@ std::string ChangeJson(const store::ScheduleRecord& schedule, const store::PathC
   w.EndArray();
   w.Key("measurement_id").String(c.measurement_id);
   w.EndObject();
-  w.EndObject();
-  return w.Take();
 }
-
-}  // namespace
 
 void WritePathJson(model::JsonWriter& w, const std::string& path_text) {
   auto path = schedule::ParsePathText(path_text).value_or(schedule::Path{});

@@ -135,5 +135,7 @@ class Schedules {
 
 // A path as the API writes it: {"hops": [...], "reached": bool, "hash": "..."}, from its text.
 void WritePathJson(model::JsonWriter& w, const std::string& path_text);
+// A confirmed change as the API and the webhook write it (docs/api.md, "Schedules").
+void WriteChangeJson(model::JsonWriter& w, const store::PathChangeRecord& c);
 
 }  // namespace colotrace::api
