@@ -26,6 +26,8 @@ packages=(
   clang-14 libclang-rt-14-dev
   # peers compared against in bench/
   traceroute mtr-tiny scamper iputils-tracepath wrk
+  # the web page's tests: a real browser (driven by puppeteer-core, tests/web)
+  chromium
 )
 
 missing=()
@@ -66,6 +68,9 @@ if ! command -v node >/dev/null 2>&1; then
   apt-get update -qq
   apt-get install -y -qq --no-install-recommends nodejs npm >/dev/null
 fi
-# The pinned Node packages of tests/sdk (package-lock.json), from the npm registry.
-npm ci --prefix "$(dirname "$0")/../tests/sdk" --no-audit --no-fund --loglevel=error >/dev/null
-echo "install-deps: tests/sdk Node packages installed"
+# The pinned Node packages (package-lock.json files), from the npm registry: the web page's
+# build toolchain (esbuild, dagre), the SDK tests' and the browser tests' packages.
+for dir in web tests/sdk tests/web; do
+  npm ci --prefix "$(dirname "$0")/../$dir" --no-audit --no-fund --loglevel=error >/dev/null
+done
+echo "install-deps: Node packages of web, tests/sdk and tests/web installed"

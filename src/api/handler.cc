@@ -6,6 +6,7 @@
 #include <memory>
 
 #include "api/envelope.h"
+#include "api/page.h"
 #include "api/request_parser.h"
 #include "model/json_writer.h"
 #include "model/result_json.h"
@@ -212,6 +213,8 @@ void ApiHandler::Handle(HttpRequest request, Respond respond) {
     r.headers.emplace_back("Allow", allowed);
     finish(std::move(r));
   };
+  std::string path = request.target.substr(0, request.target.find('?'));
+  if (detail::IsPagePath(path)) return finish(detail::PageResponse(request, path));
   if (seg.size() == 1 && (seg[0] == "healthz" || seg[0] == "metrics")) {
     if (method != "GET" && method != "HEAD") return method_not_allowed("GET");
     if (seg[0] == "healthz") return finish(Json(200, R"({"status":"ok"})"));

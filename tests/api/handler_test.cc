@@ -147,7 +147,8 @@ TEST_F(HandlerTest, UnknownRoutesAndMethods) {
   EXPECT_EQ(Header(r, "Allow"), "POST");
   r = Call("POST", "/healthz");
   EXPECT_EQ(r.status, 405);
-  EXPECT_EQ(Call("GET", "/").status, 404);
+  EXPECT_EQ(Call("GET", "/").status, 200);  // the web page (page_routes_test.cc)
+  EXPECT_EQ(Call("GET", "/assets/nothing.js").status, 404);
   EXPECT_EQ(Call("GET", "").status, 404);
   EXPECT_EQ(Call("GET", "/client/v4/accounts//diagnostics/traceroute").status, 405);
 }

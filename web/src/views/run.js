@@ -1,0 +1,116 @@
+// The run form: targets, colos (from the colo list, with cities) and every option, with the
+// API's ranges and defaults (from /assets/options.json, written by the server from its own
+// rules). The API judges the request; its errors are shown at the field their pointer names.
+import { h } from '../dom.js';
+import { ApiError, call, traceroutePath } from '../api.js';
+import { fieldOfPointer, requestBody } from '../paths.js';
+import { errorBox, hashFor, page } from './common.js';
+
+let optionsPromise = null;
+function optionRules() {
+  optionsPromise ??= fetch('/assets/options.json').then((r) => r.json());
+  return optionsPromise;
+}
+
+function field(id, labelText, control, help) {
+  return h('div', { class: 'field', id: `field-${id}` },
+    h('label', { for: id }, labelText),
+    control,
+    help ? h('p', { class: 'help', id: `help-${id}` }, help) : null,
+    h('p', { class: 'field-error', id: `err-${id}`, 'data-for': id, 'aria-live': 'polite' }));
+}
+
+export async function showRun(account) {
+  const [rules, colos] = await Promise.all([
+    optionRules(),
+    call('GET', traceroutePath(account, '/colos')).then((e) => e.result),
+  ]);
+  const rule = (name) => rules.int_options.find((r) => r.name === name);
+  const number = (name) => {
+    const r = rule(name);
+    return field(name, name, h('input', {
+      id: name, name, type: 'number', min: r.min, max: r.max, step: 1, value: r.default,
+      inputmode: 'numeric', 'aria-describedby': `help-${name} err-${name}`,
+    }), name === 'port' ? `${r.min} to ${r.max}; 0: the protocol's own (udp 33434, tcp 80)`
+      : `${r.min} to ${r.max}, default ${r.default}`);
+  };
+  const targets = h('textarea', {
+    id: 'targets', name: 'targets', rows: 2, required: true, spellcheck: 'false',
+    'aria-describedby': `help-targets err-targets`,
+  });
+  const coloList = h('fieldset', { id: 'colos', class: 'colos', 'aria-describedby': 'err-colos' },
+    h('legend', {}, 'Colos'),
+    colos.length === 0 ? h('p', {}, 'No colo is known to this server.') : null,
+    ...colos.map((c, i) => h('label', { class: 'colo-choice' },
+      h('input', { type: 'checkbox', name: 'colo', value: c.name, checked: i === 0 }),
+      ` ${c.name}`, c.city ? ` — ${c.city}` : '',
+      c.status === 'available' ? '' : h('span', { class: 'badge' }, ` (${c.status})`))),
+    h('p', { class: 'field-error', id: 'err-colos', 'data-for': 'colos', 'aria-live': 'polite' }));
+  const packetType = h('select', { id: 'packet_type', name: 'packet_type' },
+    ...rules.packet_types.map((t) => h('option', { value: t, selected: t === rules.default_packet_type }, t)));
+  const multipath = h('input', { id: 'multipath', name: 'multipath', type: 'checkbox' });
+  const confidence = h('select', { id: 'confidence', name: 'confidence' },
+    ...rules.confidences.map((c) => h('option', { value: c }, `${c} %`)));
+  const formError = h('div', { id: 'form-error' });
+  const submit = h('button', { id: 'run', type: 'submit' }, 'Run traceroute');
+  const form = h('form', { id: 'run-form', class: 'card', novalidate: true },
+    field('targets', 'Targets', targets,
+      `IPv4 or IPv6 addresses or host names, separated by spaces or commas (at most ${rules.max_targets})`),
+    coloList,
+    h('div', { class: 'options' },
+      field('packet_type', 'packet_type', packetType),
+      number('max_ttl'), number('packets_per_ttl'), number('port'), number('wait_time'),
+      field('multipath', 'multipath', multipath, 'enumerate every path behind load balancers'),
+      field('confidence', 'confidence', confidence, 'with multipath')),
+    h('p', { class: 'field-error', id: 'err-options', 'data-for': 'options' }),
+    submit, formError);
+
+  form.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    for (const el of form.querySelectorAll('.field-error')) el.textContent = '';
+    for (const el of form.querySelectorAll('[aria-invalid]')) el.removeAttribute('aria-invalid');
+    formError.replaceChildren();
+    const body = requestBody({
+      targets: targets.value,
+      colos: [...form.querySelectorAll('input[name=colo]:checked')].map((c) => c.value),
+      packet_type: packetType.value,
+      max_ttl: form.elements.max_ttl.value,
+      packets_per_ttl: form.elements.packets_per_ttl.value,
+      port: form.elements.port.value,
+      wait_time: form.elements.wait_time.value,
+      multipath: multipath.checked,
+      confidence: confidence.value,
+    });
+    submit.disabled = true;
+    try {
+      const { result } = await call('POST', traceroutePath(account, '/measurements'), body);
+      location.hash = hashFor(account, `/m/${result.id}`);
+    } catch (e) {
+      const unplaced = [];
+      let first = null;
+      for (const err of e.errors ?? []) {
+        const name = fieldOfPointer(err.source?.pointer);
+        const slot = name && form.querySelector(`#err-${name}`);
+        if (!slot) {
+          unplaced.push(err);
+          continue;
+        }
+        // "/targets/1": say which target (the list is typed as one text).
+        const item = /^\/(targets|colos)\/(\d+)$/.exec(err.source.pointer);
+        const text = item ? `${body[item[1]][Number(item[2])]}: ${err.message}` : err.message;
+        slot.textContent = slot.textContent ? `${slot.textContent}; ${text}` : text;
+        const control = form.querySelector(`#${name}`);
+        control?.setAttribute('aria-invalid', 'true');
+        first ??= control;
+      }
+      if (unplaced.length || !(e.errors?.length)) {
+        formError.append(errorBox(unplaced.length ? new ApiError(e.status, unplaced) : e));
+      }
+      (first ?? formError).focus?.();
+    } finally {
+      submit.disabled = false;
+    }
+  });
+  page('Run a traceroute', form);
+  targets.focus();
+}

@@ -1,0 +1,62 @@
+// Schedules: the list, and one schedule with the timeline of its confirmed path changes
+// (newest first) and a link to its runs.
+import { h } from '../dom.js';
+import { call, traceroutePath } from '../api.js';
+import { when } from '../format.js';
+import { errorBox, link, page } from './common.js';
+
+export async function showSchedules(account) {
+  let envelope;
+  try {
+    envelope = await call('GET', traceroutePath(account, '/schedules?per_page=100'));
+  } catch (e) {
+    page('Schedules', errorBox(e));
+    return;
+  }
+  const rows = envelope.result.map((sch) => h('tr', { 'data-id': sch.id },
+    h('td', {}, link(account, `/schedules/${sch.id}`, sch.name)),
+    h('td', {}, sch.targets.join(', ')),
+    h('td', {}, sch.colos.join(', ') || 'all'),
+    h('td', { class: 'num' }, `${sch.interval_s} s`),
+    h('td', {}, sch.paused ? 'paused' : 'active'),
+    h('td', {}, when(sch.last_run_at)),
+    h('td', {}, when(sch.next_run_at))));
+  page('Schedules', h('table', { id: 'schedules', class: 'list' },
+    h('caption', {}, `${envelope.result_info?.total_count ?? rows.length} schedule(s)`),
+    h('thead', {}, h('tr', {}, ...['Name', 'Targets', 'Colos', 'Every', 'State', 'Last run', 'Next run']
+      .map((c) => h('th', { scope: 'col' }, c)))),
+    h('tbody', {}, rows)));
+}
+
+function pathList(path, changedTtls) {
+  return h('ol', { class: 'path' }, (path?.hops ?? []).map((hop, i) => {
+    const changed = changedTtls.includes(i + 1);
+    return h('li', { class: changed ? 'changed' : '', value: i + 1 }, hop, changed ? ' (changed)' : '');
+  }));
+}
+
+export async function showSchedule(account, id) {
+  const base = traceroutePath(account, `/schedules/${id}`);
+  const [sch, changes] = await Promise.all([
+    call('GET', base).then((e) => e.result),
+    call('GET', `${base}/changes?per_page=100`),
+  ]);
+  const timeline = h('ol', { id: 'timeline', class: 'timeline', reversed: true },
+    changes.result.map((c) => h('li', { class: 'change', 'data-id': c.id },
+      h('p', {}, h('time', { datetime: c.at }, when(c.at)), ` — ${c.colo} → ${c.target}: TTL `,
+        c.changed_ttls.join(', '), ' changed (confirmed ', when(c.confirmed_at), ', ',
+        link(account, `/m/${c.measurement_id}`, 'the run'), ')'),
+      h('div', { class: 'before-after' },
+        h('div', {}, h('h3', {}, 'Before'), pathList(c.before, c.changed_ttls)),
+        h('div', {}, h('h3', {}, 'After'), pathList(c.after, c.changed_ttls))))));
+  page(`Schedule ${sch.name}`,
+    h('dl', { class: 'summary', id: 'schedule', 'data-id': sch.id },
+      h('dt', {}, 'Targets'), h('dd', {}, sch.targets.join(', ')),
+      h('dt', {}, 'Colos'), h('dd', {}, sch.colos.join(', ') || 'all'),
+      h('dt', {}, 'Every'), h('dd', {}, `${sch.interval_s} s`),
+      h('dt', {}, 'State'), h('dd', {}, sch.paused ? 'paused' : 'active'),
+      h('dt', {}, 'Last run'), h('dd', {}, when(sch.last_run_at))),
+    h('p', {}, link(account, `/history?schedule=${sch.id}`, 'Its runs', { id: 'schedule-runs' })),
+    h('h2', {}, `Path changes (${changes.result_info?.total_count ?? changes.result.length})`),
+    changes.result.length ? timeline : h('p', {}, 'No path change confirmed.'));
+}
