@@ -173,8 +173,9 @@ function tomlString(s) {
   return JSON.stringify(s);  // a TOML basic string is a JSON string for this ASCII content
 }
 
-// Writes the server's TOML configuration; `limits` overrides entries of [limits].
-export function writeConfig(dir, { limits = {} } = {}) {
+// Writes the server's TOML configuration; `limits` overrides entries of [limits]; `extra` is
+// appended as it is (further tables).
+export function writeConfig(dir, { limits = {}, extra = '' } = {}) {
   const allLimits = { drain_timeout_ms: 5000, read_timeout_ms: 5000, ...limits };
   const lines = [
     '# written by tests/sdk/harness.mjs',
@@ -203,6 +204,7 @@ export function writeConfig(dir, { limits = {} } = {}) {
     '[storage]',
     `db = "${path.join(dir, 'history', 'history.db')}"`,
     '',
+    extra,
   ];
   const file = path.join(dir, 'colotrace.toml');
   fs.writeFileSync(file, lines.join('\n'), { mode: 0o644 });
@@ -210,13 +212,15 @@ export function writeConfig(dir, { limits = {} } = {}) {
 }
 
 // Starts `colotrace serve` probing from the lab's colo namespace, listening on 127.0.0.1:0.
-// Returns {port, origin, baseURL, stop(), output()} once GET /healthz answers 200.
-export async function startServer(lab, { limits } = {}) {
+// Returns {port, origin, baseURL, stop(), output()} once GET /healthz answers 200. `args` are
+// added to the command line, `extra` to the configuration (writeConfig).
+export async function startServer(lab, { limits, args: moreArgs = [], extra = '' } = {}) {
   const bin = requiredBinary('COLOTRACE_BIN');
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'colotrace-sdk-'));
   fs.chmodSync(dir, 0o755);
-  const config = writeConfig(dir, { limits });
-  const args = ['serve', '--config', config, '--netns', lab.topo.colo, '--listen', '127.0.0.1:0'];
+  const config = writeConfig(dir, { limits, extra });
+  const args = ['serve', '--config', config, '--netns', lab.topo.colo, '--listen', '127.0.0.1:0',
+    ...moreArgs];
   const proc = spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   const entry = { role: 'server', proc };
   live.add(entry);

@@ -11,9 +11,12 @@ export function lossPercent(sent, lost) {
   return `${((100 * lost) / sent).toFixed(1)}%`;
 }
 
-// "AS64501", or '' without an ASN.
+// An ASN as the API writes it ("AS64501", kept as it is; a bare number gets the prefix), or ''
+// without one.
 export function asn(value) {
-  return value === undefined || value === null || value === '' ? '' : `AS${value}`;
+  if (value === undefined || value === null || value === '') return '';
+  const text = String(value);
+  return /^AS/i.test(text) ? text : `AS${text}`;
 }
 
 // An RFC 3339 time as the viewer's local date and time to the second ('' for null).
@@ -28,7 +31,7 @@ export function when(rfc3339) {
 
 // Buckets for colouring (the numbers are always shown too): RTT in ms and loss in percent.
 export function rttBucket(rtt) {
-  if (typeof rtt !== 'number') return 'none';
+  if (typeof rtt !== 'number' || Number.isNaN(rtt)) return 'none';
   return rtt < 30 ? 'low' : rtt < 100 ? 'mid' : 'high';
 }
 export function lossBucket(sent, lost) {

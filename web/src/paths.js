@@ -175,7 +175,7 @@ export function requestBody(values) {
 export function fieldOfPointer(pointer) {
   const m = /^\/(targets|colos)(\/|$)/.exec(pointer ?? '');
   if (m) return m[1];
-  const o = /^\/options(?:\/([a-z_]+))?/.exec(pointer ?? '');
+  const o = /^\/options(?:\/([a-z_]+))?(?:\/|$)/.exec(pointer ?? '');
   if (o) return o[1] ?? 'options';
   return null;
 }
