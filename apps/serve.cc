@@ -442,6 +442,7 @@ int RunServe(ServeConfig config) {
     std::cout << "colotrace: no credentials configured; this run admits the token " << token
               << " on account \"local\"\n";
   }
+  std::cout << "colotrace: web page at " << base << "/ (sign in with an API token)\n";
   std::cout << "try:\n  curl -s -X POST " << base << "/client/v4/accounts/" << account
             << "/diagnostics/traceroute \\\n    -H 'Authorization: Bearer " << token
             << "' -H 'Content-Type: application/json' \\\n    -d '{\"targets\":[\"1.1.1.1\"]}'\n";
