@@ -212,7 +212,7 @@ const rows = [
   { name: 'POST on /healthz', method: 'POST', path: '/healthz', body: '{}', status: 405, code: 7001, allow: 'GET' },
   { name: 'an unknown route (traceroutes)', path: '/client/v4/accounts/acc1/diagnostics/traceroutes', body: json({ targets: [T4] }), status: 404, code: 7000 },
   { name: 'a route with an extra segment', path: `${TRACE_A}/extra`, body: json({ targets: [T4] }), status: 404, code: 7000 },
-  { name: 'GET /', method: 'GET', path: '/', status: 404, code: 7000 },
+  { name: 'GET /index.html (the page is at /, nothing else is)', method: 'GET', path: '/index.html', status: 404, code: 7000 },
   { name: 'GET /client/v4', method: 'GET', path: '/client/v4', status: 404, code: 7000 },
 
   // ---- HTTP itself -------------------------------------------------------------------------
