@@ -150,14 +150,23 @@ export async function showMeasurement(account, id) {
   const controller = new AbortController();
   current = controller;
   m = { ...m, result: [] };  // rebuilt from the stream, which starts with what happened so far
+  // Redraws at most once a frame, and never more than a third of the time: a big graph takes
+  // its layout time again at every redraw (docs/benchmarks.md, "The web page").
   let scheduled = false;
+  let lastCostMs = 0;
+  let lastEnd = 0;
   const redraw = () => {
     if (scheduled) return;
     scheduled = true;
-    requestAnimationFrame(() => {
+    const wait = Math.max(0, 2 * lastCostMs - (performance.now() - lastEnd));
+    setTimeout(() => requestAnimationFrame(() => {
       scheduled = false;
-      if (current === controller) render(account, m, root);
-    });
+      if (current !== controller) return;
+      const start = performance.now();
+      render(account, m, root);
+      lastEnd = performance.now();
+      lastCostMs = lastEnd - start;
+    }), wait);
   };
   try {
     await readEvents(`${path}/events`, (name, data) => {
