@@ -25,6 +25,7 @@ struct AgentFlags {
   int max_pps = 20000;
   std::vector<std::string> allow_targets;
   EnrichFlags enrich;
+  LogFlags log;
 };
 
 int RunAgent(AgentFlags& f) {
@@ -75,7 +76,9 @@ int RunAgent(AgentFlags& f) {
   std::cout << "colotrace agent " << the_agent->id() << ": colo \"" << options.colo << "\" on "
             << options.nats.urls.front() << "\n";
   std::cout.flush();
+  if (auto s = net::NotifyServiceManager("READY=1"); !s) std::cerr << "colotrace: " << s.error() << "\n";
   signals.Wait();
+  (void)net::NotifyServiceManager("STOPPING=1");
   std::cerr << "colotrace agent: stopping\n";
   // Stop taking jobs, let the engine answer the running ones (as failures), then disconnect.
   the_agent->Stop();
@@ -134,7 +137,11 @@ CommandRun AddAgentCommand(CLI::App& app) {
       "--unavailable", [f] { f->options.available = false; },
       "announce the colo as unavailable: it is listed but never selected");
   AddEnrichFlags(*cmd, &f->enrich);
-  return [f] { return RunAgent(*f); };
+  AddLogFlags(*cmd, &f->log);
+  return [f] {
+    ApplyLogFlags(f->log);
+    return RunAgent(*f);
+  };
 }
 
 }  // namespace colotrace::apps

@@ -29,6 +29,16 @@ using CommandRun = std::function<int()>;
 // level); returns kExitUsage.
 int UsageError(const std::string& command, const std::string& message);
 
+// --log-level debug|info|warning|error and --log-format text|json for the long-running
+// commands (net/log.h; names from net::ParseLogLevel/ParseLogFormat). AddLogFlags writes into
+// *flags, which must outlive the parse; ApplyLogFlags configures the log once parsed.
+struct LogFlags {
+  std::string level = "info";
+  std::string format = "text";
+};
+void AddLogFlags(CLI::App& app, LogFlags* flags);
+void ApplyLogFlags(const LogFlags& flags);
+
 // SIGINT and SIGTERM for a long-running command: Block() before any thread starts (every
 // thread inherits the mask), then Wait() on one thread returns the signal that came.
 class TerminationSignals {

@@ -58,6 +58,7 @@ struct ServeFlags {
   bool no_local_colo = false;
   std::string db;
   bool no_db = false;
+  LogFlags log;
   EnrichFlags enrich;
 };
 
@@ -447,12 +448,17 @@ int RunServe(ServeConfig config) {
             << "/diagnostics/traceroute \\\n    -H 'Authorization: Bearer " << token
             << "' -H 'Content-Type: application/json' \\\n    -d '{\"targets\":[\"1.1.1.1\"]}'\n";
   std::cout.flush();
+  // systemd (Type=notify): serving now.
+  if (auto s = net::NotifyServiceManager("READY=1"); !s) {
+    std::cerr << "colotrace: " << s.error() << "\n";
+  }
 
   std::thread signal_thread([&signals, &server] {
     net::NameThisThread("ct-signals");
     int sig = signals.Wait();
     std::cerr << "colotrace: " << TerminationSignals::Name(sig)
               << ": draining requests in progress\n";
+    (void)net::NotifyServiceManager("STOPPING=1");
     (*server)->Stop();
   });
   (*server)->Run();
@@ -521,7 +527,9 @@ CommandRun AddServeCommand(CLI::App& app) {
                         ->option_text("PATH|URL");
   cmd->add_flag("--no-db", f->no_db, "keep no measurement history")->excludes(db);
   AddEnrichFlags(*cmd, &f->enrich);
+  AddLogFlags(*cmd, &f->log);
   return [cmd, f] {
+    ApplyLogFlags(f->log);
     ServeConfig config;
     if (auto s = BuildConfig(*cmd, *f, &config); !s) return UsageError("serve", s.error());
     return RunServe(std::move(config));

@@ -7,6 +7,7 @@
 
 #include "dispatch/wire.h"
 #include "net/system.h"
+#include "net/log.h"
 
 namespace colotrace::agent {
 
@@ -95,7 +96,7 @@ void Agent::OnJob(std::string_view data, const std::string& reply) {
     bus_->Publish(reply, dispatch::EncodeReply(r, version));
   };
   if (!job) {
-    std::fprintf(stderr, "colotrace agent: refused a job: %s\n", job.error().c_str());
+    net::Log(net::LogLevel::kWarning, "agent", "refused a job", {{"error", job.error()}});
     model::ColoResult failed;
     failed.error = model::ColoError::kInternal;
     answer(failed);

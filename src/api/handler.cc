@@ -7,6 +7,7 @@
 
 #include "api/envelope.h"
 #include "api/page.h"
+#include "net/log.h"
 #include "api/request_parser.h"
 #include "model/json_writer.h"
 #include "model/result_json.h"
@@ -37,6 +38,32 @@ std::vector<std::string> PathSegments(const std::string& target) {
   }
   if (!out.empty() && out.back().empty() && path.size() > 1) out.pop_back();  // trailing '/'
   return out;
+}
+
+// One access-log line per request (net/log.h): method, path without its query, status, time to
+// the response's headers, the account and measurement the path or the answer names, the peer.
+// Never a credential: no header is logged, and the query (which the API never reads a
+// credential from, but a client might put one in) is left out.
+void LogAccess(const std::string& method, const std::string& path,
+               const std::vector<std::string>& seg, const std::string& peer,
+               const HttpResponse& r, double seconds) {
+  if (!net::LogEnabled(net::LogLevel::kInfo)) return;
+  bool accounts = seg.size() >= 4 && seg[0] == "client" && seg[1] == "v4" && seg[2] == "accounts";
+  std::string account = accounts ? seg[3] : "";
+  std::string id;
+  if (accounts && seg.size() >= 8 && (seg[6] == "measurements" || seg[6] == "schedules")) {
+    id = seg[7];
+  }
+  for (const auto& [name, value] : r.headers) {
+    if (name == "Colotrace-Measurement-Id") id = value;
+    if (name == "Location" && id.empty()) id = value.substr(value.rfind('/') + 1);
+  }
+  net::Log(net::LogLevel::kInfo, "http", method + " " + path,
+           {{"status", std::to_string(r.status), true},
+            net::LogNumber("duration_ms", seconds * 1000, 3),
+            {"account", account},
+            {"id", id},
+            {"peer", peer}});
 }
 
 void AddRateHeaders(HttpResponse& r, const RateDecision& d) {
@@ -201,11 +228,15 @@ ApiHandler::ApiHandler(const Authenticator& auth, dispatch::Dispatcher& dispatch
 void ApiHandler::Handle(HttpRequest request, Respond respond) {
   metrics_.RequestStarted();
   auto start = Clock::now();
-  Respond finish = [this, start, respond = std::move(respond)](HttpResponse r) {
-    metrics_.RequestFinished(r.status, std::chrono::duration<double>(Clock::now() - start).count());
+  std::vector<std::string> seg = PathSegments(request.target);
+  Respond finish = [this, start, method = request.method, peer = request.peer,
+                    path = request.target.substr(0, request.target.find('?')), seg,
+                    respond = std::move(respond)](HttpResponse r) {
+    double seconds = std::chrono::duration<double>(Clock::now() - start).count();
+    metrics_.RequestFinished(r.status, seconds);
+    LogAccess(method, path, seg, peer, r, seconds);
     respond(std::move(r));
   };
-  std::vector<std::string> seg = PathSegments(request.target);
   const std::string& method = request.method;
   auto method_not_allowed = [&](const char* allowed) {
     HttpResponse r =

@@ -10,6 +10,7 @@
 #include "schedule/path.h"
 #include "schedule/timing.h"
 #include "store/measurement_id.h"
+#include "net/log.h"
 
 namespace colotrace::api {
 
@@ -173,12 +174,11 @@ void Schedules::Loop() {
                         [now](const store::ScheduleRecord& s) { return NextRun(s, now); });
     if (!claimed) {
       if (!store_failing) {
-        std::fprintf(stderr, "colotrace: schedules: cannot claim due runs: %s\n",
-                     claimed.error().c_str());
+        net::Log(net::LogLevel::kError, "schedules", "cannot claim due runs", {{"error", claimed.error()}});
       }
       store_failing = true;
     } else {
-      if (store_failing) std::fprintf(stderr, "colotrace: schedules: claiming due runs again\n");
+      if (store_failing) net::Log(net::LogLevel::kInfo, "schedules", "claiming due runs again");
       store_failing = false;
       for (const auto& s : *claimed) {
         {
@@ -294,9 +294,9 @@ void Schedules::Judge(const store::ScheduleRecord& claimed, int64_t run_at_ms,
       std::lock_guard lock(mu_);
       if (!s) {
         ++counters_.judge_errors;
-        std::fprintf(stderr, "colotrace: schedules: the path of %s (%s from %s) not kept: %s\n",
-                     schedule.id.c_str(), target.target.c_str(), colo.colo.name.c_str(),
-                     s.error().c_str());
+        net::Log(net::LogLevel::kError, "schedules", "a path not kept",
+                 {{"schedule", schedule.id}, {"target", target.target}, {"colo", colo.colo.name},
+                  {"error", s.error()}});
         continue;
       }
       auto key = std::make_tuple(schedule.id, target.target, colo.colo.name);

@@ -14,6 +14,7 @@
 #include "api/schedule_request.h"
 #include "net/crypto.h"
 #include "net/system.h"
+#include "net/log.h"
 
 namespace colotrace::api {
 
@@ -87,8 +88,8 @@ WebhookSender::~WebhookSender() {
   thread_.join();
   if (!queue_.empty()) {
     counters_.given_up += queue_.size();
-    std::fprintf(stderr, "colotrace: webhooks: %zu deliveries not made at shutdown\n",
-                 queue_.size());
+    net::Log(net::LogLevel::kWarning, "webhooks", "deliveries not made at shutdown",
+             {net::LogNumber("count", static_cast<double>(queue_.size()))});
   }
 }
 
@@ -122,8 +123,8 @@ void WebhookSender::Send(std::string url, std::string secret, std::string delive
     std::lock_guard lock(mu_);
     if (queue_.size() >= options_.max_queued) {
       ++counters_.dropped;
-      std::fprintf(stderr, "colotrace: webhooks: delivery %s dropped: %zu wait already\n",
-                   delivery_id.c_str(), queue_.size());
+      net::Log(net::LogLevel::kWarning, "webhooks", "delivery dropped: the queue is full",
+               {{"delivery", delivery_id}, net::LogNumber("queued", static_cast<double>(queue_.size()))});
       return;
     }
     queue_.push_back(Delivery{std::move(url), std::move(secret), std::move(delivery_id),
@@ -168,15 +169,15 @@ void WebhookSender::Loop() {
     std::string why = status ? "HTTP " + std::to_string(*status) : status.error();
     if (refused) {
       ++counters_.refused;
-      std::fprintf(stderr, "colotrace: webhooks: delivery %s to %s refused: %s\n", d.id.c_str(),
-                   d.url.c_str(), why.c_str());
+      net::Log(net::LogLevel::kWarning, "webhooks", "delivery refused",
+               {{"delivery", d.id}, {"url", d.url}, {"error", why}});
       continue;
     }
     if (d.attempts >= options_.max_attempts) {
       ++counters_.given_up;
-      std::fprintf(stderr,
-                   "colotrace: webhooks: delivery %s to %s given up after %d attempts: %s\n",
-                   d.id.c_str(), d.url.c_str(), d.attempts, why.c_str());
+      net::Log(net::LogLevel::kWarning, "webhooks", "delivery given up",
+               {{"delivery", d.id}, {"url", d.url}, net::LogNumber("attempts", d.attempts),
+                {"error", why}});
       continue;
     }
     // Doubling, at most 2^16 x the first backoff (attempts may be up to 100).

@@ -5,6 +5,7 @@
 
 #include "dispatch/wire.h"
 #include "net/system.h"
+#include "net/log.h"
 
 namespace colotrace::dispatch {
 
@@ -69,8 +70,8 @@ void NatsColoRegistry::OnAnnouncement(std::string_view data) {
     std::lock_guard lock(mu_);
     std::string key(data.substr(0, 200));
     if (refused_agents_.size() < 1000 && refused_agents_.emplace(key, true).second) {
-      std::fprintf(stderr, "colotrace: refused an agent's announcement (%s): %s\n",
-                   a.error().c_str(), key.c_str());
+      net::Log(net::LogLevel::kWarning, "nats", "refused an agent's announcement",
+               {{"error", a.error()}, {"subject", key}});
     }
     return;
   }

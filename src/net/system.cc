@@ -6,10 +6,13 @@
 #include <pwd.h>
 #include <sched.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 #include <thread>
 
@@ -82,6 +85,30 @@ Status DropPrivileges(const std::string& user) {
     return s;
   }
   prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
+  return Status::Ok();
+}
+
+Status NotifyServiceManager(std::string_view state) {
+  const char* path = std::getenv("NOTIFY_SOCKET");
+  if (path == nullptr || path[0] == '\0') return Status::Ok();
+  size_t length = std::strlen(path);
+  sockaddr_un address{};
+  address.sun_family = AF_UNIX;
+  if ((path[0] != '/' && path[0] != '@') || length >= sizeof address.sun_path) {
+    return Status::Error(std::string("NOTIFY_SOCKET is not a socket path: ") + path);
+  }
+  std::memcpy(address.sun_path, path, length);
+  if (path[0] == '@') address.sun_path[0] = '\0';  // an abstract socket
+  int fd = ::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return Status::Error(std::string("notify socket: ") + std::strerror(errno));
+  auto size = static_cast<socklen_t>(offsetof(sockaddr_un, sun_path) + length);
+  ssize_t sent = ::sendto(fd, state.data(), state.size(), MSG_NOSIGNAL,
+                          reinterpret_cast<const sockaddr*>(&address), size);
+  int error = errno;
+  ::close(fd);
+  if (sent < 0) {
+    return Status::Error(std::string("notify ") + path + ": " + std::strerror(error));
+  }
   return Status::Ok();
 }
 

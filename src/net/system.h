@@ -3,6 +3,7 @@
 
 #include <functional>
 #include <string>
+#include <string_view>
 
 #include "model/result.h"
 
@@ -34,5 +35,10 @@ void DropThreadCapabilitiesUnlessRoot();
 // capability of every thread); otherwise the calling thread's capabilities are cleared. Also
 // sets no_new_privs.
 model::Status DropPrivileges(const std::string& user = "nobody");
+
+// Tells the service manager (systemd with Type=notify) the process's state: "READY=1" once it
+// serves, "STOPPING=1" when it begins to stop. Nothing happens without $NOTIFY_SOCKET (not
+// started by systemd); an error when the socket is named but the message cannot be sent.
+model::Status NotifyServiceManager(std::string_view state);
 
 }  // namespace colotrace::net

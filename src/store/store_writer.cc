@@ -3,6 +3,7 @@
 #include <cstdio>
 
 #include "net/system.h"
+#include "net/log.h"
 
 namespace colotrace::store {
 
@@ -36,8 +37,8 @@ StoreWriter::~StoreWriter() {
   std::lock_guard lock(mu_);
   if (!pending_.empty()) {
     counters_.dropped += pending_.size();
-    std::fprintf(stderr, "colotrace: storage: %zu measurements not written at shutdown (%s)\n",
-                 pending_.size(), store_.Describe().c_str());
+    net::Log(net::LogLevel::kError, "storage", "measurements not written at shutdown",
+             {net::LogNumber("count", static_cast<double>(pending_.size())), {"store", store_.Describe()}});
   }
 }
 
@@ -55,10 +56,9 @@ void StoreWriter::Write(MeasurementRecord record) {
     }
     if (pending_.size() >= options_.max_pending) {
       ++counters_.dropped;
-      std::fprintf(stderr,
-                   "colotrace: storage: measurement %s not stored: %zu measurements already "
-                   "wait for %s\n",
-                   record.id.c_str(), pending_.size(), store_.Describe().c_str());
+      net::Log(net::LogLevel::kError, "storage", "measurement not stored: the queue is full",
+               {{"id", record.id}, net::LogNumber("queued", static_cast<double>(pending_.size())),
+                {"store", store_.Describe()}});
       return;
     }
     order_.push_back(record.id);
@@ -94,7 +94,7 @@ void StoreWriter::Prune() {
     counters_.pruned += static_cast<uint64_t>(*pruned);
   } else {
     ++counters_.write_errors;
-    std::fprintf(stderr, "colotrace: storage: pruning failed: %s\n", pruned.error().c_str());
+    net::Log(net::LogLevel::kWarning, "storage", "pruning failed", {{"error", pruned.error()}});
   }
 }
 
@@ -146,8 +146,8 @@ void StoreWriter::Loop() {
       lock.lock();
       counters_.written += batch.size();
       if (!counters_.up) {
-        std::fprintf(stderr, "colotrace: storage: %s is back; writing what waited\n",
-                     store_.Describe().c_str());
+        net::Log(net::LogLevel::kInfo, "storage", "the store is back; writing what waited",
+                 {{"store", store_.Describe()}});
       }
       counters_.up = true;
       backoff = std::chrono::milliseconds(0);
@@ -156,10 +156,10 @@ void StoreWriter::Loop() {
     }
     ++counters_.write_errors;
     if (counters_.up) {
-      std::fprintf(stderr,
-                   "colotrace: storage: cannot write to %s (%s); measurements wait in memory "
-                   "(at most %zu) and are written when it is back\n",
-                   store_.Describe().c_str(), s.error().c_str(), options_.max_pending);
+      net::Log(net::LogLevel::kError, "storage",
+               "cannot write; measurements wait in memory and are written when the store is back",
+               {{"store", store_.Describe()}, {"error", s.error()},
+                net::LogNumber("max_pending", static_cast<double>(options_.max_pending))});
     }
     counters_.up = false;
     // Back into the queue, unless a newer snapshot of the same measurement came meanwhile.
