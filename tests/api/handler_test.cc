@@ -1,4 +1,5 @@
 #include "api/handler.h"
+#include "net/log.h"
 
 #include <gtest/gtest.h>
 
@@ -134,6 +135,34 @@ TEST_F(HandlerTest, HealthAndMetrics) {
   EXPECT_NE(m.body.find("colotrace_http_requests_total{status=\"200\"} 2"), std::string::npos)
       << m.body;
   EXPECT_NE(m.body.find("colotrace_probes_sent_total 6"), std::string::npos) << m.body;
+}
+
+TEST_F(HandlerTest, EveryRequestIsOneAccessLogLineWithoutItsCredential) {
+  std::vector<std::string> lines;
+  net::SetLogSinkForTesting([&](std::string_view line) { lines.emplace_back(line); });
+  net::ConfigureLog(net::LogLevel::kInfo, net::LogFormat::kJson);
+  HttpResponse ok = Post(R"({"targets":["192.0.2.1"],"colos":["den01"]})");
+  Call("GET", "/client/v4/accounts/acc1/diagnostics/traceroute/colos?token=tok-a", "", "tok-a");
+  Call("GET", "/client/v4/accounts/acc2/diagnostics/traceroute/colos", "", "wrong-token");
+  net::SetLogSinkForTesting(nullptr);
+  net::ConfigureLog(net::LogLevel::kInfo, net::LogFormat::kText);
+  ASSERT_EQ(lines.size(), 3u);
+  auto first = boost::json::parse(lines[0]).as_object();
+  EXPECT_EQ(first.at("component").as_string(), "http");
+  EXPECT_EQ(first.at("msg").as_string(), "POST /client/v4/accounts/acc1/diagnostics/traceroute");
+  EXPECT_EQ(first.at("status").as_int64(), ok.status);
+  EXPECT_EQ(first.at("account").as_string(), "acc1");
+  EXPECT_EQ(first.at("id").as_string(), Header(ok, "Colotrace-Measurement-Id").value_or("?"));
+  EXPECT_GE(first.at("duration_ms").to_number<double>(), 0.0);
+  auto second = boost::json::parse(lines[1]).as_object();
+  EXPECT_EQ(second.at("msg").as_string(), "GET /client/v4/accounts/acc1/diagnostics/traceroute/colos");
+  auto third = boost::json::parse(lines[2]).as_object();
+  EXPECT_EQ(third.at("status").as_int64(), 403);
+  EXPECT_EQ(third.at("account").as_string(), "acc2");
+  for (const auto& line : lines) {
+    EXPECT_EQ(line.find("tok-a"), std::string::npos) << line;
+    EXPECT_EQ(line.find("wrong-token"), std::string::npos) << line;
+  }
 }
 
 TEST_F(HandlerTest, UnknownRoutesAndMethods) {
