@@ -28,6 +28,8 @@ packages=(
   traceroute mtr-tiny scamper iputils-tracepath wrk
   # the web page's tests: a real browser (driven by puppeteer-core, tests/web)
   chromium
+  # the Debian package: man pages from --help, its checks and a fresh Debian root to install into
+  help2man lintian debootstrap
 )
 
 missing=()

@@ -2,7 +2,7 @@
 # The whole test suite, as CI runs it. As root on Debian 12:  bash scripts/test.sh
 # Installs the dependencies, then:
 #   1. an optimised build (Release, -O3, as users build it): every unit and lab test, then the
-#      soak test (SOAK_SECONDS, 90 here);
+#      soak test (SOAK_SECONDS, 90 here), then the Debian package test (tests/packaging);
 #   2. AddressSanitizer + UndefinedBehaviorSanitizer (Debug): every unit and lab test;
 #   3. ThreadSanitizer: the tests of the engine, dispatch, enrichment, the store and the servers,
 #      and 30 s of the soak test (races only: its memory is judged in stage 1);
@@ -19,13 +19,15 @@ run_suite() {
   bash scripts/build.sh "$dir" -DCOLOTRACE_WERROR=ON "$@"
   # Pure unit tests in parallel; lab tests one at a time (they time real packets).
   (cd "$dir" && ctest -L unit -j2 --output-on-failure)
-  (cd "$dir" && ctest -LE 'unit|soak' --output-on-failure)
+  (cd "$dir" && ctest -LE 'unit|soak|package' --output-on-failure)
 }
 
 echo "== optimised build"
 run_suite build -DCMAKE_BUILD_TYPE=Release
 echo "== soak"
 (cd build && SOAK_SECONDS=${SOAK_SECONDS:-90} ctest -L soak --output-on-failure -V)
+echo "== Debian package (lintian, a debootstrapped Debian 12, the units, a trace)"
+(cd build && ctest -L package --output-on-failure -V)
 
 echo "== AddressSanitizer + UndefinedBehaviorSanitizer build"
 (
