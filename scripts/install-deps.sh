@@ -29,7 +29,7 @@ packages=(
   # the web page's tests: a real browser (driven by puppeteer-core, tests/web)
   chromium
   # the Debian package: man pages from --help, its checks and a fresh Debian root to install into
-  help2man lintian debootstrap
+  help2man lintian debootstrap systemd-container curl
 )
 
 missing=()

@@ -9,7 +9,12 @@
 #    conffile, man pages, bash completion; `systemd-analyze verify` of both units and their
 #    `systemd-analyze security --offline=true` exposure (printed; at most 2.0);
 # 4. runs `colotrace trace` from that root, as the unprivileged user colotrace, inside a lab
-#    namespace (lab_up chain): it must reach the lab's target through the lab's routers.
+#    namespace (lab_up chain): it must reach the lab's target through the lab's routers;
+# 5. boots that root with systemd (systemd-nspawn, inside the lab's colo namespace) with
+#    colotrace-serve.service and colotrace-agent@lab.service enabled (a nats-server in the same
+#    namespace): both become active (Type=notify), a traceroute through the API from both colos
+#    reaches the target, the journal has its access-log line without the token, the database is
+#    in the state directory, and both stop cleanly (exit 0) when asked.
 # Safety: the only traffic outside the lab is the download of Debian packages; the traceroute
 # runs inside the lab's colo namespace, towards its documentation addresses. Everything made
 # here is removed on exit, also on failure.
@@ -30,7 +35,17 @@ work=$(mktemp -d /var/tmp/colotrace-package-XXXXXX)
 root=$work/root
 lab_pid=
 lab_stdin=
+nspawn_pid=
+nats_pid=
+nspawn_tmpfs=
 cleanup() {
+  if [[ -n $nspawn_pid ]]; then
+    kill "$nspawn_pid" 2>/dev/null || true  # nspawn shuts the container down on SIGTERM
+    for _ in $(seq 100); do kill -0 "$nspawn_pid" 2>/dev/null || break; sleep 0.1; done
+    kill -9 "$nspawn_pid" 2>/dev/null || true
+  fi
+  [[ -n $nats_pid ]] && kill "$nats_pid" 2>/dev/null || true
+  [[ -n $nspawn_tmpfs ]] && umount -l "$nspawn_tmpfs" 2>/dev/null || true
   if [[ -n $lab_pid ]]; then
     eval "exec ${lab_stdin}>&-" 2>/dev/null || true  # lab_up removes its lab when stdin closes
     wait "$lab_pid" 2>/dev/null || true
@@ -127,4 +142,95 @@ echo "$out"
 got=$(awk '$1 ~ /^[0-9]+$/ {print $2}' <<<"$out" | paste -sd, -)
 [[ $got == "$hops" ]] || fail "the trace's hops $got are not the lab's $hops"
 grep -q "^reached $target" <<<"$out" || fail "the trace did not reach $target"
+
+echo "== 5. the services under systemd (systemd-nspawn in the lab's colo namespace)"
+command -v systemd-nspawn >/dev/null || fail "systemd-nspawn missing (Debian: systemd-container)"
+# The container mounts its own /proc; the host's, mounted for the chroot, would show systemd
+# the host's processes (it then loses track of its services).
+umount "$root/proc"
+nats_port=$(( 20000 + RANDOM % 20000 ))
+ip netns exec "$colo" nats-server -a 127.0.0.1 -p "$nats_port" >"$work/nats.log" 2>&1 &
+nats_pid=$!
+token=$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')
+sha=$(printf %s "$token" | sha256sum | cut -d' ' -f1)
+cat >"$root/etc/colotrace/serve.toml" <<TOML
+listen = "127.0.0.1:8080"
+allow_targets = ["203.0.113.0/24", "198.51.100.0/24"]
+[colo]
+name = "local"
+[[tokens]]
+sha256 = "$sha"
+accounts = ["acc1"]
+[nats]
+urls = ["nats://127.0.0.1:$nats_port"]
+TOML
+echo "COLOTRACE_AGENT_OPTIONS=\"--nats nats://127.0.0.1:$nats_port --city Lab --no-names --allow-target 203.0.113.0/24 --allow-target 198.51.100.0/24\"" \
+  >"$root/etc/colotrace/agent-lab.conf"
+in_root systemctl enable colotrace-serve.service colotrace-agent@lab.service >/dev/null 2>&1
+# nspawn keeps its mount propagation directory under /run; it must be a tmpfs.
+if [[ $(stat -fc %T /run) != tmpfs ]]; then
+  mkdir -p /run/systemd/nspawn
+  mount -t tmpfs tmpfs /run/systemd/nspawn
+  nspawn_tmpfs=/run/systemd/nspawn
+fi
+systemd-nspawn -D "$root" -b --register=no --keep-unit --console=pipe -M "ctpkg$$" \
+  --network-namespace-path="/run/netns/$colo" >"$work/boot.log" 2>&1 &
+nspawn_pid=$!
+pid1=
+for _ in $(seq 200); do  # the container's init: nspawn's child that runs systemd
+  for p in $(ps --ppid "$nspawn_pid" -o pid= 2>/dev/null || true); do
+    [[ $(cat "/proc/$p/comm" 2>/dev/null) == systemd ]] && pid1=$p
+  done
+  [[ -n $pid1 ]] && break
+  sleep 0.1
+done
+[[ -n $pid1 ]] || { cat "$work/boot.log"; fail "the container did not start"; }
+in_box() { nsenter -t "$pid1" -a "$@"; }
+state=
+for _ in $(seq 120); do
+  state=$(in_box systemctl is-active colotrace-serve.service colotrace-agent@lab.service 2>/dev/null | paste -sd, -) || true
+  [[ $state == active,active ]] && break
+  sleep 0.5
+done
+[[ $state == active,active ]] || {
+  in_box journalctl --no-pager -n 60 2>&1 || true
+  fail "the services are not active: $state"
+}
+echo "colotrace-serve.service and colotrace-agent@lab.service: active"
+api() { ip netns exec "$colo" curl -sS -H "Authorization: Bearer $token" "$@"; }
+for _ in $(seq 50); do
+  api http://127.0.0.1:8080/client/v4/accounts/acc1/diagnostics/traceroute/colos | grep -q '"name":"lab"' && break
+  sleep 0.2
+done
+answer=$(api -X POST -H 'Content-Type: application/json' \
+  -d "{\"targets\":[\"$target\"],\"colos\":[\"local\",\"lab\"],\"options\":{\"packet_type\":\"udp\"}}" \
+  http://127.0.0.1:8080/client/v4/accounts/acc1/diagnostics/traceroute)
+echo "$answer" | head -c 600; echo
+reached=$(grep -o "\"ip\":\"$target\"" <<<"$answer" | wc -l)
+(( reached >= 2 )) || fail "the API's traceroute did not reach $target from both colos"
+journal=
+for _ in $(seq 50); do  # journald takes the line from the service's stderr asynchronously
+  # By identifier, not unit: nspawn on a cgroup-v1 host cannot give the service a cgroup of
+  # its own ("Supervising process ... which is not our child"), so -u finds nothing there.
+  journal=$(in_box journalctl -t colotrace --no-pager -o cat)
+  grep -q 'http: POST /client/v4/accounts/acc1/diagnostics/traceroute .*status=200' <<<"$journal" && break
+  sleep 0.2
+done
+grep -q 'http: POST /client/v4/accounts/acc1/diagnostics/traceroute .*status=200' <<<"$journal" || {
+  in_box journalctl --no-pager -b | grep -i colotrace | tail -40
+  fail "no access-log line for the request"
+}
+grep -q "$token" <<<"$journal" && fail "the token appears in the journal"
+[[ -f $root/var/lib/colotrace/colotrace.db ]] || fail "no database in the state directory"
+owner=$(stat -c %u "$root/var/lib/colotrace")
+[[ $owner == "$uid" ]] || fail "the state directory belongs to uid $owner, not colotrace ($uid)"
+for unit in colotrace-serve.service colotrace-agent@lab.service; do
+  start=$(date +%s%N)
+  in_box systemctl stop "$unit"
+  ms=$(( ($(date +%s%N) - start) / 1000000 ))
+  result=$(in_box systemctl show "$unit" -p Result -p ExecMainStatus | paste -sd' ' -)
+  echo "$unit: stopped in $ms ms ($result)"
+  [[ $result == "Result=success ExecMainStatus=0" ]] || fail "$unit did not stop cleanly: $result"
+done
+echo "state directory /var/lib/colotrace owned by colotrace (uid $uid)"
 echo "OK"
