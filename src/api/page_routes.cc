@@ -4,6 +4,8 @@
 // headers.
 #include <string>
 
+#include "api/api_error.h"
+#include "api/handler.h"
 #include "api/handler_util.h"
 #include "api/page.h"
 #include "model/traceroute.h"
@@ -57,10 +59,10 @@ bool IsPagePath(const std::string& path) {
 HttpResponse PageResponse(const HttpRequest& request, const std::string& path) {
   HttpResponse r;
   if (request.method != "GET" && request.method != "HEAD") {
-    r.status = 405;
+    // Errors are the API's envelope, here too.
+    r = ErrorResponse(405, kMethodNotAllowed,
+                      "method " + request.method + " not allowed; use GET, HEAD");
     r.headers.emplace_back("Allow", "GET, HEAD");
-    r.headers.emplace_back("Content-Type", "text/plain; charset=utf-8");
-    r.body = "method not allowed\n";
   } else if (path == "/assets/options.json") {
     static const std::string options = OptionsJson();
     r.headers.emplace_back("Content-Type", "application/json");
@@ -78,9 +80,7 @@ HttpResponse PageResponse(const HttpRequest& request, const std::string& path) {
       r.body = std::string(asset->body);
     }
   } else {
-    r.status = 404;
-    r.headers.emplace_back("Content-Type", "text/plain; charset=utf-8");
-    r.body = "not found\n";
+    r = ErrorResponse(404, kNoRoute, "No route for that URI");
   }
   AddPageHeaders(r);
   return r;

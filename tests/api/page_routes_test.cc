@@ -87,8 +87,11 @@ TEST(PageRoutesTest, UnknownFilesAndOtherMethods) {
   EXPECT_EQ(missing.status, 404);
   ExpectSecurityHeaders(missing);
   EXPECT_EQ(Get("/assets/").status, 404);
+  EXPECT_EQ(Header(missing, "Content-Type"), "application/json");  // the API's envelope
+  EXPECT_EQ(boost::json::parse(missing.body).at("errors").at(0).at("code").as_int64(), 7000);
   HttpResponse post = Get("/", "POST");
   EXPECT_EQ(post.status, 405);
+  EXPECT_EQ(boost::json::parse(post.body).at("errors").at(0).at("code").as_int64(), 7001);
   EXPECT_EQ(Header(post, "Allow"), "GET, HEAD");
   EXPECT_EQ(Get("/", "HEAD").status, 200);
 }
