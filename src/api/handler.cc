@@ -48,6 +48,8 @@ void LogAccess(const std::string& method, const std::string& path,
                const std::vector<std::string>& seg, const std::string& peer,
                const HttpResponse& r, double seconds) {
   if (!net::LogEnabled(net::LogLevel::kInfo)) return;
+  // An absolute-form target ("http://user:pw@host/...") may carry credentials: not logged.
+  std::string logged_path = !path.empty() && path[0] == '/' ? path : "(not a path)";
   bool accounts = seg.size() >= 4 && seg[0] == "client" && seg[1] == "v4" && seg[2] == "accounts";
   std::string account = accounts ? seg[3] : "";
   std::string id;
@@ -58,7 +60,7 @@ void LogAccess(const std::string& method, const std::string& path,
     if (name == "Colotrace-Measurement-Id") id = value;
     if (name == "Location" && id.empty()) id = value.substr(value.rfind('/') + 1);
   }
-  net::Log(net::LogLevel::kInfo, "http", method + " " + path,
+  net::Log(net::LogLevel::kInfo, "http", method + " " + logged_path,
            {{"status", std::to_string(r.status), true},
             net::LogNumber("duration_ms", seconds * 1000, 3),
             {"account", account},

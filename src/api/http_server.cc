@@ -39,6 +39,8 @@ class Session : public std::enable_shared_from_this<Session> {
   void FailRead(beast::error_code ec);
   void Fail(int status, int code, const std::string& message);
   void Write(HttpResponse response, bool keep_alive);
+  template <class Body>
+  void Send(std::shared_ptr<http::response<Body>> res, bool keep_alive);
   void WriteStream(HttpResponse response);
   void Close();
   friend class StreamImpl;
@@ -50,6 +52,7 @@ class Session : public std::enable_shared_from_this<Session> {
   std::string peer_;
   bool first_request_ = true;
   bool in_flight_ = false;  // a dispatched request whose response is not written yet
+  bool head_ = false;       // the request being answered is a HEAD: headers only
 };
 
 // A streamed response body on one connection: chunks written in order on the session's
@@ -320,6 +323,7 @@ Session::~Session() {
 
 void Session::ReadHeader() {
   parser_.emplace();
+  head_ = false;
   ApplyLimits(*parser_, server_.limits());
   // A new connection must send its request promptly; a kept-alive one may idle longer.
   stream_.expires_after(first_request_ ? server_.options().read_timeout
@@ -342,6 +346,7 @@ void Session::OnBody(beast::error_code ec) {
   stream_.expires_never();  // the handler may take seconds: no timer while it works
   auto msg = parser_->release();
   bool keep_alive = msg.keep_alive();
+  head_ = msg.method() == http::verb::head;
   if (server_.draining()) {
     return Write(server_.ErrorFor(503, kShuttingDown, "server is shutting down"), false);
   }
@@ -372,9 +377,21 @@ void Session::Write(HttpResponse r, bool keep_alive) {
   res->version(11);
   res->set(http::field::server, "colotrace");
   for (const auto& [k, v] : r.headers) res->set(k, v);
-  res->body() = std::move(r.body);
   res->keep_alive(keep_alive);
+  if (head_) {
+    // HEAD: the headers GET would send (Content-Length included), never the body (RFC 9110
+    // 9.3.2); a body here would be read as the next response on a kept-alive connection.
+    auto head = std::make_shared<http::response<http::empty_body>>(std::move(res->base()));
+    head->content_length(r.body.size());
+    return Send(std::move(head), keep_alive);
+  }
+  res->body() = std::move(r.body);
   res->prepare_payload();
+  Send(std::move(res), keep_alive);
+}
+
+template <class Body>
+void Session::Send(std::shared_ptr<http::response<Body>> res, bool keep_alive) {
   stream_.expires_after(server_.options().read_timeout);
   http::async_write(stream_, *res,
                     [self = shared_from_this(), res, keep_alive](beast::error_code ec, size_t) {

@@ -23,6 +23,17 @@ using Clock = std::chrono::steady_clock;
 
 namespace {
 
+// "http://user:pw@host:8080/path?k=v" -> "host:8080": what a log may say of a webhook's URL
+// (its path, query and user part may hold a receiver's secret).
+std::string UrlHost(const std::string& url) {
+  size_t start = url.find("://");
+  start = start == std::string::npos ? 0 : start + 3;
+  size_t end = url.find_first_of("/?#", start);
+  std::string authority = url.substr(start, end == std::string::npos ? std::string::npos : end - start);
+  size_t at = authority.rfind('@');
+  return at == std::string::npos ? authority : authority.substr(at + 1);
+}
+
 int64_t SystemNowS() {
   return std::chrono::duration_cast<std::chrono::seconds>(
              std::chrono::system_clock::now().time_since_epoch())
@@ -170,13 +181,13 @@ void WebhookSender::Loop() {
     if (refused) {
       ++counters_.refused;
       net::Log(net::LogLevel::kWarning, "webhooks", "delivery refused",
-               {{"delivery", d.id}, {"url", d.url}, {"error", why}});
+               {{"delivery", d.id}, {"host", UrlHost(d.url)}, {"error", why}});
       continue;
     }
     if (d.attempts >= options_.max_attempts) {
       ++counters_.given_up;
       net::Log(net::LogLevel::kWarning, "webhooks", "delivery given up",
-               {{"delivery", d.id}, {"url", d.url}, net::LogNumber("attempts", d.attempts),
+               {{"delivery", d.id}, {"host", UrlHost(d.url)}, net::LogNumber("attempts", d.attempts),
                 {"error", why}});
       continue;
     }

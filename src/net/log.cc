@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <cerrno>
 #include <chrono>
 #include <mutex>
 
@@ -66,6 +67,7 @@ void Write(const std::string& line) {
   size_t left = line.size();
   while (left > 0) {
     ssize_t n = ::write(STDERR_FILENO, p, left);
+    if (n < 0 && errno == EINTR) continue;
     if (n <= 0) return;  // nowhere to log: drop the line, never block the caller on it
     p += n;
     left -= static_cast<size_t>(n);

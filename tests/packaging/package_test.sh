@@ -37,15 +37,15 @@ lab_pid=
 lab_stdin=
 nspawn_pid=
 nats_pid=
-nspawn_tmpfs=
+pid1=
 cleanup() {
   if [[ -n $nspawn_pid ]]; then
     kill "$nspawn_pid" 2>/dev/null || true  # nspawn shuts the container down on SIGTERM
     for _ in $(seq 100); do kill -0 "$nspawn_pid" 2>/dev/null || break; sleep 0.1; done
     kill -9 "$nspawn_pid" 2>/dev/null || true
+    [[ -n $pid1 ]] && kill -9 "$pid1" 2>/dev/null || true  # ends the container's processes
   fi
   [[ -n $nats_pid ]] && kill "$nats_pid" 2>/dev/null || true
-  [[ -n $nspawn_tmpfs ]] && umount -l "$nspawn_tmpfs" 2>/dev/null || true
   if [[ -n $lab_pid ]]; then
     eval "exec ${lab_stdin}>&-" 2>/dev/null || true  # lab_up removes its lab when stdin closes
     wait "$lab_pid" 2>/dev/null || true
@@ -53,7 +53,7 @@ cleanup() {
   for m in "$root/proc" "$root/dev/pts" "$root/dev"; do
     mountpoint -q "$m" 2>/dev/null && umount -l "$m"
   done
-  rm -rf "$work"
+  rm -rf --one-file-system "$work"
 }
 trap cleanup EXIT
 
@@ -96,6 +96,8 @@ echo "$user"
 IFS=: read -r _ _ uid gid _ home shell <<<"$user"
 (( uid < 1000 )) || fail "colotrace is not a system user (uid $uid)"
 [[ $home == /var/lib/colotrace && $shell == */nologin ]] || fail "user colotrace: home $home, shell $shell"
+mode=$(stat -c %a:%g "$root/etc/colotrace/serve.toml")
+[[ $mode == "640:$gid" ]] || fail "serve.toml is $mode (mode:gid), not 640 and group colotrace ($gid)"
 conffiles=$(in_root dpkg-query -W -f='${Conffiles}' colotrace)
 [[ $conffiles == */etc/colotrace/serve.toml* ]] || fail "serve.toml is not a conffile: $conffiles"
 for page in colotrace colotrace-trace colotrace-serve colotrace-agent; do
@@ -167,16 +169,14 @@ TOML
 echo "COLOTRACE_AGENT_OPTIONS=\"--nats nats://127.0.0.1:$nats_port --city Lab --no-names --allow-target 203.0.113.0/24 --allow-target 198.51.100.0/24\"" \
   >"$root/etc/colotrace/agent-lab.conf"
 in_root systemctl enable colotrace-serve.service colotrace-agent@lab.service >/dev/null 2>&1
-# nspawn keeps its mount propagation directory under /run; it must be a tmpfs.
-if [[ $(stat -fc %T /run) != tmpfs ]]; then
-  mkdir -p /run/systemd/nspawn
-  mount -t tmpfs tmpfs /run/systemd/nspawn
-  nspawn_tmpfs=/run/systemd/nspawn
-fi
-systemd-nspawn -D "$root" -b --register=no --keep-unit --console=pipe -M "ctpkg$$" \
-  --network-namespace-path="/run/netns/$colo" >"$work/boot.log" 2>&1 &
+# nspawn keeps its mount propagation directory under /run, which must be a tmpfs: where it is
+# not, a tmpfs is mounted there in a mount namespace of nspawn's own (the host sees nothing).
+mkdir -p /run/systemd/nspawn
+unshare --mount --propagation private sh -c '
+  [ "$(stat -fc %T /run)" = tmpfs ] || mount -t tmpfs tmpfs /run/systemd/nspawn
+  exec systemd-nspawn "$@"' nspawn -D "$root" -b --register=no --keep-unit --console=pipe \
+  -M "ctpkg$$" --network-namespace-path="/run/netns/$colo" >"$work/boot.log" 2>&1 &
 nspawn_pid=$!
-pid1=
 for _ in $(seq 200); do  # the container's init: nspawn's child that runs systemd
   for p in $(ps --ppid "$nspawn_pid" -o pid= 2>/dev/null || true); do
     [[ $(cat "/proc/$p/comm" 2>/dev/null) == systemd ]] && pid1=$p

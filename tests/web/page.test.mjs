@@ -251,6 +251,24 @@ test('the page loads with its security headers and signs in with a pasted token'
   }
 });
 
+test('HEAD of the page sends its headers and no body (a kept-alive connection stays in step)', async () => {
+  const text = await new Promise((resolve, reject) => {
+    const socket = net.connect({ host: '127.0.0.1', port: server.port });
+    let data = '';
+    socket.on('data', (c) => { data += c.toString('latin1'); });
+    socket.on('end', () => resolve(data));
+    socket.on('error', reject);
+    socket.setTimeout(10_000, () => { socket.destroy(); reject(new Error('no answer in 10 s')); });
+    socket.write('HEAD / HTTP/1.1\r\nHost: t\r\n\r\nGET /healthz HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n');
+  });
+  const page = await (await fetch(`${server.origin}/`)).text();
+  const [head, rest] = [text.slice(0, text.indexOf('\r\n\r\n') + 4), text.slice(text.indexOf('\r\n\r\n') + 4)];
+  assert.match(head, /^HTTP\/1\.1 200 /);
+  assert.match(head, new RegExp(`\r\nContent-Length: ${Buffer.byteLength(page)}\r\n`, 'i'));
+  assert.match(rest, /^HTTP\/1\.1 200 /, 'the next bytes are the next response, not a body');
+  assert.match(rest, /"status":"ok"/);
+});
+
 test('the API\'s errors appear at the fields their pointers name', async () => {
   const { page, context, check } = await newPage();
   try {

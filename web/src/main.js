@@ -4,7 +4,7 @@
 //   #/a/{account}/schedules, #/a/{account}/schedules/{id}
 import { h } from './dom.js';
 import { call, session } from './api.js';
-import { errorBox, page } from './views/common.js';
+import { beginNavigation, errorBox, isStale, page } from './views/common.js';
 import { showSignIn } from './views/signin.js';
 import { showRun } from './views/run.js';
 import { leaveMeasurement, showMeasurement } from './views/measurement.js';
@@ -57,8 +57,13 @@ async function ensureSignedIn() {
 }
 
 export async function route() {
+  // "#main" (the skip link) and other fragments that are not routes move focus, not the page.
+  if (location.hash !== '' && !location.hash.startsWith('#/')) return;
+  const nav = beginNavigation();
   leaveMeasurement();
-  if (!(await ensureSignedIn())) {
+  const signedIn = await ensureSignedIn();
+  if (isStale(nav)) return;
+  if (!signedIn) {
     document.getElementById('nav').replaceChildren();
     showSignIn((list) => {
       accounts = list;
@@ -69,7 +74,14 @@ export async function route() {
   }
   const [path, queryText] = location.hash.replace(/^#/, '').split('?');
   const query = new URLSearchParams(queryText ?? '');
-  const parts = path.split('/').filter(Boolean).map(decodeURIComponent);
+  let parts;
+  try {
+    parts = path.split('/').filter(Boolean).map(decodeURIComponent);
+  } catch {
+    header();
+    page('Not found', errorBox(new Error('this link is malformed')));
+    return;
+  }
   if (parts[0] === 'a' && parts.length >= 3) {
     if (!accounts.some((a) => a.id === parts[1])) {
       header();
@@ -81,16 +93,16 @@ export async function route() {
   header();
   const account = session.account();
   try {
-    if (parts.length === 0 || parts[0] === 'run') return await showRun(account);
+    if (parts.length === 0 || parts[0] === 'run') return await showRun(account, nav);
     const [, acc, view, x, y] = parts;
-    if (view === 'm' && x) return await showMeasurement(acc, x);
-    if (view === 'history') return await showHistory(acc, query);
-    if (view === 'compare' && x && y) return await showCompare(acc, x, y);
-    if (view === 'schedules' && x) return await showSchedule(acc, x);
-    if (view === 'schedules') return await showSchedules(acc);
+    if (view === 'm' && x) return await showMeasurement(acc, x, nav);
+    if (view === 'history') return await showHistory(acc, query, nav);
+    if (view === 'compare' && x && y) return await showCompare(acc, x, y, nav);
+    if (view === 'schedules' && x) return await showSchedule(acc, x, nav);
+    if (view === 'schedules') return await showSchedules(acc, nav);
     page('Not found', h('p', {}, 'No such page. ', h('a', { href: '#/run' }, 'Run a traceroute')));
   } catch (e) {
-    page('Something went wrong', errorBox(e));
+    if (!isStale(nav)) page('Something went wrong', errorBox(e));
   }
 }
 

@@ -2,6 +2,16 @@
 import { h, clear } from '../dom.js';
 import { ApiError } from '../api.js';
 
+// Each navigation gets a number; a view that awaited something checks that it is still the
+// current one before it draws (a slow answer for the page left must not replace the new one).
+let navigation = 0;
+export function beginNavigation() {
+  return ++navigation;
+}
+export function isStale(nav) {
+  return nav !== navigation;
+}
+
 export function main() {
   return document.getElementById('main');
 }

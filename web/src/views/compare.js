@@ -4,13 +4,14 @@ import { h } from '../dom.js';
 import { call, traceroutePath } from '../api.js';
 import { when } from '../format.js';
 import { compareColos, pairResults } from '../paths.js';
-import { link, page } from './common.js';
+import { isStale, link, page } from './common.js';
 
 const WORDS = { same: '', changed: 'changed', silent: 'no reply on one side', missing: 'only in one' };
 
-export async function showCompare(account, first, second) {
+export async function showCompare(account, first, second, nav) {
   const [a, b] = await Promise.all([first, second].map((id) =>
     call('GET', traceroutePath(account, `/measurements/${id}`)).then((e) => e.result)));
+  if (isStale(nav)) return;
   const pairs = pairResults(a.result, b.result);
   const tables = pairs.map(({ target, colo, before, after }) => {
     const rows = compareColos(before, after);

@@ -3,11 +3,11 @@
 import { h } from '../dom.js';
 import { call, traceroutePath } from '../api.js';
 import { when } from '../format.js';
-import { errorBox, hashFor, link, page } from './common.js';
+import { errorBox, hashFor, isStale, link, page } from './common.js';
 
 const PER_PAGE = 20;
 
-export async function showHistory(account, query) {
+export async function showHistory(account, query, nav) {
   const filters = {
     target: query.get('target') ?? '',
     colo: query.get('colo') ?? '',
@@ -46,9 +46,10 @@ export async function showHistory(account, query) {
   try {
     envelope = await call('GET', traceroutePath(account, `/measurements?${params}`));
   } catch (e) {
-    page('History', filterForm, errorBox(e));
+    if (!isStale(nav)) page('History', filterForm, errorBox(e));
     return;
   }
+  if (isStale(nav)) return;
   const rows = envelope.result.map((m) => {
     const box = h('input', {
       type: 'checkbox', class: 'compare-pick', value: m.id, checked: picked.has(m.id),

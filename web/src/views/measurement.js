@@ -6,7 +6,7 @@ import { call, readEvents, traceroutePath } from '../api.js';
 import { asn, lossPercent, ms, when } from '../format.js';
 import { mergePaths } from '../paths.js';
 import { drawGraph } from '../graph.js';
-import { errorBox, hashFor, link, page } from './common.js';
+import { errorBox, hashFor, isStale, link, page } from './common.js';
 
 // An mtr-style table of one colo's hops: a row per answering interface (a hop's TTL, loss and
 // sent span its rows), a "no reply" row for a silent hop.
@@ -132,24 +132,41 @@ function apply(m, name, data) {
 
 let current = null;  // the stream of the measurement on screen, aborted on navigation
 
+// What has the keyboard focus inside `root`, as a selector that finds it again after a redraw
+// (a colo's table, a graph node, a link with an id), or null.
+function focusKey(root) {
+  const el = document.activeElement;
+  if (!el || !root.contains(el)) return null;
+  if (el.matches('table.hops')) return `table.hops[data-colo="${CSS.escape(el.dataset.colo)}"][data-target="${CSS.escape(el.dataset.target)}"]`;
+  if (el.matches('g.node')) return `g.node[data-key="${CSS.escape(el.dataset.key)}"]`;
+  if (el.id) return `#${CSS.escape(el.id)}`;
+  return null;
+}
+function restoreFocus(root, key) {
+  if (key) root.querySelector(key)?.focus({ preventScroll: true });
+}
+
 export function leaveMeasurement() {
   current?.abort();
   current = null;
 }
 
-export async function showMeasurement(account, id) {
+export async function showMeasurement(account, id, nav) {
   leaveMeasurement();
-  const root = h('div', { id: 'measurement', 'data-id': id });
-  page(`Measurement ${id}`, root);
   const path = traceroutePath(account, `/measurements/${id}`);
   let m = (await call('GET', path)).result;
+  if (isStale(nav)) return;
+  const root = h('div', { id: 'measurement', 'data-id': id });
+  page(`Measurement ${id}`, root);
   root.dataset.status = m.status;
   render(account, m, root);
   if (m.status !== 'running') return;
 
   const controller = new AbortController();
   current = controller;
-  m = { ...m, result: [] };  // rebuilt from the stream, which starts with what happened so far
+  // The stream starts with what happened so far, then goes on live; it is folded into the
+  // snapshot (colos that send no hops, multipath ones, stay shown until their result comes).
+  m = structuredClone(m);
   // Redraws at most once a frame, and never more than a third of the time: a big graph takes
   // its layout time again at every redraw (docs/benchmarks.md, "The web page").
   let scheduled = false;
@@ -163,7 +180,9 @@ export async function showMeasurement(account, id) {
       scheduled = false;
       if (current !== controller) return;
       const start = performance.now();
+      const focus = focusKey(root);
       render(account, m, root);
+      restoreFocus(root, focus);
       lastEnd = performance.now();
       lastCostMs = lastEnd - start;
     }), wait);
@@ -181,8 +200,11 @@ export async function showMeasurement(account, id) {
   if (current !== controller) return;
   // The stored measurement is the reference: show it as it ended.
   const final = (await call('GET', path)).result;
+  if (current !== controller) return;
   root.dataset.status = final.status;
+  const focus = focusKey(root);
   render(account, final, root);
+  restoreFocus(root, focus);
   current = null;
 }
 

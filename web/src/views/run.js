@@ -4,11 +4,17 @@
 import { h } from '../dom.js';
 import { ApiError, call, traceroutePath } from '../api.js';
 import { fieldOfPointer, requestBody } from '../paths.js';
-import { errorBox, hashFor, page } from './common.js';
+import { errorBox, hashFor, isStale, page } from './common.js';
 
 let optionsPromise = null;
 function optionRules() {
-  optionsPromise ??= fetch('/assets/options.json').then((r) => r.json());
+  optionsPromise ??= fetch('/assets/options.json').then((r) => {
+    if (!r.ok) throw new Error(`the form's option rules: HTTP ${r.status}`);
+    return r.json();
+  }).catch((e) => {
+    optionsPromise = null;  // asked again next time
+    throw e;
+  });
   return optionsPromise;
 }
 
@@ -20,11 +26,12 @@ function field(id, labelText, control, help) {
     h('p', { class: 'field-error', id: `err-${id}`, 'data-for': id, 'aria-live': 'polite' }));
 }
 
-export async function showRun(account) {
+export async function showRun(account, nav) {
   const [rules, colos] = await Promise.all([
     optionRules(),
     call('GET', traceroutePath(account, '/colos')).then((e) => e.result),
   ]);
+  if (isStale(nav)) return;
   const rule = (name) => rules.int_options.find((r) => r.name === name);
   const number = (name) => {
     const r = rule(name);

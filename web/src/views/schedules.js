@@ -3,16 +3,17 @@
 import { h } from '../dom.js';
 import { call, traceroutePath } from '../api.js';
 import { when } from '../format.js';
-import { errorBox, link, page } from './common.js';
+import { errorBox, isStale, link, page } from './common.js';
 
-export async function showSchedules(account) {
+export async function showSchedules(account, nav) {
   let envelope;
   try {
     envelope = await call('GET', traceroutePath(account, '/schedules?per_page=100'));
   } catch (e) {
-    page('Schedules', errorBox(e));
+    if (!isStale(nav)) page('Schedules', errorBox(e));
     return;
   }
+  if (isStale(nav)) return;
   const rows = envelope.result.map((sch) => h('tr', { 'data-id': sch.id },
     h('td', {}, link(account, `/schedules/${sch.id}`, sch.name)),
     h('td', {}, sch.targets.join(', ')),
@@ -35,12 +36,13 @@ function pathList(path, changedTtls) {
   }));
 }
 
-export async function showSchedule(account, id) {
+export async function showSchedule(account, id, nav) {
   const base = traceroutePath(account, `/schedules/${id}`);
   const [sch, changes] = await Promise.all([
     call('GET', base).then((e) => e.result),
     call('GET', `${base}/changes?per_page=100`),
   ]);
+  if (isStale(nav)) return;
   const timeline = h('ol', { id: 'timeline', class: 'timeline', reversed: true },
     changes.result.map((c) => h('li', { class: 'change', 'data-id': c.id },
       h('p', {}, h('time', { datetime: c.at }, when(c.at)), ` — ${c.colo} → ${c.target}: TTL `,
