@@ -231,8 +231,8 @@ void ApiHandler::Handle(HttpRequest request, Respond respond) {
   metrics_.RequestStarted();
   auto start = Clock::now();
   std::vector<std::string> seg = PathSegments(request.target);
-  Respond finish = [this, start, method = request.method, peer = request.peer,
-                    path = request.target.substr(0, request.target.find('?')), seg,
+  std::string path = request.target.substr(0, request.target.find('?'));
+  Respond finish = [this, start, method = request.method, peer = request.peer, path, seg,
                     respond = std::move(respond)](HttpResponse r) {
     double seconds = std::chrono::duration<double>(Clock::now() - start).count();
     metrics_.RequestFinished(r.status, seconds);
@@ -246,7 +246,6 @@ void ApiHandler::Handle(HttpRequest request, Respond respond) {
     r.headers.emplace_back("Allow", allowed);
     finish(std::move(r));
   };
-  std::string path = request.target.substr(0, request.target.find('?'));
   if (detail::IsPagePath(path)) return finish(detail::PageResponse(request, path));
   if (seg.size() == 1 && (seg[0] == "healthz" || seg[0] == "metrics")) {
     if (method != "GET" && method != "HEAD") return method_not_allowed("GET");

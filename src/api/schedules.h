@@ -74,9 +74,9 @@ class Schedules {
 
   // Starts the runner thread (not in the constructor: StartRun may need objects made later).
   void Start();
-  // Makes the runner look for due runs now (a schedule was created or resumed here).
   // Drops the metric series of a deleted schedule.
   void Forget(const std::string& id);
+  // Makes the runner look for due runs now (a schedule was created or resumed here).
   void Wake();
 
   const SchedulesOptions& options() const { return options_; }

@@ -43,7 +43,7 @@ inline LogField LogNumber(std::string_view name, double value, int decimals = 0)
 }
 
 // Writes one event: `component` says who ("http", "storage", "schedules", ...).
-// Text:  2026-11-27T21:10:57.123Z info http: GET /path 200 account=acc1 ...
+// Text:  2026-11-27T21:10:57.123Z info http: GET /path status=200 account=acc1 ...
 // JSON:  {"time":"2026-11-27T21:10:57.123Z","level":"info","component":"http","msg":"...",...}
 void Log(LogLevel level, std::string_view component, std::string_view message,
          std::initializer_list<LogField> fields = {});

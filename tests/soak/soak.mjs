@@ -17,6 +17,7 @@ import { createHash } from 'node:crypto';
 import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { freePort } from '../support/free_port.mjs';
 
 const colotrace = process.env.COLOTRACE_BIN ?? 'build/apps/colotrace';
 const labUp = process.env.LAB_UP_BIN ?? 'build/tests/lab/lab_up';
@@ -36,14 +37,6 @@ async function firstLine(child) {
   const rl = readline.createInterface({ input: child.stdout });
   for await (const line of rl) return line;
   throw new Error(`no output: ${child.spawnargs.join(' ')}: ${child.stderrText}`);
-}
-async function freePort() {
-  const srv = net.createServer();
-  srv.listen(0, '127.0.0.1');
-  await once(srv, 'listening');
-  const { port } = srv.address();
-  srv.close();
-  return port;
 }
 function rssKb(pid) {
   const m = /VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));

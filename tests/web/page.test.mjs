@@ -24,6 +24,7 @@ import assert from 'node:assert/strict';
 
 import { ACCOUNT_A, TOKEN_A, startLab, startServer } from '../sdk/harness.mjs';
 import { closeBrowser, collectPageProblems, dialogGuard, launchBrowser } from './browser.mjs';
+import { freePort } from '../support/free_port.mjs';
 
 const HOSTILE = '<img src=x onerror=alert(1)>.example';
 const TARGET = '203.0.113.1';
@@ -35,15 +36,6 @@ let lab;
 let server;
 let browser;
 const children = [];
-
-async function freePort() {
-  const srv = net.createServer();
-  srv.listen(0, '127.0.0.1');
-  await once(srv, 'listening');
-  const { port } = srv.address();
-  srv.close();
-  return port;
-}
 
 // A child that must stay up for the suite; its output is kept for failure messages.
 function startChild(command, args) {

@@ -4,7 +4,7 @@
 //   #/a/{account}/schedules, #/a/{account}/schedules/{id}
 import { h } from './dom.js';
 import { call, session } from './api.js';
-import { beginNavigation, errorBox, isStale, page } from './views/common.js';
+import { beginNavigation, errorBox, hashFor, isStale, page } from './views/common.js';
 import { showSignIn } from './views/signin.js';
 import { showRun } from './views/run.js';
 import { leaveMeasurement, showMeasurement } from './views/measurement.js';
@@ -32,11 +32,10 @@ function header() {
     location.hash = '#/';
     route();
   });
-  const a = encodeURIComponent(account);
   nav.append(
     h('a', { href: '#/run' }, 'Run'),
-    h('a', { href: `#/a/${a}/history` }, 'History'),
-    h('a', { href: `#/a/${a}/schedules` }, 'Schedules'),
+    h('a', { href: hashFor(account, '/history') }, 'History'),
+    h('a', { href: hashFor(account, '/schedules') }, 'Schedules'),
     h('label', { class: 'account' }, 'Account ', select),
     signOut);
   for (const link of nav.querySelectorAll('a')) {

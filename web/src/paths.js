@@ -39,8 +39,7 @@ export function mergePaths(coloResults) {
     const colo = result.colo?.name ?? '';
     const origin = addNode(coloKey(colo), { kind: 'colo', name: colo, city: result.colo?.city ?? '' });
     origin.colos.add(colo);
-    let previous = [origin.key];
-    let previousIps = new Set();
+    let previous = [origin.key];  // the keys of the hop before: addresses, or a silent hop's
     for (const hop of result.hops ?? []) {
       const ttl = hop.packets_ttl;
       const here = [];
@@ -69,7 +68,7 @@ export function mergePaths(coloResults) {
       const links = Array.isArray(hop.links) && hop.links.length > 0 ? hop.links : null;
       if (links) {
         for (const link of links) {
-          if (previousIps.has(link.from) && nodes.has(link.to)) addEdge(link.from, link.to, colo);
+          if (previous.includes(link.from) && nodes.has(link.to)) addEdge(link.from, link.to, colo);
         }
         // An interface here that no link reaches still hangs off the hop before (its own
         // predecessor was silent or is unknown).
@@ -80,7 +79,6 @@ export function mergePaths(coloResults) {
         for (const p of previous) for (const key of here) addEdge(p, key, colo);
       }
       previous = here;
-      previousIps = new Set(hop.nodes?.map((n) => n.ip) ?? []);
     }
   }
   return { nodes, edges };

@@ -33,10 +33,11 @@ export function errorBox(error, id) {
   return h('div', { class: 'error', role: 'alert', id }, ...lines.map((l) => h('p', {}, l)));
 }
 
-export function link(account, rest, text, props = {}) {
-  return h('a', { href: `#/a/${encodeURIComponent(account)}${rest}`, ...props }, text);
-}
-
+// The route of a view of `account`: "#/a/{account}{rest}".
 export function hashFor(account, rest) {
   return `#/a/${encodeURIComponent(account)}${rest}`;
+}
+
+export function link(account, rest, text, props = {}) {
+  return h('a', { href: hashFor(account, rest), ...props }, text);
 }

@@ -6,7 +6,7 @@ import { call, readEvents, traceroutePath } from '../api.js';
 import { asn, lossPercent, ms, when } from '../format.js';
 import { mergePaths } from '../paths.js';
 import { drawGraph } from '../graph.js';
-import { errorBox, hashFor, isStale, link, page } from './common.js';
+import { errorBox, isStale, link, page } from './common.js';
 
 // An mtr-style table of one colo's hops: a row per answering interface (a hop's TTL, loss and
 // sent span its rows), a "no reply" row for a silent hop.
@@ -83,7 +83,24 @@ function targetSection(account, target) {
   return section;
 }
 
+// What has the keyboard focus inside `root`, as a selector that finds it again after a redraw
+// (a colo's table, a graph node, a link with an id), or null.
+function focusKey(root) {
+  const el = document.activeElement;
+  if (!el || !root.contains(el)) return null;
+  if (el.matches('table.hops')) return `table.hops[data-colo="${CSS.escape(el.dataset.colo)}"][data-target="${CSS.escape(el.dataset.target)}"]`;
+  if (el.matches('g.node')) return `g.node[data-key="${CSS.escape(el.dataset.key)}"]`;
+  if (el.id) return `#${CSS.escape(el.id)}`;
+  return null;
+}
+function restoreFocus(root, key) {
+  if (key) root.querySelector(key)?.focus({ preventScroll: true });
+}
+
+// Draws `m` into `root`, keeping the keyboard focus where it was (a live redraw must not send
+// a keyboard user back to the top).
 function render(account, m, root) {
+  const focus = focusKey(root);
   const request = m.request ?? {};
   const options = request.options ?? {};
   const status = h('span', { id: 'status', class: `status ${m.status}` }, m.status);
@@ -97,6 +114,7 @@ function render(account, m, root) {
     link(account, `/m/${m.id}`, 'Permalink', { id: 'permalink' }), ' · ',
     link(account, `/history?compare=${m.id}`, 'Compare with another…', { id: 'compare-from' }));
   clear(root).append(summary, actions, ...(m.result ?? []).map((t) => targetSection(account, t)));
+  restoreFocus(root, focus);
 }
 
 // Folds a live event into the measurement being shown.
@@ -132,19 +150,6 @@ function apply(m, name, data) {
 
 let current = null;  // the stream of the measurement on screen, aborted on navigation
 
-// What has the keyboard focus inside `root`, as a selector that finds it again after a redraw
-// (a colo's table, a graph node, a link with an id), or null.
-function focusKey(root) {
-  const el = document.activeElement;
-  if (!el || !root.contains(el)) return null;
-  if (el.matches('table.hops')) return `table.hops[data-colo="${CSS.escape(el.dataset.colo)}"][data-target="${CSS.escape(el.dataset.target)}"]`;
-  if (el.matches('g.node')) return `g.node[data-key="${CSS.escape(el.dataset.key)}"]`;
-  if (el.id) return `#${CSS.escape(el.id)}`;
-  return null;
-}
-function restoreFocus(root, key) {
-  if (key) root.querySelector(key)?.focus({ preventScroll: true });
-}
 
 export function leaveMeasurement() {
   current?.abort();
@@ -180,9 +185,7 @@ export async function showMeasurement(account, id, nav) {
       scheduled = false;
       if (current !== controller) return;
       const start = performance.now();
-      const focus = focusKey(root);
       render(account, m, root);
-      restoreFocus(root, focus);
       lastEnd = performance.now();
       lastCostMs = lastEnd - start;
     }), wait);
@@ -202,10 +205,7 @@ export async function showMeasurement(account, id, nav) {
   const final = (await call('GET', path)).result;
   if (current !== controller) return;
   root.dataset.status = final.status;
-  const focus = focusKey(root);
   render(account, final, root);
-  restoreFocus(root, focus);
   current = null;
 }
 
-export { hashFor };
