@@ -76,7 +76,8 @@ int RunAgent(AgentFlags& f) {
   std::cout << "colotrace agent " << the_agent->id() << ": colo \"" << options.colo << "\" on "
             << options.nats.urls.front() << "\n";
   std::cout.flush();
-  if (auto s = net::NotifyServiceManager("READY=1"); !s) std::cerr << "colotrace: " << s.error() << "\n";
+  if (auto s = net::NotifyServiceManager("READY=1"); !s)
+    std::cerr << "colotrace: " << s.error() << "\n";
   signals.Wait();
   (void)net::NotifyServiceManager("STOPPING=1");
   std::cerr << "colotrace agent: stopping\n";

@@ -21,7 +21,9 @@ void AddLogFlags(CLI::App& app, LogFlags* flags) {
         },
         "", "");
   };
-  app.add_option("--log-level", flags->level, "the least severe events logged (default info: an access-log line per API request)")
+  app.add_option(
+         "--log-level", flags->level,
+         "the least severe events logged (default info: an access-log line per API request)")
       ->option_text("debug|info|warning|error")
       ->check(known(net::ParseLogLevel, "debug, info, warning or error"));
   app.add_option("--log-format", flags->format,

@@ -6,8 +6,8 @@
 #include <cstdio>
 
 #include "dispatch/wire.h"
-#include "net/system.h"
 #include "net/log.h"
+#include "net/system.h"
 
 namespace colotrace::agent {
 

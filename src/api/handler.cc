@@ -7,11 +7,11 @@
 
 #include "api/envelope.h"
 #include "api/page.h"
-#include "net/log.h"
 #include "api/request_parser.h"
 #include "model/json_writer.h"
 #include "model/result_json.h"
 #include "model/time_text.h"
+#include "net/log.h"
 #include "store/measurement_id.h"
 
 namespace colotrace::api {
@@ -45,8 +45,8 @@ std::vector<std::string> PathSegments(const std::string& target) {
 // Never a credential: no header is logged, and the query (which the API never reads a
 // credential from, but a client might put one in) is left out.
 void LogAccess(const std::string& method, const std::string& path,
-               const std::vector<std::string>& seg, const std::string& peer,
-               const HttpResponse& r, double seconds) {
+               const std::vector<std::string>& seg, const std::string& peer, const HttpResponse& r,
+               double seconds) {
   if (!net::LogEnabled(net::LogLevel::kInfo)) return;
   // An absolute-form target ("http://user:pw@host/...") may carry credentials: not logged.
   std::string logged_path = !path.empty() && path[0] == '/' ? path : "(not a path)";

@@ -5,12 +5,12 @@
 #include <cstdio>
 
 #include "model/time_text.h"
+#include "net/log.h"
 #include "net/system.h"
 #include "schedule/change_detector.h"
 #include "schedule/path.h"
 #include "schedule/timing.h"
 #include "store/measurement_id.h"
-#include "net/log.h"
 
 namespace colotrace::api {
 
@@ -174,7 +174,8 @@ void Schedules::Loop() {
                         [now](const store::ScheduleRecord& s) { return NextRun(s, now); });
     if (!claimed) {
       if (!store_failing) {
-        net::Log(net::LogLevel::kError, "schedules", "cannot claim due runs", {{"error", claimed.error()}});
+        net::Log(net::LogLevel::kError, "schedules", "cannot claim due runs",
+                 {{"error", claimed.error()}});
       }
       store_failing = true;
     } else {
@@ -295,7 +296,9 @@ void Schedules::Judge(const store::ScheduleRecord& claimed, int64_t run_at_ms,
       if (!s) {
         ++counters_.judge_errors;
         net::Log(net::LogLevel::kError, "schedules", "a path not kept",
-                 {{"schedule", schedule.id}, {"target", target.target}, {"colo", colo.colo.name},
+                 {{"schedule", schedule.id},
+                  {"target", target.target},
+                  {"colo", colo.colo.name},
                   {"error", s.error()}});
         continue;
       }

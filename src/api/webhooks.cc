@@ -13,8 +13,8 @@
 
 #include "api/schedule_request.h"
 #include "net/crypto.h"
-#include "net/system.h"
 #include "net/log.h"
+#include "net/system.h"
 
 namespace colotrace::api {
 
@@ -29,7 +29,8 @@ std::string UrlHost(const std::string& url) {
   size_t start = url.find("://");
   start = start == std::string::npos ? 0 : start + 3;
   size_t end = url.find_first_of("/?#", start);
-  std::string authority = url.substr(start, end == std::string::npos ? std::string::npos : end - start);
+  std::string authority =
+      url.substr(start, end == std::string::npos ? std::string::npos : end - start);
   size_t at = authority.rfind('@');
   return at == std::string::npos ? authority : authority.substr(at + 1);
 }
@@ -135,7 +136,8 @@ void WebhookSender::Send(std::string url, std::string secret, std::string delive
     if (queue_.size() >= options_.max_queued) {
       ++counters_.dropped;
       net::Log(net::LogLevel::kWarning, "webhooks", "delivery dropped: the queue is full",
-               {{"delivery", delivery_id}, net::LogNumber("queued", static_cast<double>(queue_.size()))});
+               {{"delivery", delivery_id},
+                net::LogNumber("queued", static_cast<double>(queue_.size()))});
       return;
     }
     queue_.push_back(Delivery{std::move(url), std::move(secret), std::move(delivery_id),
@@ -187,7 +189,9 @@ void WebhookSender::Loop() {
     if (d.attempts >= options_.max_attempts) {
       ++counters_.given_up;
       net::Log(net::LogLevel::kWarning, "webhooks", "delivery given up",
-               {{"delivery", d.id}, {"host", UrlHost(d.url)}, net::LogNumber("attempts", d.attempts),
+               {{"delivery", d.id},
+                {"host", UrlHost(d.url)},
+                net::LogNumber("attempts", d.attempts),
                 {"error", why}});
       continue;
     }

@@ -4,8 +4,8 @@
 #include <set>
 
 #include "dispatch/wire.h"
-#include "net/system.h"
 #include "net/log.h"
+#include "net/system.h"
 
 namespace colotrace::dispatch {
 

@@ -108,7 +108,9 @@ void ConfigureLog(LogLevel min_level, LogFormat format) {
   g_format = static_cast<int>(format);
 }
 
-bool LogEnabled(LogLevel level) { return static_cast<int>(level) >= g_min_level.load(); }
+bool LogEnabled(LogLevel level) {
+  return static_cast<int>(level) >= g_min_level.load();
+}
 
 void Log(LogLevel level, std::string_view component, std::string_view message,
          std::initializer_list<LogField> fields) {

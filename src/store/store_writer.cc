@@ -2,8 +2,8 @@
 
 #include <cstdio>
 
-#include "net/system.h"
 #include "net/log.h"
+#include "net/system.h"
 
 namespace colotrace::store {
 
@@ -38,7 +38,8 @@ StoreWriter::~StoreWriter() {
   if (!pending_.empty()) {
     counters_.dropped += pending_.size();
     net::Log(net::LogLevel::kError, "storage", "measurements not written at shutdown",
-             {net::LogNumber("count", static_cast<double>(pending_.size())), {"store", store_.Describe()}});
+             {net::LogNumber("count", static_cast<double>(pending_.size())),
+              {"store", store_.Describe()}});
   }
 }
 
@@ -57,7 +58,8 @@ void StoreWriter::Write(MeasurementRecord record) {
     if (pending_.size() >= options_.max_pending) {
       ++counters_.dropped;
       net::Log(net::LogLevel::kError, "storage", "measurement not stored: the queue is full",
-               {{"id", record.id}, net::LogNumber("queued", static_cast<double>(pending_.size())),
+               {{"id", record.id},
+                net::LogNumber("queued", static_cast<double>(pending_.size())),
                 {"store", store_.Describe()}});
       return;
     }
@@ -158,7 +160,8 @@ void StoreWriter::Loop() {
     if (counters_.up) {
       net::Log(net::LogLevel::kError, "storage",
                "cannot write; measurements wait in memory and are written when the store is back",
-               {{"store", store_.Describe()}, {"error", s.error()},
+               {{"store", store_.Describe()},
+                {"error", s.error()},
                 net::LogNumber("max_pending", static_cast<double>(options_.max_pending))});
     }
     counters_.up = false;

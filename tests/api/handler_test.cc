@@ -155,7 +155,8 @@ TEST_F(HandlerTest, EveryRequestIsOneAccessLogLineWithoutItsCredential) {
   EXPECT_EQ(first.at("id").as_string(), Header(ok, "Colotrace-Measurement-Id").value_or("?"));
   EXPECT_GE(first.at("duration_ms").to_number<double>(), 0.0);
   auto second = boost::json::parse(lines[1]).as_object();
-  EXPECT_EQ(second.at("msg").as_string(), "GET /client/v4/accounts/acc1/diagnostics/traceroute/colos");
+  EXPECT_EQ(second.at("msg").as_string(),
+            "GET /client/v4/accounts/acc1/diagnostics/traceroute/colos");
   auto third = boost::json::parse(lines[2]).as_object();
   EXPECT_EQ(third.at("status").as_int64(), 403);
   EXPECT_EQ(third.at("account").as_string(), "acc2");

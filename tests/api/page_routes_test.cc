@@ -2,8 +2,8 @@
 // the form reads (they must be the model's, the one place the rules live).
 #include "api/page.h"
 
-#include <boost/json.hpp>
 #include <gtest/gtest.h>
+#include <boost/json.hpp>
 
 #include <optional>
 #include <string>

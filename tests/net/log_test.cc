@@ -44,7 +44,9 @@ TEST_F(LogTest, EventsBelowTheLevelAreDropped) {
 TEST_F(LogTest, TextIsOneReadableLine) {
   ConfigureLog(LogLevel::kInfo, LogFormat::kText);
   Log(LogLevel::kInfo, "http", "GET /x",
-      {{"account", "acc1"}, LogNumber("duration_ms", 1.23456, 3), {"id", ""},
+      {{"account", "acc1"},
+       LogNumber("duration_ms", 1.23456, 3),
+       {"id", ""},
        {"error", "bad \"thing\"\nnext"}});
   ASSERT_EQ(lines_.size(), 1u);
   const std::string& line = lines_[0];
