@@ -24,6 +24,7 @@
 #include <openssl/rand.h>
 
 #include <fstream>
+#include <iterator>
 
 #include "dispatch/nats_bus.h"
 #include "dispatch/nkey.h"
@@ -44,12 +45,41 @@ using colotrace::testing_support::Hops;
 using colotrace::testing_support::HttpExchange;
 using colotrace::testing_support::ScratchDir;
 
-// Children here keep their stderr to themselves.
+// Children here write their stderr to a file of their own, shown only when the test failed
+// (several agents, a server and a nats-server would otherwise interleave their lines).
 class Child : public ChildProcess {
  public:
   explicit Child(std::vector<std::string> argv, bool read_line = true)
-      : ChildProcess(std::move(argv), read_line, /*quiet_stderr=*/true) {}
+      : Child(std::move(argv), read_line, NextErrPath()) {}
+  ~Child() {
+    Kill(SIGKILL);
+    if (::testing::Test::HasFailure()) {
+      std::ifstream in(err_path_);
+      std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+      if (text.size() > 4000) text = "[...]" + text.substr(text.size() - 4000);
+      std::fprintf(stderr, "--- stderr of %s\n%s--- end\n", command_.c_str(), text.c_str());
+    }
+    unlink(err_path_.c_str());
+  }
   int Port() const { return port(); }
+
+ private:
+  Child(std::vector<std::string> argv, bool read_line, std::string err_path)
+      : ChildProcess(argv, read_line, err_path),
+        command_(Join(argv)),
+        err_path_(std::move(err_path)) {}
+  static std::string NextErrPath() {
+    static int count = 0;
+    return "/tmp/colotrace-agent-test-" + std::to_string(getpid()) + "-" + std::to_string(count++) +
+           ".err";
+  }
+  static std::string Join(const std::vector<std::string>& argv) {
+    std::string s;
+    for (const auto& a : argv) s += (s.empty() ? "" : " ") + a;
+    return s;
+  }
+  std::string command_;
+  std::string err_path_;
 };
 
 int FreePort() {

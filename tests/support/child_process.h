@@ -19,19 +19,20 @@
 namespace colotrace::testing_support {
 
 // Runs argv (argv[0] looked up in PATH); keeps its first stdout line; SIGKILLed on destruction.
+// Its stderr is the test's, or the file `stderr_path` (created or truncated) when one is given.
 class ChildProcess {
  public:
   explicit ChildProcess(std::vector<std::string> argv, bool read_first_line = true,
-                        bool quiet_stderr = false) {
+                        const std::string& stderr_path = "") {
     int out[2];
     if (pipe(out) != 0) return;
     pid_ = fork();
     if (pid_ == 0) {
       dup2(out[1], 1);
       close(out[0]);
-      if (quiet_stderr) {
-        int devnull = open("/dev/null", O_WRONLY);
-        dup2(devnull, 2);
+      if (!stderr_path.empty()) {
+        int err = open(stderr_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+        if (err >= 0) dup2(err, 2);
       }
       std::vector<char*> args;
       for (auto& a : argv) args.push_back(a.data());
