@@ -12,6 +12,8 @@ packages=(
   # PostgreSQL server (they start clusters of their own, as nobody; runuser is util-linux's)
   libsqlite3-dev libpq-dev postgresql-15 util-linux
   libgtest-dev libgmock-dev
+  # the page's unit test inflates the gzipped files the server sends
+  zlib1g-dev
   # the lab: namespaces, firewall rules, the NFQUEUE delay program
   iproute2 nftables iptables libnetfilter-queue-dev iputils-ping
   # least privilege: setcap on the installed binary (cmake --install), and its tests

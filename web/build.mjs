@@ -1,9 +1,11 @@
 // Builds the page into OUTDIR (the CMake build calls it; by hand: node web/build.mjs /tmp/page):
 // src/main.js and what it imports (dagre included) bundled and minified into app.js, the style
-// sheet into app.css, and index.html copied. Only the packages of package-lock.json are used.
+// sheet into app.css, and index.html copied; app.js and app.css also gzipped (.gz), which the
+// server sends to browsers that accept gzip. Only the packages of package-lock.json are used.
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import zlib from 'node:zlib';
 import * as esbuild from 'esbuild';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -38,4 +40,9 @@ await esbuild.build({
 });
 for (const name of ['index.html', 'icon.svg']) {
   fs.copyFileSync(path.join(here, 'src', name), path.join(out, name));
+}
+// Node's gzip header has no file name and a zero time, so the same input gives the same bytes.
+for (const name of ['app.js', 'app.css']) {
+  const plain = fs.readFileSync(path.join(out, name));
+  fs.writeFileSync(path.join(out, `${name}.gz`), zlib.gzipSync(plain, { level: 9 }));
 }

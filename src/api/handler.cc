@@ -40,14 +40,22 @@ std::vector<std::string> PathSegments(const std::string& target) {
   return out;
 }
 
+// /healthz and /metrics: for load balancers and scrapers, without authentication.
+bool IsProbePath(const std::vector<std::string>& seg) {
+  return seg.size() == 1 && (seg[0] == "healthz" || seg[0] == "metrics");
+}
+
 // One access-log line per request (net/log.h): method, path without its query, status, time to
 // the response's headers, the account and measurement the path or the answer names, the peer.
 // Never a credential: no header is logged, and the query (which the API never reads a
-// credential from, but a client might put one in) is left out.
+// credential from, but a client might put one in) is left out. Health checks and metric
+// scrapes that succeed are logged at debug level: they come every few seconds and say nothing.
 void LogAccess(const std::string& method, const std::string& path,
                const std::vector<std::string>& seg, const std::string& peer, const HttpResponse& r,
                double seconds) {
-  if (!net::LogEnabled(net::LogLevel::kInfo)) return;
+  bool routine = IsProbePath(seg) && r.status == 200;
+  net::LogLevel level = routine ? net::LogLevel::kDebug : net::LogLevel::kInfo;
+  if (!net::LogEnabled(level)) return;
   // An absolute-form target ("http://user:pw@host/...") may carry credentials: not logged.
   std::string logged_path = !path.empty() && path[0] == '/' ? path : "(not a path)";
   bool accounts = seg.size() >= 4 && seg[0] == "client" && seg[1] == "v4" && seg[2] == "accounts";
@@ -60,7 +68,7 @@ void LogAccess(const std::string& method, const std::string& path,
     if (name == "Colotrace-Measurement-Id") id = value;
     if (name == "Location" && id.empty()) id = value.substr(value.rfind('/') + 1);
   }
-  net::Log(net::LogLevel::kInfo, "http", method + " " + logged_path,
+  net::Log(level, "http", method + " " + logged_path,
            {{"status", std::to_string(r.status), true},
             net::LogNumber("duration_ms", seconds * 1000, 3),
             {"account", account},
@@ -247,7 +255,7 @@ void ApiHandler::Handle(HttpRequest request, Respond respond) {
     finish(std::move(r));
   };
   if (detail::IsPagePath(path)) return finish(detail::PageResponse(request, path));
-  if (seg.size() == 1 && (seg[0] == "healthz" || seg[0] == "metrics")) {
+  if (IsProbePath(seg)) {
     if (method != "GET" && method != "HEAD") return method_not_allowed("GET");
     if (seg[0] == "healthz") return finish(Json(200, R"({"status":"ok"})"));
     HttpResponse r;

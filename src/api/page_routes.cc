@@ -2,7 +2,9 @@
 // /assets/options.json, the option rules of model/traceroute.h as the page's form uses them
 // (ranges and defaults stay in one place). Every page response carries the page's security
 // headers.
+#include <cctype>
 #include <string>
+#include <string_view>
 
 #include "api/api_error.h"
 #include "api/handler.h"
@@ -50,7 +52,58 @@ void AddPageHeaders(HttpResponse& r) {
   r.headers.emplace_back("Cross-Origin-Opener-Policy", "same-origin");
 }
 
+std::string_view TrimSpace(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+  return s;
+}
+
+bool EqualsIgnoringCase(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i) {
+    if (std::tolower(static_cast<unsigned char>(a[i])) != b[i]) return false;
+  }
+  return true;
+}
+
+// The weight of one Accept-Encoding element ("gzip;q=0.5"): false only for q=0 (0, 0.0, ...).
+bool WeightIsNonZero(std::string_view params) {
+  while (!params.empty()) {
+    size_t semi = params.find(';');
+    std::string_view p = TrimSpace(params.substr(0, semi));
+    params = semi == std::string_view::npos ? std::string_view() : params.substr(semi + 1);
+    if (p.size() < 2 || std::tolower(static_cast<unsigned char>(p[0])) != 'q' || p[1] != '=') {
+      continue;
+    }
+    std::string_view q = p.substr(2);
+    if (q.empty() || q[0] != '0') return true;
+    return q.find_first_of("123456789") != std::string_view::npos;
+  }
+  return true;
+}
+
 }  // namespace
+
+bool AcceptsGzip(std::string_view accept_encoding) {
+  bool gzip_listed = false, gzip_ok = false, any_ok = false;
+  while (!accept_encoding.empty()) {
+    size_t comma = accept_encoding.find(',');
+    std::string_view element = accept_encoding.substr(0, comma);
+    accept_encoding =
+        comma == std::string_view::npos ? std::string_view() : accept_encoding.substr(comma + 1);
+    size_t semi = element.find(';');
+    std::string_view coding = TrimSpace(element.substr(0, semi));
+    std::string_view params =
+        semi == std::string_view::npos ? std::string_view() : element.substr(semi + 1);
+    if (EqualsIgnoringCase(coding, "gzip") || EqualsIgnoringCase(coding, "x-gzip")) {
+      gzip_listed = true;
+      gzip_ok = gzip_ok || WeightIsNonZero(params);
+    } else if (coding == "*") {
+      any_ok = WeightIsNonZero(params);
+    }
+  }
+  return gzip_listed ? gzip_ok : any_ok;
+}
 
 bool IsPagePath(const std::string& path) {
   return path == "/" || path.rfind("/assets/", 0) == 0;
@@ -69,15 +122,23 @@ HttpResponse PageResponse(const HttpRequest& request, const std::string& path) {
     r.headers.emplace_back("Cache-Control", "no-cache");
     r.body = options;
   } else if (auto asset = web::FindAsset(path)) {
-    r.headers.emplace_back("ETag", std::string(asset->etag));
+    std::string accept_encoding;
+    for (const auto& [name, value] : request.headers) {
+      if (name == "accept-encoding") accept_encoding += value + ",";
+    }
+    bool gzip = !asset->gzip_body.empty() && AcceptsGzip(accept_encoding);
+    std::string_view etag = gzip ? asset->gzip_etag : asset->etag;
+    r.headers.emplace_back("ETag", std::string(etag));
     // Revalidated on every load: a new build's page is seen at once, an unchanged one costs
     // a 304.
     r.headers.emplace_back("Cache-Control", "no-cache");
-    if (request.Header("if-none-match") == asset->etag) {
+    if (!asset->gzip_body.empty()) r.headers.emplace_back("Vary", "Accept-Encoding");
+    if (request.Header("if-none-match") == etag) {
       r.status = 304;
     } else {
       r.headers.emplace_back("Content-Type", std::string(asset->content_type));
-      r.body = std::string(asset->body);
+      if (gzip) r.headers.emplace_back("Content-Encoding", "gzip");
+      r.body = std::string(gzip ? asset->gzip_body : asset->body);
     }
   } else {
     r = ErrorResponse(404, kNoRoute, "No route for that URI");

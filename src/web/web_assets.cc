@@ -16,6 +16,8 @@ struct Entry {
   std::string_view content_type;
   std::string_view body;
   std::string etag;
+  std::string_view gzip_body;
+  std::string gzip_etag;
 };
 
 std::string_view TypeOf(std::string_view name) {
@@ -43,13 +45,29 @@ std::string EtagOf(std::string_view body) {
 
 const std::vector<Entry>& Entries() {
   static const std::vector<Entry> entries = [] {
+    constexpr std::string_view kGz = ".gz";
+    auto body_of = [](const detail::EmbeddedFile& f) {
+      return std::string_view(reinterpret_cast<const char*>(f.data), f.size);
+    };
     std::vector<Entry> out;
     for (int i = 0; i < detail::kEmbeddedAssetCount; ++i) {
       const detail::EmbeddedFile& f = detail::kEmbeddedAssets[i];
       std::string_view name = f.name;
-      std::string_view body(reinterpret_cast<const char*>(f.data), f.size);
+      if (name.ends_with(kGz)) continue;
       std::string path = name == "index.html" ? "/" : "/assets/" + std::string(name);
-      out.push_back(Entry{std::move(path), TypeOf(name), body, EtagOf(body)});
+      out.push_back(Entry{std::move(path), TypeOf(name), body_of(f), EtagOf(body_of(f)), {}, {}});
+    }
+    for (int i = 0; i < detail::kEmbeddedAssetCount; ++i) {
+      const detail::EmbeddedFile& f = detail::kEmbeddedAssets[i];
+      std::string_view name = f.name;
+      if (!name.ends_with(kGz)) continue;
+      std::string path = "/assets/" + std::string(name.substr(0, name.size() - kGz.size()));
+      for (Entry& e : out) {
+        if (e.path == path) {
+          e.gzip_body = body_of(f);
+          e.gzip_etag = EtagOf(e.gzip_body);
+        }
+      }
     }
     return out;
   }();
@@ -60,7 +78,7 @@ const std::vector<Entry>& Entries() {
 
 std::optional<Asset> FindAsset(std::string_view path) {
   for (const Entry& e : Entries()) {
-    if (e.path == path) return Asset{e.content_type, e.body, e.etag};
+    if (e.path == path) return Asset{e.content_type, e.body, e.etag, e.gzip_body, e.gzip_etag};
   }
   return std::nullopt;
 }

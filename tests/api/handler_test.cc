@@ -166,6 +166,25 @@ TEST_F(HandlerTest, EveryRequestIsOneAccessLogLineWithoutItsCredential) {
   }
 }
 
+TEST_F(HandlerTest, HealthChecksAndScrapesAreLoggedOnlyAtDebugLevel) {
+  std::vector<std::string> lines;
+  net::SetLogSinkForTesting([&](std::string_view line) { lines.emplace_back(line); });
+  net::ConfigureLog(net::LogLevel::kInfo, net::LogFormat::kText);
+  Call("GET", "/healthz");
+  Call("GET", "/metrics");
+  Call("POST", "/healthz");  // refused: that is worth a line
+  size_t at_info = lines.size();
+  net::ConfigureLog(net::LogLevel::kDebug, net::LogFormat::kText);
+  Call("GET", "/healthz");
+  net::SetLogSinkForTesting(nullptr);
+  net::ConfigureLog(net::LogLevel::kInfo, net::LogFormat::kText);
+  ASSERT_EQ(at_info, 1u);
+  EXPECT_NE(lines[0].find("POST /healthz"), std::string::npos) << lines[0];
+  EXPECT_NE(lines[0].find("status=405"), std::string::npos) << lines[0];
+  ASSERT_EQ(lines.size(), 2u);
+  EXPECT_NE(lines[1].find("debug http: GET /healthz status=200"), std::string::npos) << lines[1];
+}
+
 TEST_F(HandlerTest, UnknownRoutesAndMethods) {
   HttpResponse r = Call("GET", "/client/v4/accounts/acc1/diagnostics/traceroutes");
   EXPECT_EQ(r.status, 404);

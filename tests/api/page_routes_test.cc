@@ -3,6 +3,7 @@
 #include "api/page.h"
 
 #include <gtest/gtest.h>
+#include <zlib.h>
 #include <boost/json.hpp>
 
 #include <optional>
@@ -13,16 +14,39 @@
 namespace colotrace::api {
 namespace {
 
+using detail::AcceptsGzip;
 using detail::IsPagePath;
 using detail::PageResponse;
 
 HttpResponse Get(const std::string& path, const std::string& method = "GET",
-                 std::optional<std::string> if_none_match = std::nullopt) {
+                 std::optional<std::string> if_none_match = std::nullopt,
+                 std::optional<std::string> accept_encoding = std::nullopt) {
   HttpRequest r;
   r.method = method;
   r.target = path;
   if (if_none_match) r.headers.emplace_back("if-none-match", *if_none_match);
+  if (accept_encoding) r.headers.emplace_back("accept-encoding", *accept_encoding);
   return PageResponse(r, path);
+}
+
+// The gzip member `in` inflated, or nullopt when zlib finds it damaged.
+std::optional<std::string> Gunzip(const std::string& in) {
+  z_stream z{};
+  if (inflateInit2(&z, 16 + MAX_WBITS) != Z_OK) return std::nullopt;
+  z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(in.data()));
+  z.avail_in = static_cast<uInt>(in.size());
+  std::string out;
+  char buf[16384];
+  int rc = Z_OK;
+  while (rc == Z_OK) {
+    z.next_out = reinterpret_cast<Bytef*>(buf);
+    z.avail_out = sizeof buf;
+    rc = inflate(&z, Z_NO_FLUSH);
+    out.append(buf, sizeof buf - z.avail_out);
+  }
+  inflateEnd(&z);
+  if (rc != Z_STREAM_END) return std::nullopt;
+  return out;
 }
 
 std::optional<std::string> Header(const HttpResponse& r, const std::string& name) {
@@ -80,6 +104,61 @@ TEST(PageRoutesTest, AnUnchangedFileIsNotSentAgain) {
   EXPECT_TRUE(again.body.empty());
   EXPECT_EQ(Get("/assets/app.js", "GET", "\"0000000000000000\"").status, 200);
   EXPECT_NE(Header(Get("/"), "ETag"), etag);  // each file its own validator
+}
+
+TEST(PageRoutesTest, AcceptEncodingIsReadAsRfc9110Says) {
+  EXPECT_TRUE(AcceptsGzip("gzip"));
+  EXPECT_TRUE(AcceptsGzip("gzip, deflate, br, zstd"));  // what chromium sends
+  EXPECT_TRUE(AcceptsGzip("br;q=1.0, GZip;q=0.5"));
+  EXPECT_TRUE(AcceptsGzip("x-gzip"));
+  EXPECT_TRUE(AcceptsGzip("*"));
+  EXPECT_TRUE(AcceptsGzip("gzip;q=0.001"));
+  EXPECT_TRUE(AcceptsGzip(" gzip ; q=1 ,"));
+  EXPECT_FALSE(AcceptsGzip(""));
+  EXPECT_FALSE(AcceptsGzip("identity"));
+  EXPECT_FALSE(AcceptsGzip("deflate, br"));
+  EXPECT_FALSE(AcceptsGzip("gzip;q=0"));
+  EXPECT_FALSE(AcceptsGzip("gzip;q=0.000"));
+  EXPECT_FALSE(AcceptsGzip("gzip;q=0, *"));  // named and refused: the wildcard does not apply
+  EXPECT_FALSE(AcceptsGzip("*;q=0"));
+  EXPECT_FALSE(AcceptsGzip("gzipped"));
+}
+
+TEST(PageRoutesTest, TheBigFilesAreSentGzippedToWhoAcceptsIt) {
+  for (const char* asset : {"/assets/app.js", "/assets/app.css"}) {
+    HttpResponse plain = Get(asset);
+    HttpResponse gz = Get(asset, "GET", std::nullopt, "gzip, deflate, br");
+    ASSERT_EQ(plain.status, 200) << asset;
+    ASSERT_EQ(gz.status, 200) << asset;
+    EXPECT_EQ(Header(plain, "Content-Encoding"), std::nullopt) << asset;
+    EXPECT_EQ(Header(gz, "Content-Encoding"), "gzip") << asset;
+    EXPECT_EQ(Header(plain, "Vary"), "Accept-Encoding") << asset;
+    EXPECT_EQ(Header(gz, "Vary"), "Accept-Encoding") << asset;
+    EXPECT_EQ(Header(gz, "Content-Type"), Header(plain, "Content-Type")) << asset;
+    ExpectSecurityHeaders(gz);
+    EXPECT_LT(gz.body.size() * 2, plain.body.size()) << asset;
+    EXPECT_EQ(Gunzip(gz.body), plain.body) << asset;
+    // Each variant has its own validator, and a cache's copy of one is never taken for the
+    // other.
+    std::string plain_etag = Header(plain, "ETag").value_or("");
+    std::string gz_etag = Header(gz, "ETag").value_or("");
+    EXPECT_NE(plain_etag, gz_etag) << asset;
+    EXPECT_EQ(Get(asset, "GET", gz_etag, "gzip").status, 304) << asset;
+    EXPECT_EQ(Get(asset, "GET", plain_etag, "gzip").status, 200) << asset;
+    EXPECT_EQ(Get(asset, "GET", plain_etag).status, 304) << asset;
+    EXPECT_EQ(Get(asset, "GET", gz_etag).status, 200) << asset;
+  }
+  // The small files have no gzipped form, and a .gz file is no path of its own.
+  HttpResponse index = Get("/", "GET", std::nullopt, "gzip");
+  EXPECT_EQ(Header(index, "Content-Encoding"), std::nullopt);
+  EXPECT_EQ(Header(index, "Vary"), std::nullopt);
+  EXPECT_EQ(Get("/assets/app.js.gz").status, 404);
+  // Several Accept-Encoding fields count together.
+  HttpRequest two;
+  two.method = "GET";
+  two.target = "/assets/app.js";
+  two.headers = {{"accept-encoding", "br"}, {"accept-encoding", "gzip"}};
+  EXPECT_EQ(Header(PageResponse(two, two.target), "Content-Encoding"), "gzip");
 }
 
 TEST(PageRoutesTest, UnknownFilesAndOtherMethods) {

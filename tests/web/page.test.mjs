@@ -228,7 +228,11 @@ test('the page loads with its security headers and signs in with a pasted token'
   assert.equal(r.headers.get('x-content-type-options'), 'nosniff');
   const { page, context, check } = await newPage();
   try {
+    const bundle = page.waitForResponse((res) => new URL(res.url()).pathname === '/assets/app.js');
     await page.goto(`${server.origin}/`);
+    const headers = (await bundle).headers();
+    assert.equal(headers['content-encoding'], 'gzip', 'the browser is sent the gzipped bundle');
+    assert.equal(headers.vary, 'Accept-Encoding');
     await signIn(page);
     const accounts = await page.$$eval('#account option', (os) => os.map((o) => o.value));
     assert.deepEqual(accounts, [ACCOUNT_A]);
