@@ -153,22 +153,22 @@ TEST_F(PrivilegeTest, ServeAgentAndNatsSideRunWithoutAnyPrivilege) {
   const std::string url = "nats://127.0.0.1:" + std::to_string(nats_port);
   ChildProcess nats(
       AsNobodyIn(topo.colo, "nats-server", {"-a", "127.0.0.1", "-p", std::to_string(nats_port)}),
-      false, true);
+      false, "/dev/null");
   // The agent probes (the installed binary, with its file capability); the API server without
   // a local colo needs nothing (the build's binary, no capability at all).
   ChildProcess agent(AsNobodyIn(topo.colo, installed_,
                                 {"agent", "--nats", url, "--colo", "fra01", "--no-names",
                                  "--allow-target", "203.0.113.0/24"}),
-                     true, true);
+                     true, "/dev/null");
   ChildProcess api(AsNobodyIn(topo.colo, COLOTRACE_BIN,
                               {"serve", "--no-local-colo", "--no-db", "--nats", url, "--listen",
                                "127.0.0.1:0", "--token", "t0k:acc1"}),
-                   true, true);
+                   true, "/dev/null");
   // And a server with its own colo, as nobody with the file capability.
   ChildProcess local(AsNobodyIn(topo.colo, installed_,
                                 {"serve", "--listen", "127.0.0.1:0", "--token", "t0k:acc1",
                                  "--allow-target", "203.0.113.0/24", "--no-names", "--no-db"}),
-                     true, true);
+                     true, "/dev/null");
   ASSERT_NE(agent.first_line().find("colo \"fra01\""), std::string::npos) << agent.first_line();
   ASSERT_GT(api.port(), 0) << api.first_line();
   ASSERT_GT(local.port(), 0) << local.first_line();
