@@ -17,6 +17,7 @@
 #include <cstdio>
 #include <future>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 
@@ -52,12 +53,15 @@ class Child : public ChildProcess {
   explicit Child(std::vector<std::string> argv, bool read_line = true)
       : Child(std::move(argv), read_line, NextErrPath()) {}
   ~Child() {
+    std::optional<int> ended = Ended();
     Kill(SIGKILL);
     if (::testing::Test::HasFailure()) {
       std::ifstream in(err_path_);
       std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
       if (text.size() > 4000) text = "[...]" + text.substr(text.size() - 4000);
-      std::fprintf(stderr, "--- stderr of %s\n%s--- end\n", command_.c_str(), text.c_str());
+      std::string how = ended ? "it had ended, status " + std::to_string(*ended) : "it was running";
+      std::fprintf(stderr, "--- stderr of %s (%s)\n%s--- end\n", command_.c_str(), how.c_str(),
+                   text.c_str());
     }
     unlink(err_path_.c_str());
   }

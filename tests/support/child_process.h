@@ -12,6 +12,7 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -71,6 +72,14 @@ class ChildProcess {
       std::this_thread::sleep_for(std::chrono::milliseconds(10));
     }
     return -1;
+  }
+  // Its exit status (128 + signal if killed) when it has ended, reaping it; nullopt while it
+  // runs (or once reaped).
+  std::optional<int> Ended() {
+    int status = 0;
+    if (pid_ <= 0 || waitpid(pid_, &status, WNOHANG) != pid_) return std::nullopt;
+    pid_ = -1;
+    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
   }
   std::string RestOfOutput() {
     std::string s;
