@@ -254,7 +254,10 @@ void ApiHandler::Handle(HttpRequest request, Respond respond) {
     r.headers.emplace_back("Allow", allowed);
     finish(std::move(r));
   };
-  if (detail::IsPagePath(path)) return finish(detail::PageResponse(request, path));
+  if (detail::IsPagePath(path)) {
+    const ScheduleRules* rules = schedules_ ? &schedules_->options().rules : nullptr;
+    return finish(detail::PageResponse(request, path, rules));
+  }
   if (IsProbePath(seg)) {
     if (method != "GET" && method != "HEAD") return method_not_allowed("GET");
     if (seg[0] == "healthz") return finish(Json(200, R"({"status":"ok"})"));

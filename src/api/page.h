@@ -6,6 +6,10 @@
 
 #include "api/http_types.h"
 
+namespace colotrace::api {
+struct ScheduleRules;
+}
+
 namespace colotrace::api::detail {
 
 // True for "/" and "/assets/...": the page's paths, answered by PageResponse.
@@ -19,9 +23,11 @@ bool AcceptsGzip(std::string_view accept_encoding);
 // The answer to a request for a page path (`path`: the target without its query): the file
 // (200, or 304 when If-None-Match names that variant's ETag), gzipped when the file has a
 // gzipped form and the client accepts gzip (then with its own ETag; Vary: Accept-Encoding on
-// both variants), 404 (7000) for an unknown asset, 405 (7001) for a
-// method other than GET and HEAD, both as the API's error envelope; always with the page's
-// security headers (CSP, nosniff, no framing).
-HttpResponse PageResponse(const HttpRequest& request, const std::string& path);
+// both variants), 404 (7000) for an unknown asset, 405 (7001) for a method other than GET and
+// HEAD, both as the API's error envelope; always with the page's security headers (CSP,
+// nosniff, no framing). /assets/options.json holds the option rules of model/traceroute.h and
+// `schedules`, this server's schedule rules (null there when it keeps no history: nullptr).
+HttpResponse PageResponse(const HttpRequest& request, const std::string& path,
+                          const ScheduleRules* schedules);
 
 }  // namespace colotrace::api::detail

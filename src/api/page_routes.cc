@@ -10,13 +10,14 @@
 #include "api/handler.h"
 #include "api/handler_util.h"
 #include "api/page.h"
+#include "api/schedule_request.h"
 #include "model/traceroute.h"
 #include "web/web_assets.h"
 
 namespace colotrace::api::detail {
 namespace {
 
-std::string OptionsJson() {
+std::string OptionsJson(const ScheduleRules* schedules) {
   model::JsonWriter w;
   w.BeginObject();
   w.Key("int_options").BeginArray();
@@ -40,6 +41,16 @@ std::string OptionsJson() {
   w.Key("confidences").BeginArray().Int(model::kConfidenceDefault).Int(model::kConfidenceHigh);
   w.EndArray();
   w.Key("max_targets").Int(model::kMaxTargets);
+  w.Key("schedules");
+  if (schedules == nullptr) {
+    w.Null();
+  } else {
+    w.BeginObject();
+    w.Key("min_interval_s").Int(schedules->min_interval_s);
+    w.Key("max_interval_s").Int(schedules->max_interval_s);
+    w.Key("max_name_length").Int(static_cast<int64_t>(kMaxScheduleNameLength));
+    w.EndObject();
+  }
   w.EndObject();
   return w.Take();
 }
@@ -109,7 +120,8 @@ bool IsPagePath(const std::string& path) {
   return path == "/" || path.rfind("/assets/", 0) == 0;
 }
 
-HttpResponse PageResponse(const HttpRequest& request, const std::string& path) {
+HttpResponse PageResponse(const HttpRequest& request, const std::string& path,
+                          const ScheduleRules* schedules) {
   HttpResponse r;
   if (request.method != "GET" && request.method != "HEAD") {
     // Errors are the API's envelope, here too.
@@ -117,10 +129,9 @@ HttpResponse PageResponse(const HttpRequest& request, const std::string& path) {
                       "method " + request.method + " not allowed; use GET, HEAD");
     r.headers.emplace_back("Allow", "GET, HEAD");
   } else if (path == "/assets/options.json") {
-    static const std::string options = OptionsJson();
     r.headers.emplace_back("Content-Type", "application/json");
     r.headers.emplace_back("Cache-Control", "no-cache");
-    r.body = options;
+    r.body = OptionsJson(schedules);
   } else if (auto asset = web::FindAsset(path)) {
     std::string accept_encoding;
     for (const auto& [name, value] : request.headers) {

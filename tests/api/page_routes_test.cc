@@ -9,6 +9,7 @@
 #include <optional>
 #include <string>
 
+#include "api/schedule_request.h"
 #include "model/traceroute.h"
 
 namespace colotrace::api {
@@ -18,6 +19,9 @@ using detail::AcceptsGzip;
 using detail::IsPagePath;
 using detail::PageResponse;
 
+// A server whose schedules may run every 30 s.
+const ScheduleRules kRules{30, 86'400};
+
 HttpResponse Get(const std::string& path, const std::string& method = "GET",
                  std::optional<std::string> if_none_match = std::nullopt,
                  std::optional<std::string> accept_encoding = std::nullopt) {
@@ -26,7 +30,7 @@ HttpResponse Get(const std::string& path, const std::string& method = "GET",
   r.target = path;
   if (if_none_match) r.headers.emplace_back("if-none-match", *if_none_match);
   if (accept_encoding) r.headers.emplace_back("accept-encoding", *accept_encoding);
-  return PageResponse(r, path);
+  return PageResponse(r, path, &kRules);
 }
 
 // The gzip member `in` inflated, or nullopt when zlib finds it damaged.
@@ -158,7 +162,7 @@ TEST(PageRoutesTest, TheBigFilesAreSentGzippedToWhoAcceptsIt) {
   two.method = "GET";
   two.target = "/assets/app.js";
   two.headers = {{"accept-encoding", "br"}, {"accept-encoding", "gzip"}};
-  EXPECT_EQ(Header(PageResponse(two, two.target), "Content-Encoding"), "gzip");
+  EXPECT_EQ(Header(PageResponse(two, two.target, &kRules), "Content-Encoding"), "gzip");
 }
 
 TEST(PageRoutesTest, UnknownFilesAndOtherMethods) {
@@ -201,6 +205,18 @@ TEST(PageRoutesTest, TheFormsRulesAreTheModels) {
   const auto& confidences = o.at("confidences").as_array();
   ASSERT_EQ(confidences.size(), 2u);
   for (const auto& c : confidences) EXPECT_TRUE(model::IsValidConfidence(c.as_int64()));
+  // The schedule form's rules are this server's (its minimum interval is configured).
+  const auto& schedules = o.at("schedules").as_object();
+  EXPECT_EQ(schedules.at("min_interval_s").as_int64(), 30);
+  EXPECT_EQ(schedules.at("max_interval_s").as_int64(), 86'400);
+  EXPECT_EQ(schedules.at("max_name_length").as_int64(),
+            static_cast<int64_t>(kMaxScheduleNameLength));
+  // A server without a history has no schedules: the page offers none.
+  HttpRequest request;
+  request.method = "GET";
+  request.target = "/assets/options.json";
+  HttpResponse without = PageResponse(request, request.target, nullptr);
+  EXPECT_TRUE(boost::json::parse(without.body).at("schedules").is_null()) << without.body;
 }
 
 }  // namespace

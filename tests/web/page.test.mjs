@@ -4,7 +4,8 @@
 // router a hostile PTR name. Checks: sign in, the form's errors at their fields, a run from the
 // form seen live, then every table cell and the graph's nodes and edges against the API's JSON
 // for the same measurement; the hostile name stays text; history, compare, a permalink opened
-// in a fresh tab; a keyboard-only run; schedules; a multipath result's links.
+// in a fresh tab; a keyboard-only run; schedules, and one made, paused, resumed and deleted
+// from the page; a multipath result's links.
 //
 // Safety: everything listens on 127.0.0.1 in the root namespace or inside the lab's colo
 // namespace; probes go to the lab's documentation addresses only (the server's policy admits
@@ -455,6 +456,64 @@ test('schedules: the list, one schedule and its runs', async () => {
   } finally {
     await context.close();
     await api('DELETE', `${BASE}/schedules/${id}`);
+  }
+});
+
+test('a schedule made from the form: errors at its fields, paused, resumed, deleted when confirmed', async () => {
+  const { page, context, check } = await newPage();
+  let id = null;
+  const schedule = async () => (await api('GET', `${BASE}/schedules/${id}`)).body.result;
+  try {
+    await page.goto(`${server.origin}/#/run`);
+    await signIn(page);
+    await page.waitForSelector('#run-form');
+    assert.ok(await page.$eval('#schedule-fields', (e) => e.hidden), 'schedule fields only when asked for');
+    await page.type('#targets', TARGET);
+    await page.click('#repeat');
+    assert.equal(await page.$eval('#run', (b) => b.textContent), 'Create schedule');
+    assert.ok(!(await page.$eval('#schedule-fields', (e) => e.hidden)));
+    await page.type('#schedule_name', 'from the form');
+    await page.$eval('#interval_s', (i) => { i.value = '5'; });
+    await page.click('#run');
+    await page.waitForFunction(() => document.querySelector('#err-interval_s')?.textContent !== '');
+    assert.match(await page.$eval('#err-interval_s', (e) => e.textContent), /from 60 to 86400/);
+    assert.equal(await page.$eval('#interval_s', (i) => i.getAttribute('aria-invalid')), 'true');
+    const before = (await api('GET', `${BASE}/schedules?per_page=100`)).body.result.length;
+    await page.$eval('#interval_s', (i) => { i.value = '3600'; });
+    await page.click('#run');
+    await page.waitForSelector('#schedule[data-id]');
+    id = await page.$eval('#schedule', (d) => d.dataset.id);
+    const made = await schedule();
+    assert.equal(made.name, 'from the form');
+    assert.equal(made.interval_s, 3600);
+    assert.deepEqual(made.targets, [TARGET]);
+    assert.equal(made.paused, false);
+    assert.equal((await api('GET', `${BASE}/schedules?per_page=100`)).body.result.length, before + 1);
+
+    await page.click('#schedule-pause');
+    await page.waitForFunction(() => document.querySelector('#schedule-pause')?.textContent === 'Resume');
+    assert.equal((await schedule()).paused, true);
+    assert.equal(await page.evaluate(() => document.activeElement?.id), 'schedule-pause',
+      'focus stays on the button');
+    await page.click('#schedule-pause');
+    await page.waitForFunction(() => document.querySelector('#schedule-pause')?.textContent === 'Pause');
+    assert.equal((await schedule()).paused, false);
+
+    await page.click('#schedule-delete');
+    assert.ok(!(await page.$eval('#schedule-delete-ask', (e) => e.hidden)), 'deleting asks first');
+    await page.click('#schedule-delete-cancel');
+    assert.ok(await page.$eval('#schedule-delete-ask', (e) => e.hidden));
+    assert.equal((await schedule()).id, id, 'kept');
+    await page.click('#schedule-delete');
+    await page.click('#schedule-delete-confirm');
+    await page.waitForSelector('#schedules');
+    assert.equal(await page.$(`#schedules tr[data-id="${id}"]`), null);
+    assert.equal((await call('GET', `${BASE}/schedules/${id}`)).status, 404);
+    id = null;
+    check({ allow: [/status of 400 \(Bad Request\)/] });  // the refused interval
+  } finally {
+    await context.close();
+    if (id) await api('DELETE', `${BASE}/schedules/${id}`);
   }
 });
 

@@ -13,7 +13,7 @@ process.env.TZ = 'UTC';
 const { ms, lossPercent, asn, when, rttBucket, lossBucket, asnColour } =
   await import('../../web/src/format.js');
 const { coloKey, silentKey, mergePaths, pathOfColo, compareColos, pairResults, requestBody,
-  fieldOfPointer } = await import('../../web/src/paths.js');
+  scheduleBody, fieldOfPointer } = await import('../../web/src/paths.js');
 
 // ---- fixtures --------------------------------------------------------------------------------
 
@@ -431,6 +431,14 @@ test('requestBody: without multipath there is neither multipath nor confidence',
   assert.ok(!('confidence' in body.options));
 });
 
+test('scheduleBody: the traceroute\'s members, the name as typed and the interval', () => {
+  const body = scheduleBody(form({ name: '  core paths ', interval_s: ' 600 ', multipath: true }));
+  assert.deepEqual(body, { ...requestBody(form({ multipath: true })), name: '  core paths ',
+    interval_s: 600 });
+  assert.equal(scheduleBody(form({ name: 'x', interval_s: '1.5' })).interval_s, '1.5');
+  assert.equal(scheduleBody(form({ interval_s: '60' })).name, '');
+});
+
 // ---- fieldOfPointer --------------------------------------------------------------------------
 
 test('fieldOfPointer names the form field of an API error pointer', () => {
@@ -440,12 +448,16 @@ test('fieldOfPointer names the form field of an API error pointer', () => {
   assert.equal(fieldOfPointer('/options/max_ttl'), 'max_ttl');
   assert.equal(fieldOfPointer('/options/packets_per_ttl'), 'packets_per_ttl');
   assert.equal(fieldOfPointer('/options'), 'options');
+  assert.equal(fieldOfPointer('/name'), 'schedule_name');
+  assert.equal(fieldOfPointer('/interval_s'), 'interval_s');
 });
 
 test('fieldOfPointer is null for anything else', () => {
   assert.equal(fieldOfPointer(''), null);
   assert.equal(fieldOfPointer('/other'), null);
   assert.equal(fieldOfPointer('/targetsx'), null);
+  assert.equal(fieldOfPointer('/name/0'), null);
+  assert.equal(fieldOfPointer('/webhook'), null);
   assert.equal(fieldOfPointer(undefined), null);
   assert.equal(fieldOfPointer(null), null);
 });

@@ -141,15 +141,18 @@ export function pairResults(first, second) {
   return pairs;
 }
 
+// A number typed in the form as the API reads it: an integer when it is one, else the text
+// itself (so that the API's error names what was typed).
+function num(text) {
+  const t = String(text ?? '').trim();
+  return /^-?\d+$/.test(t) ? Number(t) : t;
+}
+
 // Request fields from the run form's values. `values`: {targets (text), colos ([name]),
 // packet_type, max_ttl, packets_per_ttl, port, wait_time (strings as typed), multipath (bool),
 // confidence (string)}. Numbers are sent as numbers when they look like one, else as typed,
 // so that the API (the one judge of ranges) names the field in its error.
 export function requestBody(values) {
-  const num = (text) => {
-    const t = String(text ?? '').trim();
-    return /^-?\d+$/.test(t) ? Number(t) : t;
-  };
   const body = {
     targets: String(values.targets ?? '').split(/[\s,]+/).filter((t) => t !== ''),
     colos: values.colos ?? [],
@@ -168,9 +171,18 @@ export function requestBody(values) {
   return body;
 }
 
+// The body of POST .../schedules from the same form: the traceroute's members, the schedule's
+// name (as typed: the API judges it) and interval_s.
+export function scheduleBody(values) {
+  return { ...requestBody(values), name: String(values.name ?? ''), interval_s: num(values.interval_s) };
+}
+
 // The form field an API error's source.pointer names: "/targets/0" -> "targets", "/colos/1" ->
-// "colos", "/options/max_ttl" -> "max_ttl", "/options" -> "options"; null for anything else.
+// "colos", "/options/max_ttl" -> "max_ttl", "/options" -> "options", "/name" ->
+// "schedule_name", "/interval_s" -> "interval_s"; null for anything else.
 export function fieldOfPointer(pointer) {
+  if (pointer === '/name') return 'schedule_name';
+  if (pointer === '/interval_s') return 'interval_s';
   const m = /^\/(targets|colos)(\/|$)/.exec(pointer ?? '');
   if (m) return m[1];
   const o = /^\/options(?:\/([a-z_]+))?(?:\/|$)/.exec(pointer ?? '');

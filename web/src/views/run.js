@@ -1,9 +1,11 @@
 // The run form: targets, colos (from the colo list, with cities) and every option, with the
 // API's ranges and defaults (from /assets/options.json, written by the server from its own
 // rules). The API judges the request; its errors are shown at the field their pointer names.
+// With "Repeat as a schedule" ticked (on a server that keeps a history) the same form creates
+// a schedule instead, with a name and an interval within this server's rules.
 import { h } from '../dom.js';
 import { ApiError, call, traceroutePath } from '../api.js';
-import { fieldOfPointer, requestBody } from '../paths.js';
+import { fieldOfPointer, requestBody, scheduleBody } from '../paths.js';
 import { errorBox, hashFor, isStale, page } from './common.js';
 
 let optionsPromise = null;
@@ -60,6 +62,31 @@ export async function showRun(account, nav) {
     ...rules.confidences.map((c) => h('option', { value: c }, `${c} %`)));
   const formError = h('div', { id: 'form-error' });
   const submit = h('button', { id: 'run', type: 'submit' }, 'Run traceroute');
+  const sch = rules.schedules;  // null: this server keeps no history, so no schedules
+  const repeat = h('input', { id: 'repeat', name: 'repeat', type: 'checkbox' });
+  const scheduleName = h('input', {
+    id: 'schedule_name', name: 'schedule_name', type: 'text', maxlength: sch?.max_name_length,
+    'aria-describedby': 'help-schedule_name err-schedule_name',
+  });
+  const interval = h('input', {
+    id: 'interval_s', name: 'interval_s', type: 'number', min: sch?.min_interval_s,
+    max: sch?.max_interval_s, step: 1, inputmode: 'numeric',
+    value: sch ? Math.min(Math.max(3600, sch.min_interval_s), sch.max_interval_s) : '',
+    'aria-describedby': 'help-interval_s err-interval_s',
+  });
+  const scheduleFields = h('div', { class: 'options', id: 'schedule-fields', hidden: true },
+    field('schedule_name', 'Schedule name', scheduleName,
+      `1 to ${sch?.max_name_length} characters`),
+    field('interval_s', 'Every (seconds)', interval,
+      `${sch?.min_interval_s} to ${sch?.max_interval_s}; the first run starts now`));
+  repeat.addEventListener('change', () => {
+    scheduleFields.hidden = !repeat.checked;
+    submit.textContent = repeat.checked ? 'Create schedule' : 'Run traceroute';
+  });
+  const repeatSection = sch ? h('fieldset', { id: 'repeat-section', class: 'repeat' },
+    h('legend', {}, 'Repeat'),
+    h('label', { for: 'repeat' }, repeat, ' Repeat as a schedule (every run is kept; path changes are reported)'),
+    scheduleFields) : null;
   const form = h('form', { id: 'run-form', class: 'card', novalidate: true },
     field('targets', 'Targets', targets,
       `IPv4 or IPv6 addresses or host names, separated by spaces or commas (at most ${rules.max_targets})`),
@@ -70,6 +97,7 @@ export async function showRun(account, nav) {
       field('multipath', 'multipath', multipath, 'enumerate every path behind load balancers'),
       field('confidence', 'confidence', confidence, 'with multipath')),
     h('p', { class: 'field-error', id: 'err-options', 'data-for': 'options' }),
+    repeatSection,
     submit, formError);
 
   form.addEventListener('submit', async (event) => {
@@ -77,7 +105,7 @@ export async function showRun(account, nav) {
     for (const el of form.querySelectorAll('.field-error')) el.textContent = '';
     for (const el of form.querySelectorAll('[aria-invalid]')) el.removeAttribute('aria-invalid');
     formError.replaceChildren();
-    const body = requestBody({
+    const values = {
       targets: targets.value,
       colos: [...form.querySelectorAll('input[name=colo]:checked')].map((c) => c.value),
       packet_type: packetType.value,
@@ -87,11 +115,16 @@ export async function showRun(account, nav) {
       wait_time: form.elements.wait_time.value,
       multipath: multipath.checked,
       confidence: confidence.value,
-    });
+      name: scheduleName.value,
+      interval_s: interval.value,
+    };
+    const asSchedule = repeat.checked && sch;
+    const body = asSchedule ? scheduleBody(values) : requestBody(values);
     submit.disabled = true;
     try {
-      const { result } = await call('POST', traceroutePath(account, '/measurements'), body);
-      location.hash = hashFor(account, `/m/${result.id}`);
+      const what = asSchedule ? '/schedules' : '/measurements';
+      const { result } = await call('POST', traceroutePath(account, what), body);
+      location.hash = hashFor(account, asSchedule ? `/schedules/${result.id}` : `/m/${result.id}`);
     } catch (e) {
       const unplaced = [];
       let first = null;

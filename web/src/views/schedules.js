@@ -1,9 +1,10 @@
 // Schedules: the list, and one schedule with the timeline of its confirmed path changes
-// (newest first) and a link to its runs.
+// (newest first), a link to its runs, and its controls (pause or resume; delete, asked twice).
+// Schedules are created from the run form ("Repeat as a schedule").
 import { h } from '../dom.js';
 import { call, traceroutePath } from '../api.js';
 import { when } from '../format.js';
-import { errorBox, isStale, link, page } from './common.js';
+import { beginNavigation, errorBox, hashFor, isStale, link, page } from './common.js';
 
 export async function showSchedules(account, nav) {
   let envelope;
@@ -22,7 +23,10 @@ export async function showSchedules(account, nav) {
     h('td', {}, sch.paused ? 'paused' : 'active'),
     h('td', {}, when(sch.last_run_at)),
     h('td', {}, when(sch.next_run_at))));
-  page('Schedules', h('table', { id: 'schedules', class: 'list' },
+  page('Schedules',
+    h('p', {}, h('a', { href: '#/run', id: 'new-schedule' }, 'Create a schedule'),
+      ' from the run form ("Repeat as a schedule").'),
+    h('table', { id: 'schedules', class: 'list' },
     h('caption', {}, `${envelope.result_info?.total_count ?? rows.length} schedule(s)`),
     h('thead', {}, h('tr', {}, ...['Name', 'Targets', 'Colos', 'Every', 'State', 'Last run', 'Next run']
       .map((c) => h('th', { scope: 'col' }, c)))),
@@ -34,6 +38,46 @@ function pathList(path, changedTtls) {
     const changed = changedTtls.includes(i + 1);
     return h('li', { class: changed ? 'changed' : '', value: i + 1 }, hop, changed ? ' (changed)' : '');
   }));
+}
+
+// Pause or resume, and delete (a second button confirms; the runs stay in the history).
+function controls(account, sch) {
+  const base = traceroutePath(account, `/schedules/${sch.id}`);
+  const problem = h('div', { id: 'schedule-error', 'aria-live': 'polite' });
+  const pause = h('button', { id: 'schedule-pause', type: 'button' }, sch.paused ? 'Resume' : 'Pause');
+  const remove = h('button', { id: 'schedule-delete', type: 'button' }, 'Delete…');
+  const yes = h('button', { id: 'schedule-delete-confirm', type: 'button' }, 'Delete this schedule');
+  const no = h('button', { id: 'schedule-delete-cancel', type: 'button' }, 'Keep it');
+  const ask = h('p', { id: 'schedule-delete-ask', class: 'actions', hidden: true },
+    'Delete this schedule, its paths and its changes? Its runs stay in the history.', yes, no);
+  const act = async (button, work) => {
+    button.disabled = true;
+    problem.replaceChildren();
+    try {
+      await work();
+    } catch (e) {
+      problem.append(errorBox(e));
+      button.disabled = false;
+    }
+  };
+  pause.addEventListener('click', () => act(pause, async () => {
+    await call('PATCH', base, { paused: !sch.paused });
+    await showSchedule(account, sch.id, beginNavigation());
+    document.getElementById('schedule-pause')?.focus();
+  }));
+  remove.addEventListener('click', () => {
+    ask.hidden = false;
+    no.focus();
+  });
+  no.addEventListener('click', () => {
+    ask.hidden = true;
+    remove.focus();
+  });
+  yes.addEventListener('click', () => act(yes, async () => {
+    await call('DELETE', base);
+    location.hash = hashFor(account, '/schedules');
+  }));
+  return [h('div', { class: 'actions' }, pause, remove), ask, problem];
 }
 
 export async function showSchedule(account, id, nav) {
@@ -57,7 +101,9 @@ export async function showSchedule(account, id, nav) {
       h('dt', {}, 'Colos'), h('dd', {}, sch.colos.join(', ') || 'all'),
       h('dt', {}, 'Every'), h('dd', {}, `${sch.interval_s} s`),
       h('dt', {}, 'State'), h('dd', {}, sch.paused ? 'paused' : 'active'),
-      h('dt', {}, 'Last run'), h('dd', {}, when(sch.last_run_at))),
+      h('dt', {}, 'Last run'), h('dd', {}, when(sch.last_run_at)),
+      h('dt', {}, 'Next run'), h('dd', {}, sch.paused ? 'none while paused' : when(sch.next_run_at))),
+    ...controls(account, sch),
     h('p', {}, link(account, `/history?schedule=${sch.id}`, 'Its runs', { id: 'schedule-runs' })),
     h('h2', {}, `Path changes (${changes.result_info?.total_count ?? changes.result.length})`),
     changes.result.length ? timeline : h('p', {}, 'No path change confirmed.'));
