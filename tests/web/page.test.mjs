@@ -15,17 +15,20 @@
 // Run by CTest (web_page); by hand, as root: COLOTRACE_BIN=build/apps/colotrace
 // LAB_UP_BIN=build/tests/lab/lab_up node --test tests/web/page.test.mjs
 // COLOTRACE_WEB_SCREENSHOTS=DIR also saves screenshots there (docs/images/ holds the README's).
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
 import fs from 'node:fs';
 import net from 'node:net';
+import os from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 
 import { ACCOUNT_A, TOKEN_A, startLab, startServer } from '../sdk/harness.mjs';
 import { closeBrowser, collectPageProblems, dialogGuard, launchBrowser } from './browser.mjs';
 import { freePort } from '../support/free_port.mjs';
+import { asn as asnText, asnColour } from '../../web/src/format.js';
 
 const HOSTILE = '<img src=x onerror=alert(1)>.example';
 const TARGET = '203.0.113.1';
@@ -34,6 +37,7 @@ const AUTH = { Authorization: `Bearer ${TOKEN_A}` };
 const screenshots = process.env.COLOTRACE_WEB_SCREENSHOTS;
 
 let lab;
+let scratch;  // the lab ASN database's folder
 let server;
 let browser;
 const children = [];
@@ -88,7 +92,14 @@ before(async () => {
   const nats = startChild('nats-server', ['-a', '127.0.0.1', '-p', String(natsPort)]);
   await waitFor('nats-server', () => /Server is ready/.test(nats.output()), 10_000);
   const natsUrl = `nats://127.0.0.1:${natsPort}`;
-  const common = ['--dns-server', '127.0.0.1:5353'];
+  // Names and ASNs for every colo: r1 and r3 (r2 is silent) and the target in three ASNs.
+  scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'colotrace-web-'));
+  const asnDb = path.join(scratch, 'lab-asn.mmdb');
+  const writer = fileURLToPath(new URL('../enrich/write_lab_asn_db.pl', import.meta.url));
+  const written = spawnSync('perl', [writer, asnDb, `${r1}/32=64500:Lab-Transit`,
+    `${r3}/32=64501:Lab-Core`, `${TARGET}/32=64502:Lab-Target`], { encoding: 'utf8' });
+  assert.equal(written.status, 0, `write_lab_asn_db.pl: ${written.stderr}`);
+  const common = ['--dns-server', '127.0.0.1:5353', '--asn-db', asnDb];
   server = await startServer(lab, {
     args: ['--nats', natsUrl, ...common],
     extra: '[schedules]\nmin_interval_s = 60\n',
@@ -111,6 +122,7 @@ after(async () => {
   await Promise.all(children.map((c) => (c.proc.exitCode === null ? once(c.proc, 'exit') : null)));
   if (server) await server.stop();
   if (lab) await lab.stop();
+  if (scratch) fs.rmSync(scratch, { recursive: true, force: true });
 });
 
 // A page of its own (a fresh context: empty sessionStorage), watched for problems.
@@ -214,6 +226,19 @@ async function assertPageEqualsApi(page, id) {
         `table of ${c.colo.name} -> ${t.target}`);
     }
     assert.deepEqual(await drawnGraph(page, t.target), expectedGraph(t), `graph of ${t.target}`);
+    // Each address box is coloured by its ASN (one colour per ASN) and names it.
+    const asnOf = new Map();
+    for (const c of t.colos) for (const hop of c.hops) for (const n of hop.nodes) asnOf.set(n.ip, n.asn);
+    const boxes = await page.$eval(`section.target[data-target="${t.target}"] svg.path-graph`, (svg) =>
+      [...svg.querySelectorAll('g.node.interface')].map((g) => ({
+        ip: g.dataset.ip, colour: [...g.classList].find((c) => c.startsWith('asn-')), text: g.textContent,
+      })));
+    assert.equal(boxes.length, asnOf.size, `address boxes of ${t.target}`);
+    for (const box of boxes) {
+      const a = asnOf.get(box.ip);
+      assert.equal(box.colour, a ? `asn-${asnColour(a)}` : 'asn-none', `colour of ${box.ip}`);
+      if (a) assert.ok(box.text.includes(asnText(a)), `the box of ${box.ip} names ${a}: ${box.text}`);
+    }
   }
   return m;
 }
@@ -317,6 +342,8 @@ test('a run from the form shows hops as they come, then tables and graph equal t
       assert.equal(c.error, '', `${c.colo.name}: no error`);
       assert.deepEqual(c.hops.map((h) => h.nodes.map((n) => n.ip)),
         [[lab.topo.hop_v4[0]], [], [lab.topo.hop_v4[2]], [TARGET]], `${c.colo.name}: the lab's path`);
+      assert.deepEqual(c.hops.map((h) => h.nodes.map((n) => n.asn)),
+        [['AS64500'], [], ['AS64501'], ['AS64502']], `${c.colo.name}: ASNs from the lab database`);
     }
     // Hovering a colo's table highlights its path in the graph.
     await page.hover('table.hops[data-colo="ams"] caption');
