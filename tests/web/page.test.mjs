@@ -5,7 +5,9 @@
 // form seen live, then every table cell and the graph's nodes and edges against the API's JSON
 // for the same measurement; the hostile name stays text; history, compare, a permalink opened
 // in a fresh tab; a keyboard-only run; schedules, and one made, paused, resumed and deleted
-// from the page; a multipath result's links.
+// from the page; a schedule's timeline after a real path change (a third agent probes a second
+// lab, an ECMP diamond pinned to one branch by a route the test moves); a multipath result's
+// links. The routers and the target have ASNs (a lab MaxMind database).
 //
 // Safety: everything listens on 127.0.0.1 in the root namespace or inside the lab's colo
 // namespace; probes go to the lab's documentation addresses only (the server's policy admits
@@ -37,6 +39,7 @@ const AUTH = { Authorization: `Bearer ${TOKEN_A}` };
 const screenshots = process.env.COLOTRACE_WEB_SCREENSHOTS;
 
 let lab;
+let diamond;  // a second lab, where the schedule's path changes: an ECMP diamond pinned by a route
 let scratch;  // the lab ASN database's folder
 let server;
 let browser;
@@ -81,6 +84,8 @@ async function api(method, pathname, body) {
 
 before(async () => {
   lab = await startLab(['chain', '--routers', '3', '--silent', '2']);
+  diamond = await startLab(['ecmp']);
+  pinDiamond(diamond.topo.hop_choices_v4[1][0]);
   const ns = lab.topo.colo;
   const [r1, , r3] = lab.topo.hop_v4;
   const reverse = (ip) => `${ip.split('.').reverse().join('.')}.in-addr.arpa`;
@@ -102,15 +107,17 @@ before(async () => {
   const common = ['--dns-server', '127.0.0.1:5353', '--asn-db', asnDb];
   server = await startServer(lab, {
     args: ['--nats', natsUrl, ...common],
-    extra: '[schedules]\nmin_interval_s = 60\n',
+    extra: '[schedules]\nmin_interval_s = 1\n',
   });
   for (const [colo, city] of [['ams', 'Amsterdam, Lab'], ['fra', 'Frankfurt, Lab']]) {
     startChild(process.env.COLOTRACE_BIN, ['agent', '--nats', natsUrl, '--colo', colo, '--city', city,
       '--netns', ns, '--allow-target', '203.0.113.0/24', '--allow-target', '198.51.100.0/24', ...common]);
   }
-  await waitFor('both agents listed as available', async () => {
+  startChild(process.env.COLOTRACE_BIN, ['agent', '--nats', natsUrl, '--colo', 'sch', '--city',
+    'Diamond, Lab', '--netns', diamond.topo.colo, '--allow-target', '203.0.113.0/24', '--no-names']);
+  await waitFor('the three agents listed as available', async () => {
     const r = await api('GET', `${BASE}/colos`);
-    return r.body.result.filter((c) => c.status === 'available').length === 3;
+    return r.body.result.filter((c) => c.status === 'available').length === 4;
   });
   assert.ok(dns.proc.exitCode === null, `dnsmasq exited: ${dns.output()}`);
   browser = await launchBrowser();
@@ -122,8 +129,17 @@ after(async () => {
   await Promise.all(children.map((c) => (c.proc.exitCode === null ? once(c.proc, 'exit') : null)));
   if (server) await server.stop();
   if (lab) await lab.stop();
+  if (diamond) await diamond.stop();
   if (scratch) fs.rmSync(scratch, { recursive: true, force: true });
 });
+
+// The diamond's first router sends the target's traffic through `via` only (one of the two
+// addresses that answer at TTL 2), so the path is one path until the test moves it.
+function pinDiamond(via) {
+  const r = spawnSync('ip', ['netns', 'exec', diamond.topo.routers[0], 'ip', 'route', 'replace',
+    '203.0.113.0/24', 'via', via], { encoding: 'utf8' });
+  assert.equal(r.status, 0, `route via ${via}: ${r.stderr}`);
+}
 
 // A page of its own (a fresh context: empty sessionStorage), watched for problems.
 async function newPage() {
@@ -266,7 +282,7 @@ test('the page loads with its security headers and signs in with a pasted token'
     assert.ok(!page.url().includes(TOKEN_A), 'the token is never in the URL');
     await page.waitForSelector('#run-form');
     const colos = await page.$$eval('input[name=colo]', (is) => is.map((i) => i.value).sort());
-    assert.deepEqual(colos, ['ams', 'fra', 'local']);
+    assert.deepEqual(colos, ['ams', 'fra', 'local', 'sch']);
     check();
   } finally {
     await context.close();
@@ -322,7 +338,11 @@ test('a run from the form shows hops as they come, then tables and graph equal t
     await signIn(page);
     await page.waitForSelector('#run-form');
     await page.type('#targets', TARGET);
-    for (const box of await page.$$('input[name=colo]:not(:checked)')) await box.click();
+    for (const name of ['ams', 'fra', 'local']) {  // the chain's colos, not the diamond's
+      const box = await page.$(`input[name=colo][value="${name}"]`);
+      if (!(await box.evaluate((b) => b.checked))) await box.click();
+    }
+    for (const box of await page.$$('input[name=colo][value="sch"]:checked')) await box.click();
     await page.$eval('#wait_time', (el) => { el.value = '2'; });  // the silent router holds it 2 s
     await page.click('#run');
     await page.waitForSelector('#measurement');
@@ -500,10 +520,10 @@ test('a schedule made from the form: errors at its fields, paused, resumed, dele
     assert.equal(await page.$eval('#run', (b) => b.textContent), 'Create schedule');
     assert.ok(!(await page.$eval('#schedule-fields', (e) => e.hidden)));
     await page.type('#schedule_name', 'from the form');
-    await page.$eval('#interval_s', (i) => { i.value = '5'; });
+    await page.$eval('#interval_s', (i) => { i.value = '0'; });
     await page.click('#run');
     await page.waitForFunction(() => document.querySelector('#err-interval_s')?.textContent !== '');
-    assert.match(await page.$eval('#err-interval_s', (e) => e.textContent), /from 60 to 86400/);
+    assert.match(await page.$eval('#err-interval_s', (e) => e.textContent), /from 1 to 86400/);
     assert.equal(await page.$eval('#interval_s', (i) => i.getAttribute('aria-invalid')), 'true');
     const before = (await api('GET', `${BASE}/schedules?per_page=100`)).body.result.length;
     await page.$eval('#interval_s', (i) => { i.value = '3600'; });
@@ -541,6 +561,55 @@ test('a schedule made from the form: errors at its fields, paused, resumed, dele
   } finally {
     await context.close();
     if (id) await api('DELETE', `${BASE}/schedules/${id}`);
+  }
+});
+
+test('a schedule\'s timeline shows a confirmed path change as the API reports it', async () => {
+  const [viaA, viaB] = diamond.topo.hop_choices_v4[1];
+  pinDiamond(viaA);
+  const created = await api('POST', `${BASE}/schedules`,
+    { name: 'diamond', targets: [TARGET], colos: ['sch'], interval_s: 1 });
+  const id = created.body.result.id;
+  const base = `${BASE}/schedules/${id}`;
+  try {
+    await waitFor('two runs on the first path', async () =>
+      (await api('GET', `${BASE}/measurements?schedule=${id}&status=finished`)).body.result.length >= 2, 20_000);
+    pinDiamond(viaB);
+    await waitFor('the change confirmed', async () =>
+      (await api('GET', `${base}/changes`)).body.result.length > 0, 30_000);
+    await api('PATCH', base, { paused: true });  // no run after this one adds anything
+    const changes = (await api('GET', `${base}/changes`)).body.result;
+    assert.equal(changes.length, 1);
+    const change = changes[0];
+    assert.ok(change.before.hops.includes(viaA) && change.after.hops.includes(viaB), JSON.stringify(change));
+    const { page, context, check } = await newPage();
+    try {
+      await page.goto(`${server.origin}/#/a/${ACCOUNT_A}/schedules/${id}`);
+      await signIn(page);
+      await page.waitForSelector(`#schedule[data-id="${id}"] ~ #timeline li.change`);
+      const items = await page.$$eval('#timeline li.change', (lis) => lis.map((li) => ({
+        id: li.dataset.id,
+        text: li.querySelector('p').textContent,
+        run: li.querySelector('p a').getAttribute('href'),
+        before: [...li.querySelectorAll('.before-after > div:first-child li')].map((l) => l.textContent),
+        after: [...li.querySelectorAll('.before-after > div:last-child li')].map((l) => l.textContent),
+      })));
+      const marked = (hops) => hops.map((hop, i) =>
+        (change.changed_ttls.includes(i + 1) ? `${hop} (changed)` : hop));
+      assert.equal(items.length, 1);
+      assert.equal(items[0].id, String(change.id));
+      assert.ok(items[0].text.includes(`sch → ${TARGET}: TTL ${change.changed_ttls.join(', ')} changed`),
+        items[0].text);
+      assert.ok(items[0].run.endsWith(`/m/${change.measurement_id}`), items[0].run);
+      assert.deepEqual(items[0].before, marked(change.before.hops));
+      assert.deepEqual(items[0].after, marked(change.after.hops));
+      await shot(page, 'schedule-change');
+      check();
+    } finally {
+      await context.close();
+    }
+  } finally {
+    await api('DELETE', base);
   }
 });
 
