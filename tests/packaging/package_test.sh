@@ -14,7 +14,9 @@
 #    colotrace-serve.service and colotrace-agent@lab.service enabled (a nats-server in the same
 #    namespace): both become active (Type=notify), a traceroute through the API from both colos
 #    reaches the target, the journal has its access-log line without the token, the database is
-#    in the state directory, and both stop cleanly (exit 0) when asked.
+#    in the state directory, and both stop cleanly (exit 0) when asked;
+# 6. runs the maintainer scripts under that systemd: dpkg -i over the installed package (an
+#    upgrade) restarts both services (new main PIDs, active again), dpkg --remove stops them.
 # Safety: the only traffic outside the lab is the download of Debian packages; the traceroute
 # runs inside the lab's colo namespace, towards its documentation addresses. Everything made
 # here is removed on exit, also on failure.
@@ -233,4 +235,30 @@ for unit in colotrace-serve.service colotrace-agent@lab.service; do
   [[ $result == "Result=success ExecMainStatus=0" ]] || fail "$unit did not stop cleanly: $result"
 done
 echo "state directory /var/lib/colotrace owned by colotrace (uid $uid)"
+
+echo "== 6. the maintainer scripts under systemd: an upgrade restarts, a removal stops"
+units=(colotrace-serve.service colotrace-agent@lab.service)
+main_pids() {  # "serve,agent" (systemctl prints an empty line between units)
+  in_box systemctl show -p MainPID --value "${units[@]}" | grep -v '^$' | paste -sd, -
+}
+in_box systemctl start "${units[@]}"
+before=$(main_pids)
+cp "$deb" "$root/root/colotrace.deb"
+in_box dpkg -i /root/colotrace.deb >"$work/upgrade.log" 2>&1 ||
+  { cat "$work/upgrade.log"; fail "dpkg -i over the installed package"; }
+state=$(in_box systemctl is-active "${units[@]}" | paste -sd, -) || true
+after=$(main_pids)
+echo "upgrade: main PIDs $before -> $after, $state"
+[[ $state == active,active ]] || fail "after the upgrade the services are $state"
+IFS=, read -r serve_before agent_before <<<"$before"
+IFS=, read -r serve_after agent_after <<<"$after"
+[[ $serve_before =~ ^[1-9][0-9]*$ && $agent_before =~ ^[1-9][0-9]*$ ]] ||
+  fail "no main PIDs before the upgrade: $before"
+[[ $serve_after != "$serve_before" && $agent_after != "$agent_before" ]] ||
+  fail "the upgrade did not restart both services ($before -> $after)"
+in_box dpkg --remove colotrace >"$work/remove.log" 2>&1 ||
+  { cat "$work/remove.log"; fail "dpkg --remove"; }
+state=$(in_box systemctl is-active "${units[@]}" | paste -sd, -) || true
+echo "removal: $state"
+[[ $state == inactive,inactive ]] || fail "after removal the services are $state"
 echo "OK"
