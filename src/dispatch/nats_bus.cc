@@ -2,10 +2,14 @@
 
 #include "dispatch/nkey.h"
 #include "net/dynamic_library.h"
+#include "net/log.h"
+#include "net/system.h"
 
 #include <nats/nats.h>
 
+#include <algorithm>
 #include <atomic>
+#include <condition_variable>
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
@@ -28,6 +32,7 @@ using Clock = std::chrono::steady_clock;
   X(natsConnection_Close)                    \
   X(natsConnection_Connect)                  \
   X(natsConnection_Destroy)                  \
+  X(natsConnection_GetLastError)             \
   X(natsConnection_Publish)                  \
   X(natsConnection_PublishRequest)           \
   X(natsConnection_QueueSubscribe)           \
@@ -88,10 +93,11 @@ class NatsBusImpl final : public NatsBus {
       lib_->natsSubscription_Unsubscribe(sub);
       lib_->natsSubscription_Destroy(sub);
     }
-    if (conn_ != nullptr) {
-      lib_->natsConnection_Close(conn_);
-      lib_->natsConnection_Destroy(conn_);
+    if (natsConnection* conn = conn_.load(); conn != nullptr) {
+      lib_->natsConnection_Close(conn);
+      lib_->natsConnection_Destroy(conn);
     }
+    for (natsConnection* old : retired_) lib_->natsConnection_Destroy(old);  // closed already
     if (opts_ != nullptr) lib_->natsOptions_Destroy(opts_);
   }
 
@@ -135,16 +141,79 @@ class NatsBusImpl final : public NatsBus {
         s = lib_->natsOptions_SetCATrustedCertificates(opts_, loaded.tls_ca_pem.c_str());
     }
     if (s != NATS_OK) return model::Status::Error("NATS options: " + Text(s));
-    s = lib_->natsConnection_Connect(&conn_, opts_);
+    natsConnection* conn = nullptr;
+    s = lib_->natsConnection_Connect(&conn, opts_);
     if (s != NATS_OK && s != NATS_NOT_YET_CONNECTED) {
       return model::Status::Error("NATS connect: " + Text(s));
     }
+    conn_.store(conn);
+    reconnect_wait_ = std::max(o.reconnect_wait, std::chrono::milliseconds(10));
     natsInbox* inbox = nullptr;
     if (lib_->natsInbox_Create(&inbox) != NATS_OK) return model::Status::Error("NATS inbox");
     inbox_ = inbox;
     lib_->natsInbox_Destroy(inbox);
     // Replies are routed by OnMessage (is_inbox) through the message subject, not this handler.
-    return Subscribe(inbox_ + ".*", "", [](std::string_view, const std::string&) {});
+    auto subscribed = Subscribe(inbox_ + ".*", "", [](std::string_view, const std::string&) {});
+    if (!subscribed) return subscribed;
+    watch_ = std::thread([this] {
+      net::NameThisThread("ct-nats-watch");
+      Watch();
+    });
+    return model::Status::Ok();
+  }
+
+  // nats.c reconnects a connection by itself, except when it closes it for good: when the first
+  // attempt fails after the TCP handshake (an authorization refused, a timeout; nats.c 3.4.1
+  // then never tries again), or when the same server refuses it twice in a row. This thread
+  // notices a closed connection and makes a new one with the same options and subscriptions,
+  // at the reconnect wait, doubling to at most 5 s while it keeps failing.
+  void Watch() {
+    auto wait = reconnect_wait_;
+    std::unique_lock lock(watch_mu_);
+    while (!watch_stop_) {
+      watch_cv_.wait_for(lock, reconnect_wait_, [this] { return watch_stop_; });
+      if (watch_stop_) break;
+      natsConnection* conn = conn_.load();
+      if (lib_->natsConnection_Status(conn) != NATS_CONN_STATUS_CLOSED) {
+        wait = reconnect_wait_;
+        continue;
+      }
+      const char* last = nullptr;
+      natsStatus why = lib_->natsConnection_GetLastError(conn, &last);
+      std::string reason = last != nullptr && *last != '\0' ? last : Text(why);
+      net::Log(net::LogLevel::kWarning, "nats", "the connection was closed; connecting again",
+               {{"error", reason},
+                {"hint", "refused credentials close it: see the NATS server's log"},
+                net::LogNumber("in_ms", static_cast<double>(wait.count()), 0)});
+      if (watch_cv_.wait_for(lock, wait, [this] { return watch_stop_; })) break;
+      wait = std::min(wait * 2, std::chrono::milliseconds(5000));
+      lock.unlock();
+      Reopen(conn);
+      lock.lock();
+    }
+  }
+
+  // A new connection in place of `closed`, with every subscription made again on it.
+  void Reopen(natsConnection* closed) {
+    natsConnection* fresh = nullptr;
+    natsStatus s = lib_->natsConnection_Connect(&fresh, opts_);
+    if (s != NATS_OK && s != NATS_NOT_YET_CONNECTED) {
+      net::Log(net::LogLevel::kWarning, "nats", "connecting again failed", {{"error", Text(s)}});
+      return;  // conn_ stays closed: the next round tries again
+    }
+    std::lock_guard lock(mu_);
+    for (const SubscriptionRecord& r : records_) {
+      natsSubscription* sub = nullptr;
+      s = SubscribeOn(fresh, r, &sub);
+      if (s == NATS_OK) {
+        subs_.push_back(sub);
+      } else {
+        net::Log(net::LogLevel::kError, "nats", "subscribing again failed",
+                 {{"subject", r.subject}, {"error", Text(s)}});
+      }
+    }
+    conn_.store(fresh);
+    retired_.push_back(closed);
   }
 
   // nats.c callbacks: the user JWT, and the nonce signed with the seed (both malloc'ed: nats.c
@@ -168,29 +237,33 @@ class NatsBusImpl final : public NatsBus {
 
   model::Status Subscribe(const std::string& subject, const std::string& queue,
                           Handler handler) override {
-    auto* closure = new Closure{this, std::move(handler), subject.rfind(inbox_, 0) == 0};
-    natsSubscription* sub = nullptr;
-    natsStatus s =
-        queue.empty()
-            ? lib_->natsConnection_Subscribe(&sub, conn_, subject.c_str(), &OnMessage, closure)
-            : lib_->natsConnection_QueueSubscribe(&sub, conn_, subject.c_str(), queue.c_str(),
-                                                  &OnMessage, closure);
-    if (s != NATS_OK) {
-      delete closure;
-      return model::Status::Error("NATS subscribe " + subject + ": " + Text(s));
-    }
+    auto closure =
+        std::make_unique<Closure>(Closure{this, std::move(handler), subject.rfind(inbox_, 0) == 0});
+    SubscriptionRecord record{subject, queue, closure.get()};
+    // Under mu_, so that a connection made again (Reopen) either has this subscription made
+    // on it or is made after it was recorded.
     std::lock_guard lock(mu_);
-    subs_.push_back(sub);
-    closures_.emplace_back(closure);
+    natsSubscription* sub = nullptr;
+    natsStatus s = SubscribeOn(conn_.load(), record, &sub);
+    if (s == NATS_CONNECTION_CLOSED) {
+      // Closed by nats.c (see Watch): recorded, and made on the next connection.
+    } else if (s != NATS_OK) {
+      return model::Status::Error("NATS subscribe " + subject + ": " + Text(s));
+    } else {
+      subs_.push_back(sub);
+    }
+    records_.push_back(std::move(record));
+    closures_.push_back(std::move(closure));
     return model::Status::Ok();
   }
 
   model::Status Publish(const std::string& subject, std::string_view data,
                         const std::string& reply) override {
-    natsStatus s = reply.empty() ? lib_->natsConnection_Publish(conn_, subject.c_str(), data.data(),
+    natsConnection* conn = conn_.load();
+    natsStatus s = reply.empty() ? lib_->natsConnection_Publish(conn, subject.c_str(), data.data(),
                                                                 static_cast<int>(data.size()))
                                  : lib_->natsConnection_PublishRequest(
-                                       conn_, subject.c_str(), reply.c_str(), data.data(),
+                                       conn, subject.c_str(), reply.c_str(), data.data(),
                                        static_cast<int>(data.size()));
     if (s != NATS_OK) return model::Status::Error("NATS publish: " + Text(s));
     return model::Status::Ok();
@@ -227,6 +300,12 @@ class NatsBusImpl final : public NatsBus {
   void Close() override {
     closed_.store(true);
     {
+      std::lock_guard lock(watch_mu_);
+      watch_stop_ = true;
+    }
+    watch_cv_.notify_all();
+    if (watch_.joinable()) watch_.join();
+    {
       std::lock_guard lock(mu_);
       for (natsSubscription* sub : subs_) lib_->natsSubscription_Unsubscribe(sub);
     }
@@ -235,7 +314,8 @@ class NatsBusImpl final : public NatsBus {
   }
 
   bool connected() const override {
-    return conn_ != nullptr && lib_->natsConnection_Status(conn_) == NATS_CONN_STATUS_CONNECTED;
+    natsConnection* conn = conn_.load();
+    return conn != nullptr && lib_->natsConnection_Status(conn) == NATS_CONN_STATUS_CONNECTED;
   }
 
  private:
@@ -244,6 +324,20 @@ class NatsBusImpl final : public NatsBus {
     Handler handler;
     bool is_inbox;
   };
+  // What a subscription was made with, to make it again on a new connection.
+  struct SubscriptionRecord {
+    std::string subject;
+    std::string queue;
+    Closure* closure;  // owned by closures_
+  };
+
+  natsStatus SubscribeOn(natsConnection* conn, const SubscriptionRecord& r,
+                         natsSubscription** sub) {
+    return r.queue.empty()
+               ? lib_->natsConnection_Subscribe(sub, conn, r.subject.c_str(), &OnMessage, r.closure)
+               : lib_->natsConnection_QueueSubscribe(sub, conn, r.subject.c_str(), r.queue.c_str(),
+                                                     &OnMessage, r.closure);
+  }
   struct Pending {
     std::shared_ptr<StreamHandler> on_message;  // shared: runs outside the lock
     Clock::time_point expires;
@@ -288,11 +382,18 @@ class NatsBusImpl final : public NatsBus {
   const NatsLibrary* lib_;
   std::optional<nkey::Credentials> credentials_;  // outlives conn_ (declared before it)
   natsOptions* opts_ = nullptr;
-  natsConnection* conn_ = nullptr;
+  std::atomic<natsConnection*> conn_{nullptr};
+  std::vector<natsConnection*> retired_;  // closed ones replaced by Reopen (watch thread only)
+  std::chrono::milliseconds reconnect_wait_{250};
   std::string inbox_;
   std::mutex mu_;
-  std::vector<natsSubscription*> subs_;
+  std::vector<natsSubscription*> subs_;  // on every connection made so far
+  std::vector<SubscriptionRecord> records_;
   std::list<std::unique_ptr<Closure>> closures_;
+  std::thread watch_;
+  std::mutex watch_mu_;
+  std::condition_variable watch_cv_;
+  bool watch_stop_ = false;
   std::atomic<bool> closed_{false};
   std::atomic<int> handlers_running_{0};
   std::map<std::string, Pending> pending_;

@@ -1,8 +1,11 @@
 // A connection to NATS (nats.c): publish, subscribe (optionally in a queue group), and
-// asynchronous requests. Reconnects by itself, for ever, while it lives.
+// asynchronous requests. Reconnects by itself, for ever, while it lives: nats.c reconnects a
+// connection it lost, and where nats.c gives a connection up (a first attempt refused after the
+// TCP handshake, or two refusals in a row), a watch thread makes a new one with the same
+// subscriptions (logged as a warning, retried at the reconnect wait doubling to 5 s).
 //
 // Threads: every method may be called from any thread. Handlers run on nats.c's threads; they
-// must not block for long.
+// must not block for long. One thread of its own ("ct-nats-watch").
 #pragma once
 
 #include <chrono>

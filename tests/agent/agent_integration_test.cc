@@ -430,6 +430,51 @@ TEST(AgentIntegrationTest, NkeyAuthentication) {
   EXPECT_EQ(ColoNames(server.Port()), std::vector<std::string>{"key01"});
 }
 
+// An agent refused at its first connection (its key not yet admitted) keeps trying, and joins
+// once the server admits it. (nats.c 3.4.1 gives up on a connection whose first attempt fails
+// after the TCP handshake; NatsBus connects again itself.)
+TEST(AgentIntegrationTest, AnAgentRefusedAtFirstJoinsOnceAdmitted) {
+  std::string reason;
+  if (!colotrace::lab::Lab::CanRun(&reason)) GTEST_SKIP() << "lab unavailable: " << reason;
+  ScratchDir scratch("colotrace-admit");
+  ASSERT_FALSE(scratch.path().empty());
+  const std::string& dir = scratch.path();
+  nkey::Seed agent = NewSeed(nkey::kUser), api = NewSeed(nkey::kUser);
+  WriteFile(dir + "/agent.nk", nkey::EncodeSeed(agent) + "\n");
+  WriteFile(dir + "/api.nk", nkey::EncodeSeed(api) + "\n");
+  int nats_port = FreePort();
+  auto config = [&](const std::vector<std::string>& admitted) {
+    std::string users;
+    for (const auto& key : admitted) users += (users.empty() ? "" : ", ") + ("{nkey: " + key + "}");
+    WriteFile(dir + "/nats.conf", "listen: 127.0.0.1:" + std::to_string(nats_port) +
+                                      "\nauthorization { users = [ " + users + " ] }\n");
+  };
+  config({Public(api)});
+  colotrace::lab::Lab lab("admit");
+  auto topo = colotrace::lab::Chain(lab, 1);
+  std::string url = "nats://127.0.0.1:" + std::to_string(nats_port);
+  auto nats = std::make_unique<Child>(
+      std::vector<std::string>{"nats-server", "-c", dir + "/nats.conf"}, false);
+  ASSERT_TRUE(WaitFor([&] { return Accepts(nats_port); }, 5s));
+  Child good({COLOTRACE_BIN, "agent", "--nats", url, "--nkey", dir + "/agent.nk", "--colo",
+              "late01", "--netns", topo.colo, "--allow-target", "203.0.113.0/24"});
+  Child server({COLOTRACE_BIN, "serve", "--no-local-colo", "--no-db", "--nats", url, "--nats-nkey",
+                dir + "/api.nk", "--listen", "127.0.0.1:0", "--token", "t0k:acc1"});
+  ASSERT_GT(server.Port(), 0) << server.first_line();
+  std::this_thread::sleep_for(1500ms);
+  EXPECT_EQ(ColoNames(server.Port()), std::vector<std::string>{});  // refused so far
+  // The same server, now admitting the agent too.
+  nats.reset();
+  config({Public(api), Public(agent)});
+  nats = std::make_unique<Child>(std::vector<std::string>{"nats-server", "-c", dir + "/nats.conf"},
+                                 false);
+  ASSERT_TRUE(WaitFor([&] { return Accepts(nats_port); }, 5s));
+  ASSERT_TRUE(
+      WaitFor([&] { return ColoNames(server.Port()) == std::vector<std::string>{"late01"}; }, 10s));
+  auto r = Trace(server.Port(), R"({"targets":["203.0.113.1"],"colos":["late01"]})");
+  EXPECT_EQ(Hops(r.at("result").at(0).at("colos").at(0)), topo.hop_v4);
+}
+
 // Operator mode (decentralised JWT auth): an operator, an account and user JWTs written here,
 // handed to agents as .creds files. A user signed by an account the server does not know
 // never joins.
