@@ -6,6 +6,7 @@
 
 #include "net/crypto.h"
 
+#include "api/http_types.h"
 #include "api/request_parser.h"
 
 namespace colotrace::api {
@@ -20,12 +21,6 @@ constexpr const char* kMsgBadKey = "Invalid format for X-Auth-Key header";
 constexpr const char* kMsgBadAuthorization = "Invalid format for Authorization header";
 constexpr size_t kMaxEmailLocalPartLength = 64;
 constexpr size_t kPrincipalHexDigits = 16;
-
-std::string_view TrimSpaces(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
-}
 
 bool IsVisibleAscii(std::string_view s) {
   return std::all_of(s.begin(), s.end(), [](char c) { return c >= 0x21 && c <= 0x7E; });
@@ -102,7 +97,7 @@ std::optional<std::string_view> BearerToken(std::string_view value) {
       value[kScheme.size()] != ' ') {
     return std::nullopt;
   }
-  std::string_view token = TrimSpaces(value.substr(kScheme.size()));
+  std::string_view token = TrimOws(value.substr(kScheme.size()));
   if (!IsWellFormedSecret(token, kMaxTokenLength)) return std::nullopt;
   return token;
 }
@@ -214,7 +209,7 @@ AuthOutcome Authenticator::Decide(const AuthHeaders& headers,
   bool bad_authorization = false;
 
   if (headers.authorization) {
-    std::optional<std::string_view> token = BearerToken(TrimSpaces(*headers.authorization));
+    std::optional<std::string_view> token = BearerToken(TrimOws(*headers.authorization));
     Digest digest;
     if (!token) {
       bad_authorization = true;
@@ -225,8 +220,8 @@ AuthOutcome Authenticator::Decide(const AuthHeaders& headers,
 
   std::optional<std::string_view> email;
   std::optional<std::string_view> key;
-  if (headers.x_auth_email) email = TrimSpaces(*headers.x_auth_email);
-  if (headers.x_auth_key) key = TrimSpaces(*headers.x_auth_key);
+  if (headers.x_auth_email) email = TrimOws(*headers.x_auth_email);
+  if (headers.x_auth_key) key = TrimOws(*headers.x_auth_key);
   if (email && (!key || !IsWellFormedEmail(*email))) bad_email = true;
   if (key && (!email || !IsWellFormedSecret(*key, kMaxAuthKeyLength))) bad_key = true;
   if (email && key && !bad_email && !bad_key) {

@@ -12,6 +12,14 @@
 
 namespace colotrace::api {
 
+// A header value, or an element of one, without its optional whitespace (RFC 9110 OWS: spaces
+// and tabs) at either end.
+inline std::string_view TrimOws(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+  return s;
+}
+
 struct HttpRequest {
   std::string method;                                        // "GET", "POST", ...
   std::string target;                                        // path and query, as sent

@@ -63,12 +63,6 @@ void AddPageHeaders(HttpResponse& r) {
   r.headers.emplace_back("Cross-Origin-Opener-Policy", "same-origin");
 }
 
-std::string_view TrimSpace(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
-}
-
 bool EqualsIgnoringCase(std::string_view a, std::string_view b) {
   if (a.size() != b.size()) return false;
   for (size_t i = 0; i < a.size(); ++i) {
@@ -81,7 +75,7 @@ bool EqualsIgnoringCase(std::string_view a, std::string_view b) {
 bool WeightIsNonZero(std::string_view params) {
   while (!params.empty()) {
     size_t semi = params.find(';');
-    std::string_view p = TrimSpace(params.substr(0, semi));
+    std::string_view p = TrimOws(params.substr(0, semi));
     params = semi == std::string_view::npos ? std::string_view() : params.substr(semi + 1);
     if (p.size() < 2 || std::tolower(static_cast<unsigned char>(p[0])) != 'q' || p[1] != '=') {
       continue;
@@ -103,7 +97,7 @@ bool AcceptsGzip(std::string_view accept_encoding) {
     accept_encoding =
         comma == std::string_view::npos ? std::string_view() : accept_encoding.substr(comma + 1);
     size_t semi = element.find(';');
-    std::string_view coding = TrimSpace(element.substr(0, semi));
+    std::string_view coding = TrimOws(element.substr(0, semi));
     std::string_view params =
         semi == std::string_view::npos ? std::string_view() : element.substr(semi + 1);
     if (EqualsIgnoringCase(coding, "gzip") || EqualsIgnoringCase(coding, "x-gzip")) {

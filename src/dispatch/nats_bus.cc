@@ -14,7 +14,6 @@
 #include <cstring>
 #include <fstream>
 #include <iterator>
-#include <list>
 #include <map>
 #include <mutex>
 #include <thread>
@@ -237,9 +236,9 @@ class NatsBusImpl final : public NatsBus {
 
   model::Status Subscribe(const std::string& subject, const std::string& queue,
                           Handler handler) override {
-    auto closure =
-        std::make_unique<Closure>(Closure{this, std::move(handler), subject.rfind(inbox_, 0) == 0});
-    SubscriptionRecord record{subject, queue, closure.get()};
+    SubscriptionRecord record{subject, queue,
+                              std::make_unique<Closure>(Closure{this, std::move(handler),
+                                                                subject.rfind(inbox_, 0) == 0})};
     // Under mu_, so that a connection made again (Reopen) either has this subscription made
     // on it or is made after it was recorded.
     std::lock_guard lock(mu_);
@@ -253,7 +252,6 @@ class NatsBusImpl final : public NatsBus {
       subs_.push_back(sub);
     }
     records_.push_back(std::move(record));
-    closures_.push_back(std::move(closure));
     return model::Status::Ok();
   }
 
@@ -324,19 +322,21 @@ class NatsBusImpl final : public NatsBus {
     Handler handler;
     bool is_inbox;
   };
-  // What a subscription was made with, to make it again on a new connection.
+  // What a subscription was made with, to make it again on a new connection. nats.c holds the
+  // closure's address: it stays put while the record lives (until the bus is destroyed).
   struct SubscriptionRecord {
     std::string subject;
     std::string queue;
-    Closure* closure;  // owned by closures_
+    std::unique_ptr<Closure> closure;
   };
 
   natsStatus SubscribeOn(natsConnection* conn, const SubscriptionRecord& r,
                          natsSubscription** sub) {
     return r.queue.empty()
-               ? lib_->natsConnection_Subscribe(sub, conn, r.subject.c_str(), &OnMessage, r.closure)
+               ? lib_->natsConnection_Subscribe(sub, conn, r.subject.c_str(), &OnMessage,
+                                                r.closure.get())
                : lib_->natsConnection_QueueSubscribe(sub, conn, r.subject.c_str(), r.queue.c_str(),
-                                                     &OnMessage, r.closure);
+                                                     &OnMessage, r.closure.get());
   }
   struct Pending {
     std::shared_ptr<StreamHandler> on_message;  // shared: runs outside the lock
@@ -389,7 +389,6 @@ class NatsBusImpl final : public NatsBus {
   std::mutex mu_;
   std::vector<natsSubscription*> subs_;  // on every connection made so far
   std::vector<SubscriptionRecord> records_;
-  std::list<std::unique_ptr<Closure>> closures_;
   std::thread watch_;
   std::mutex watch_mu_;
   std::condition_variable watch_cv_;

@@ -67,7 +67,7 @@ class ChildProcess {
       int status = 0;
       if (waitpid(pid_, &status, WNOHANG) == pid_) {
         pid_ = -1;
-        return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+        return ExitCode(status);
       }
       std::this_thread::sleep_for(std::chrono::milliseconds(10));
     }
@@ -79,7 +79,7 @@ class ChildProcess {
     int status = 0;
     if (pid_ <= 0 || waitpid(pid_, &status, WNOHANG) != pid_) return std::nullopt;
     pid_ = -1;
-    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    return ExitCode(status);
   }
   std::string RestOfOutput() {
     std::string s;
@@ -96,6 +96,11 @@ class ChildProcess {
   pid_t pid() const { return pid_; }
 
  private:
+  // A waitpid status as a shell shows it: the exit status, or 128 + the signal.
+  static int ExitCode(int status) {
+    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  }
+
   pid_t pid_ = -1;
   FILE* out_ = nullptr;
   std::string first_line_;
