@@ -256,7 +256,8 @@ void ApiHandler::Handle(HttpRequest request, Respond respond) {
   };
   if (detail::IsPagePath(path)) {
     const ScheduleRules* rules = schedules_ ? &schedules_->options().rules : nullptr;
-    return finish(detail::PageResponse(request, path, rules));
+    bool webhooks = schedules_ && schedules_->webhooks() != nullptr;
+    return finish(detail::PageResponse(request, path, rules, webhooks));
   }
   if (IsProbePath(seg)) {
     if (method != "GET" && method != "HEAD") return method_not_allowed("GET");

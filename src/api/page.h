@@ -26,8 +26,10 @@ bool AcceptsGzip(std::string_view accept_encoding);
 // both variants), 404 (7000) for an unknown asset, 405 (7001) for a method other than GET and
 // HEAD, both as the API's error envelope; always with the page's security headers (CSP,
 // nosniff, no framing). /assets/options.json holds the option rules of model/traceroute.h and
-// `schedules`, this server's schedule rules (null there when it keeps no history: nullptr).
+// `schedules`, this server's schedule rules (null there when it keeps no history: nullptr),
+// with `webhooks`, the webhook rules of schedule_request.h (null there when `webhooks` is
+// false: the server sends none).
 HttpResponse PageResponse(const HttpRequest& request, const std::string& path,
-                          const ScheduleRules* schedules);
+                          const ScheduleRules* schedules, bool webhooks);
 
 }  // namespace colotrace::api::detail

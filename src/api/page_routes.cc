@@ -17,7 +17,7 @@
 namespace colotrace::api::detail {
 namespace {
 
-std::string OptionsJson(const ScheduleRules* schedules) {
+std::string OptionsJson(const ScheduleRules* schedules, bool webhooks) {
   model::JsonWriter w;
   w.BeginObject();
   w.Key("int_options").BeginArray();
@@ -49,6 +49,16 @@ std::string OptionsJson(const ScheduleRules* schedules) {
     w.Key("min_interval_s").Int(schedules->min_interval_s);
     w.Key("max_interval_s").Int(schedules->max_interval_s);
     w.Key("max_name_length").Int(static_cast<int64_t>(kMaxScheduleNameLength));
+    w.Key("webhooks");
+    if (!webhooks) {
+      w.Null();
+    } else {
+      w.BeginObject();
+      w.Key("max_url_length").Int(static_cast<int64_t>(kMaxWebhookUrlLength));
+      w.Key("min_secret_length").Int(static_cast<int64_t>(kMinWebhookSecretLength));
+      w.Key("max_secret_length").Int(static_cast<int64_t>(kMaxWebhookSecretLength));
+      w.EndObject();
+    }
     w.EndObject();
   }
   w.EndObject();
@@ -115,7 +125,7 @@ bool IsPagePath(const std::string& path) {
 }
 
 HttpResponse PageResponse(const HttpRequest& request, const std::string& path,
-                          const ScheduleRules* schedules) {
+                          const ScheduleRules* schedules, bool webhooks) {
   HttpResponse r;
   if (request.method != "GET" && request.method != "HEAD") {
     // Errors are the API's envelope, here too.
@@ -125,7 +135,7 @@ HttpResponse PageResponse(const HttpRequest& request, const std::string& path,
   } else if (path == "/assets/options.json") {
     r.headers.emplace_back("Content-Type", "application/json");
     r.headers.emplace_back("Cache-Control", "no-cache");
-    r.body = OptionsJson(schedules);
+    r.body = OptionsJson(schedules, webhooks);
   } else if (auto asset = web::FindAsset(path)) {
     std::string accept_encoding;
     for (const auto& [name, value] : request.headers) {

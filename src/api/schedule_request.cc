@@ -6,6 +6,7 @@
 
 #include <charconv>
 #include <cmath>
+#include <string>
 
 #include "net/ip_address.h"
 
@@ -69,8 +70,9 @@ std::optional<WebhookSpec> Webhook(const json::value& v, std::vector<ApiError>& 
   if (url_text == nullptr ||
       !ParseWebhookUrl(std::string_view(url_text->data(), url_text->size()))) {
     errors.push_back({kInvalidWebhook,
-                      "Invalid webhook url: want http://HOST[:PORT]/PATH (at most 2048 "
-                      "characters; https is not supported, see docs/api.md)",
+                      "Invalid webhook url: want http://HOST[:PORT]/PATH (at most " +
+                          std::to_string(kMaxWebhookUrlLength) +
+                          " characters; https is not supported, see docs/api.md)",
                       "/webhook/url",
                       {},
                       ""});
@@ -83,7 +85,9 @@ std::optional<WebhookSpec> Webhook(const json::value& v, std::vector<ApiError>& 
     if (s == nullptr || s->size() < kMinWebhookSecretLength ||
         s->size() > kMaxWebhookSecretLength) {
       errors.push_back({kInvalidWebhook,
-                        "Invalid webhook secret: want a string of 16 to 256 characters",
+                        "Invalid webhook secret: want a string of " +
+                            std::to_string(kMinWebhookSecretLength) + " to " +
+                            std::to_string(kMaxWebhookSecretLength) + " characters",
                         "/webhook/secret",
                         {},
                         ""});

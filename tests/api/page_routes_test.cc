@@ -30,7 +30,7 @@ HttpResponse Get(const std::string& path, const std::string& method = "GET",
   r.target = path;
   if (if_none_match) r.headers.emplace_back("if-none-match", *if_none_match);
   if (accept_encoding) r.headers.emplace_back("accept-encoding", *accept_encoding);
-  return PageResponse(r, path, &kRules);
+  return PageResponse(r, path, &kRules, /*webhooks=*/true);
 }
 
 // The gzip member `in` inflated, or nullopt when zlib finds it damaged.
@@ -162,7 +162,7 @@ TEST(PageRoutesTest, TheBigFilesAreSentGzippedToWhoAcceptsIt) {
   two.method = "GET";
   two.target = "/assets/app.js";
   two.headers = {{"accept-encoding", "br"}, {"accept-encoding", "gzip"}};
-  EXPECT_EQ(Header(PageResponse(two, two.target, &kRules), "Content-Encoding"), "gzip");
+  EXPECT_EQ(Header(PageResponse(two, two.target, &kRules, true), "Content-Encoding"), "gzip");
 }
 
 TEST(PageRoutesTest, UnknownFilesAndOtherMethods) {
@@ -211,12 +211,22 @@ TEST(PageRoutesTest, TheFormsRulesAreTheModels) {
   EXPECT_EQ(schedules.at("max_interval_s").as_int64(), 86'400);
   EXPECT_EQ(schedules.at("max_name_length").as_int64(),
             static_cast<int64_t>(kMaxScheduleNameLength));
+  const auto& webhooks = schedules.at("webhooks").as_object();
+  EXPECT_EQ(webhooks.at("max_url_length").as_int64(), static_cast<int64_t>(kMaxWebhookUrlLength));
+  EXPECT_EQ(webhooks.at("min_secret_length").as_int64(),
+            static_cast<int64_t>(kMinWebhookSecretLength));
+  EXPECT_EQ(webhooks.at("max_secret_length").as_int64(),
+            static_cast<int64_t>(kMaxWebhookSecretLength));
   // A server without a history has no schedules: the page offers none.
   HttpRequest request;
   request.method = "GET";
   request.target = "/assets/options.json";
-  HttpResponse without = PageResponse(request, request.target, nullptr);
+  HttpResponse without = PageResponse(request, request.target, nullptr, false);
   EXPECT_TRUE(boost::json::parse(without.body).at("schedules").is_null()) << without.body;
+  // A server that sends no webhooks: schedules without them.
+  HttpResponse silent = PageResponse(request, request.target, &kRules, false);
+  EXPECT_TRUE(boost::json::parse(silent.body).at("schedules").at("webhooks").is_null())
+      << silent.body;
 }
 
 }  // namespace

@@ -107,7 +107,9 @@ before(async () => {
   const common = ['--dns-server', '127.0.0.1:5353', '--asn-db', asnDb];
   server = await startServer(lab, {
     args: ['--nats', natsUrl, ...common],
-    extra: '[schedules]\nmin_interval_s = 1\n',
+    // Webhooks may reach loopback only (no test here makes one deliver: its schedule is deleted
+    // before any path change).
+    extra: '[schedules]\nmin_interval_s = 1\nwebhook_allow = ["127.0.0.1/32"]\n',
   });
   for (const [colo, city] of [['ams', 'Amsterdam, Lab'], ['fra', 'Frankfurt, Lab']]) {
     startChild(process.env.COLOTRACE_BIN, ['agent', '--nats', natsUrl, '--colo', colo, '--city', city,
@@ -506,7 +508,7 @@ test('schedules: the list, one schedule and its runs', async () => {
   }
 });
 
-test('a schedule made from the form: errors at its fields, paused, resumed, deleted when confirmed', async () => {
+test('a schedule made from the form: errors at its fields, its webhook, paused, resumed, deleted when confirmed', async () => {
   const { page, context, check } = await newPage();
   let id = null;
   const schedule = async () => (await api('GET', `${BASE}/schedules/${id}`)).body.result;
@@ -527,6 +529,24 @@ test('a schedule made from the form: errors at its fields, paused, resumed, dele
     assert.equal(await page.$eval('#interval_s', (i) => i.getAttribute('aria-invalid')), 'true');
     const before = (await api('GET', `${BASE}/schedules?per_page=100`)).body.result.length;
     await page.$eval('#interval_s', (i) => { i.value = '3600'; });
+    // A webhook address outside webhook_allow: refused, at its field (nothing is sent to it).
+    await page.type('#webhook_url', 'http://192.0.2.1/hook');
+    await page.click('#run');
+    await page.waitForFunction(() => document.querySelector('#err-webhook_url')?.textContent !== '');
+    assert.match(await page.$eval('#err-webhook_url', (e) => e.textContent), /webhook refused/);
+    assert.equal(await page.$eval('#err-interval_s', (e) => e.textContent), '', 'the interval is fine now');
+    assert.equal(await page.$eval('#webhook_url', (i) => i.getAttribute('aria-invalid')), 'true');
+    // A secret too short, at its field.
+    const hook = 'http://127.0.0.1:9/colotrace';
+    await page.$eval('#webhook_url', (i) => { i.value = ''; });
+    await page.type('#webhook_url', hook);
+    await page.type('#webhook_secret', 'short');
+    await page.click('#run');
+    await page.waitForFunction(() => document.querySelector('#err-webhook_secret')?.textContent !== '');
+    assert.match(await page.$eval('#err-webhook_secret', (e) => e.textContent), /16 to 256 characters/);
+    assert.equal((await api('GET', `${BASE}/schedules?per_page=100`)).body.result.length, before);
+    // No secret: the server makes one, and the schedule's page shows it once.
+    await page.$eval('#webhook_secret', (i) => { i.value = ''; });
     await page.click('#run');
     await page.waitForSelector('#schedule[data-id]');
     id = await page.$eval('#schedule', (d) => d.dataset.id);
@@ -535,11 +555,18 @@ test('a schedule made from the form: errors at its fields, paused, resumed, dele
     assert.equal(made.interval_s, 3600);
     assert.deepEqual(made.targets, [TARGET]);
     assert.equal(made.paused, false);
+    assert.deepEqual(made.webhook, { url: hook }, 'the API shows the URL, never the secret');
     assert.equal((await api('GET', `${BASE}/schedules?per_page=100`)).body.result.length, before + 1);
+    assert.equal(await page.$eval('#schedule-webhook', (d) => d.textContent), hook);
+    const secret = await page.$eval('#webhook-secret-value', (c) => c.textContent);
+    assert.match(secret, /^[0-9a-f]{64}$/);
+    const stored = await page.evaluate(() => JSON.stringify({ ...sessionStorage, ...localStorage }) + location.href);
+    assert.ok(!stored.includes(secret), 'the secret is kept nowhere but on the screen');
 
     await page.click('#schedule-pause');
     await page.waitForFunction(() => document.querySelector('#schedule-pause')?.textContent === 'Resume');
     assert.equal((await schedule()).paused, true);
+    assert.equal(await page.$('#webhook-secret'), null, 'the made secret is shown only once');
     assert.equal(await page.evaluate(() => document.activeElement?.id), 'schedule-pause',
       'focus stays on the button');
     await page.click('#schedule-pause');
@@ -557,7 +584,7 @@ test('a schedule made from the form: errors at its fields, paused, resumed, dele
     assert.equal(await page.$(`#schedules tr[data-id="${id}"]`), null);
     assert.equal((await call('GET', `${BASE}/schedules/${id}`)).status, 404);
     id = null;
-    check({ allow: [/status of 400 \(Bad Request\)/] });  // the refused interval
+    check({ allow: [/status of 400 \(Bad Request\)/] });  // the refused interval, webhook, secret
   } finally {
     await context.close();
     if (id) await api('DELETE', `${BASE}/schedules/${id}`);

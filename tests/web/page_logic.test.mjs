@@ -439,6 +439,17 @@ test('scheduleBody: the traceroute\'s members, the name as typed and the interva
   assert.equal(scheduleBody(form({ interval_s: '60' })).name, '');
 });
 
+test('scheduleBody: a webhook only when its URL is given, its secret only when typed', () => {
+  assert.equal('webhook' in scheduleBody(form({ name: 'x', interval_s: '60', webhook_url: '  ' })), false);
+  assert.deepEqual(scheduleBody(form({ name: 'x', interval_s: '60', webhook_url: ' http://h.example/x ' })).webhook,
+    { url: 'http://h.example/x' });
+  assert.deepEqual(scheduleBody(form({ name: 'x', interval_s: '60', webhook_url: 'http://h.example/x',
+    webhook_secret: ' sixteen chars ok ' })).webhook,
+  { url: 'http://h.example/x', secret: ' sixteen chars ok ' });
+  // A secret without a URL is no webhook (the form cannot say where to send it).
+  assert.equal('webhook' in scheduleBody(form({ name: 'x', interval_s: '60', webhook_secret: 'abc' })), false);
+});
+
 // ---- fieldOfPointer --------------------------------------------------------------------------
 
 test('fieldOfPointer names the form field of an API error pointer', () => {
@@ -450,6 +461,9 @@ test('fieldOfPointer names the form field of an API error pointer', () => {
   assert.equal(fieldOfPointer('/options'), 'options');
   assert.equal(fieldOfPointer('/name'), 'schedule_name');
   assert.equal(fieldOfPointer('/interval_s'), 'interval_s');
+  assert.equal(fieldOfPointer('/webhook'), 'webhook_url');
+  assert.equal(fieldOfPointer('/webhook/url'), 'webhook_url');
+  assert.equal(fieldOfPointer('/webhook/secret'), 'webhook_secret');
 });
 
 test('fieldOfPointer is null for anything else', () => {
@@ -457,7 +471,7 @@ test('fieldOfPointer is null for anything else', () => {
   assert.equal(fieldOfPointer('/other'), null);
   assert.equal(fieldOfPointer('/targetsx'), null);
   assert.equal(fieldOfPointer('/name/0'), null);
-  assert.equal(fieldOfPointer('/webhook'), null);
+  assert.equal(fieldOfPointer('/webhook/other'), null);
   assert.equal(fieldOfPointer(undefined), null);
   assert.equal(fieldOfPointer(null), null);
 });

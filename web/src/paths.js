@@ -172,17 +172,28 @@ export function requestBody(values) {
 }
 
 // The body of POST .../schedules from the same form: the traceroute's members, the schedule's
-// name (as typed: the API judges it) and interval_s.
+// name (as typed: the API judges it) and interval_s; `webhook` when a webhook URL was given
+// (its secret only when one was typed: otherwise the server makes one).
 export function scheduleBody(values) {
-  return { ...requestBody(values), name: String(values.name ?? ''), interval_s: num(values.interval_s) };
+  const body = { ...requestBody(values), name: String(values.name ?? ''), interval_s: num(values.interval_s) };
+  const url = String(values.webhook_url ?? '').trim();
+  if (url) {
+    body.webhook = { url };
+    const secret = String(values.webhook_secret ?? '');
+    if (secret) body.webhook.secret = secret;
+  }
+  return body;
 }
 
 // The form field an API error's source.pointer names: "/targets/0" -> "targets", "/colos/1" ->
 // "colos", "/options/max_ttl" -> "max_ttl", "/options" -> "options", "/name" ->
-// "schedule_name", "/interval_s" -> "interval_s"; null for anything else.
+// "schedule_name", "/interval_s" -> "interval_s", "/webhook" and "/webhook/url" ->
+// "webhook_url", "/webhook/secret" -> "webhook_secret"; null for anything else.
 export function fieldOfPointer(pointer) {
   if (pointer === '/name') return 'schedule_name';
   if (pointer === '/interval_s') return 'interval_s';
+  if (pointer === '/webhook' || pointer === '/webhook/url') return 'webhook_url';
+  if (pointer === '/webhook/secret') return 'webhook_secret';
   const m = /^\/(targets|colos)(\/|$)/.exec(pointer ?? '');
   if (m) return m[1];
   const o = /^\/options(?:\/([a-z_]+))?(?:\/|$)/.exec(pointer ?? '');

@@ -7,6 +7,7 @@ import { h } from '../dom.js';
 import { ApiError, call, traceroutePath } from '../api.js';
 import { fieldOfPointer, requestBody, scheduleBody } from '../paths.js';
 import { errorBox, hashFor, isStale, page } from './common.js';
+import { rememberMadeSecret } from './schedules.js';
 
 let optionsPromise = null;
 function optionRules() {
@@ -74,11 +75,28 @@ export async function showRun(account, nav) {
     value: sch ? Math.min(Math.max(3600, sch.min_interval_s), sch.max_interval_s) : '',
     'aria-describedby': 'help-interval_s err-interval_s',
   });
+  // A webhook only where the server sends them (options.json's schedules.webhooks).
+  const hooks = sch?.webhooks ?? null;
+  const webhookUrl = h('input', {
+    id: 'webhook_url', name: 'webhook_url', type: 'text', inputmode: 'url', maxlength: hooks?.max_url_length,
+    placeholder: 'http://hooks.example/colotrace', autocomplete: 'off', spellcheck: 'false',
+    'aria-describedby': 'help-webhook_url err-webhook_url',
+  });
+  const webhookSecret = h('input', {
+    id: 'webhook_secret', name: 'webhook_secret', type: 'password', autocomplete: 'new-password',
+    maxlength: hooks?.max_secret_length,
+    'aria-describedby': 'help-webhook_secret err-webhook_secret',
+  });
   const scheduleFields = h('div', { class: 'options', id: 'schedule-fields', hidden: true },
     field('schedule_name', 'Schedule name', scheduleName,
       `1 to ${sch?.max_name_length} characters`),
     field('interval_s', 'Every (seconds)', interval,
-      `${sch?.min_interval_s} to ${sch?.max_interval_s}; the first run starts now`));
+      `${sch?.min_interval_s} to ${sch?.max_interval_s}; the first run starts now`),
+    hooks ? field('webhook_url', 'Webhook URL', webhookUrl,
+      'optional: each confirmed path change is POSTed there, signed (http only)') : null,
+    hooks ? field('webhook_secret', 'Webhook secret', webhookSecret,
+      `optional, ${hooks.min_secret_length} to ${hooks.max_secret_length} characters; ` +
+      'left empty, the server makes one and shows it once') : null);
   repeat.addEventListener('change', () => {
     scheduleFields.hidden = !repeat.checked;
     submit.textContent = repeat.checked ? 'Create schedule' : 'Run traceroute';
@@ -117,6 +135,8 @@ export async function showRun(account, nav) {
       confidence: confidence.value,
       name: scheduleName.value,
       interval_s: interval.value,
+      webhook_url: hooks ? webhookUrl.value : '',
+      webhook_secret: hooks ? webhookSecret.value : '',
     };
     const asSchedule = repeat.checked && sch;
     const body = asSchedule ? scheduleBody(values) : requestBody(values);
@@ -124,6 +144,7 @@ export async function showRun(account, nav) {
     try {
       const what = asSchedule ? '/schedules' : '/measurements';
       const { result } = await call('POST', traceroutePath(account, what), body);
+      if (asSchedule && result.webhook?.secret) rememberMadeSecret(result.id, result.webhook.secret);
       location.hash = hashFor(account, asSchedule ? `/schedules/${result.id}` : `/m/${result.id}`);
     } catch (e) {
       const unplaced = [];

@@ -1,10 +1,18 @@
 // Schedules: the list, and one schedule with the timeline of its confirmed path changes
 // (newest first), a link to its runs, and its controls (pause or resume; delete, asked twice).
-// Schedules are created from the run form ("Repeat as a schedule").
+// Schedules are created from the run form ("Repeat as a schedule"). A webhook secret that the
+// server made is shown once, on the schedule's page right after its creation: the API never
+// shows it again, and the page keeps it nowhere but in memory until then.
 import { h } from '../dom.js';
 import { call, traceroutePath } from '../api.js';
 import { when } from '../format.js';
 import { beginNavigation, errorBox, hashFor, isStale, link, page } from './common.js';
+
+let madeSecret = null;  // {id, secret}: the secret the server made for a schedule just created
+
+export function rememberMadeSecret(id, secret) {
+  madeSecret = { id, secret };
+}
 
 export async function showSchedules(account, nav) {
   let envelope;
@@ -87,6 +95,14 @@ export async function showSchedule(account, id, nav) {
     call('GET', `${base}/changes?per_page=100`),
   ]);
   if (isStale(nav)) return;
+  let secretNotice = null;
+  if (madeSecret?.id === sch.id) {
+    secretNotice = h('div', { id: 'webhook-secret', class: 'notice', role: 'status' },
+      h('p', {}, 'The webhook secret the server made (it signs each delivery; this is the only time ' +
+        'it is shown, so keep it now):'),
+      h('p', {}, h('code', { id: 'webhook-secret-value' }, madeSecret.secret)));
+    madeSecret = null;
+  }
   const timeline = h('ol', { id: 'timeline', class: 'timeline', reversed: true },
     changes.result.map((c) => h('li', { class: 'change', 'data-id': c.id },
       h('p', {}, h('time', { datetime: c.at }, when(c.at)), ` — ${c.colo} → ${c.target}: TTL `,
@@ -102,7 +118,9 @@ export async function showSchedule(account, id, nav) {
       h('dt', {}, 'Every'), h('dd', {}, `${sch.interval_s} s`),
       h('dt', {}, 'State'), h('dd', {}, sch.paused ? 'paused' : 'active'),
       h('dt', {}, 'Last run'), h('dd', {}, when(sch.last_run_at)),
-      h('dt', {}, 'Next run'), h('dd', {}, sch.paused ? 'none while paused' : when(sch.next_run_at))),
+      h('dt', {}, 'Next run'), h('dd', {}, sch.paused ? 'none while paused' : when(sch.next_run_at)),
+      h('dt', {}, 'Webhook'), h('dd', { id: 'schedule-webhook' }, sch.webhook?.url ?? 'none')),
+    secretNotice,
     ...controls(account, sch),
     h('p', {}, link(account, `/history?schedule=${sch.id}`, 'Its runs', { id: 'schedule-runs' })),
     h('h2', {}, `Path changes (${changes.result_info?.total_count ?? changes.result.length})`),
