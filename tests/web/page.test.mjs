@@ -495,6 +495,8 @@ test('schedules: the list, one schedule and its runs', async () => {
     assert.equal(await page.$eval(`#schedules tr[data-id="${id}"] a`, (a) => a.textContent), 'web test');
     await page.click(`#schedules tr[data-id="${id}"] a`);
     await page.waitForSelector(`#schedule[data-id="${id}"]`);
+    const shown = await page.$eval('#main', (m) => m.innerText);
+    assert.doesNotMatch(shown, /\b(null|undefined|NaN)\b/, 'no placeholder leaks into the page');
     await shot(page, 'schedule');
     await page.click('#schedule-runs');
     await page.waitForSelector('#history tbody tr');
@@ -558,20 +560,54 @@ test('a schedule made from the form: errors at its fields, its webhook, paused, 
     assert.deepEqual(made.webhook, { url: hook }, 'the API shows the URL, never the secret');
     assert.equal((await api('GET', `${BASE}/schedules?per_page=100`)).body.result.length, before + 1);
     assert.equal(await page.$eval('#schedule-webhook', (d) => d.textContent), hook);
-    const secret = await page.$eval('#webhook-secret-value', (c) => c.textContent);
+    const secret = await page.$eval('#made-secret-value', (c) => c.textContent);
     assert.match(secret, /^[0-9a-f]{64}$/);
+    assert.equal(await page.evaluate(() => document.activeElement?.id), 'made-secret', 'focus is on it');
     const stored = await page.evaluate(() => JSON.stringify({ ...sessionStorage, ...localStorage }) + location.href);
     assert.ok(!stored.includes(secret), 'the secret is kept nowhere but on the screen');
 
     await page.click('#schedule-pause');
     await page.waitForFunction(() => document.querySelector('#schedule-pause')?.textContent === 'Resume');
     assert.equal((await schedule()).paused, true);
-    assert.equal(await page.$('#webhook-secret'), null, 'the made secret is shown only once');
+    assert.equal(await page.$('#made-secret'), null, 'the made secret is shown only once');
     assert.equal(await page.evaluate(() => document.activeElement?.id), 'schedule-pause',
       'focus stays on the button');
     await page.click('#schedule-pause');
     await page.waitForFunction(() => document.querySelector('#schedule-pause')?.textContent === 'Pause');
     assert.equal((await schedule()).paused, false);
+
+    // The webhook from the schedule's page: a refused address at its field, then a new URL
+    // with a typed secret (nothing shown: the server made none), then removed.
+    assert.equal(await page.$eval('#webhook_url', (i) => i.value), hook);
+    const setUrl = async (text) => {
+      await page.$eval('#webhook_url', (i) => { i.value = ''; });
+      await page.type('#webhook_url', text);
+    };
+    await setUrl('http://192.0.2.1/hook');
+    await page.click('#webhook-save');
+    await page.waitForFunction(() => document.querySelector('#err-webhook_url')?.textContent !== '');
+    assert.match(await page.$eval('#err-webhook_url', (e) => e.textContent), /webhook refused/);
+    assert.deepEqual((await schedule()).webhook, { url: hook }, 'unchanged');
+    const other = 'http://127.0.0.1:9/other';
+    await setUrl(other);
+    await page.type('#webhook_secret', 'a secret of my own');
+    await page.click('#webhook-save');
+    await page.waitForFunction((u) => document.querySelector('#schedule-webhook')?.textContent === u, {}, other);
+    assert.deepEqual((await schedule()).webhook, { url: other });
+    assert.equal(await page.$('#made-secret'), null, 'a typed secret is not shown back');
+    assert.equal(await page.evaluate(() => document.activeElement?.id), 'webhook-save');
+    // Changed again without a secret: the server makes a new one, shown once.
+    await page.click('#webhook-save');
+    await page.waitForSelector('#made-secret-value');
+    const renewed = await page.$eval('#made-secret-value', (c) => c.textContent);
+    assert.match(renewed, /^[0-9a-f]{64}$/);
+    assert.notEqual(renewed, secret);
+    assert.equal(await page.evaluate(() => document.activeElement?.id), 'made-secret');
+    await page.click('#webhook-remove');
+    await page.waitForFunction(() => document.querySelector('#schedule-webhook')?.textContent === 'none');
+    assert.equal((await schedule()).webhook, null);
+    assert.equal(await page.$('#webhook-remove'), null);
+    assert.equal(await page.$eval('#webhook-save', (b) => b.textContent), 'Set webhook');
 
     await page.click('#schedule-delete');
     assert.ok(!(await page.$eval('#schedule-delete-ask', (e) => e.hidden)), 'deleting asks first');

@@ -13,7 +13,7 @@ process.env.TZ = 'UTC';
 const { ms, lossPercent, asn, when, rttBucket, lossBucket, asnColour } =
   await import('../../web/src/format.js');
 const { coloKey, silentKey, mergePaths, pathOfColo, compareColos, pairResults, requestBody,
-  scheduleBody, fieldOfPointer } = await import('../../web/src/paths.js');
+  scheduleBody, webhookBody, fieldOfPointer } = await import('../../web/src/paths.js');
 
 // ---- fixtures --------------------------------------------------------------------------------
 
@@ -446,6 +446,8 @@ test('scheduleBody: a webhook only when its URL is given, its secret only when t
   assert.deepEqual(scheduleBody(form({ name: 'x', interval_s: '60', webhook_url: 'http://h.example/x',
     webhook_secret: ' sixteen chars ok ' })).webhook,
   { url: 'http://h.example/x', secret: ' sixteen chars ok ' });
+  assert.deepEqual(webhookBody('', ''), { url: '' }, 'an empty URL is sent for the API to judge');
+  assert.deepEqual(webhookBody(' http://h.example/ ', undefined), { url: 'http://h.example/' });
   // A secret without a URL is no webhook (the form cannot say where to send it).
   assert.equal('webhook' in scheduleBody(form({ name: 'x', interval_s: '60', webhook_secret: 'abc' })), false);
 });

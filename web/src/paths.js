@@ -171,16 +171,20 @@ export function requestBody(values) {
   return body;
 }
 
+// A schedule's `webhook` member from the form's two fields: {url} with the URL trimmed, and
+// the secret as typed only when one was (otherwise the server makes one).
+export function webhookBody(url, secret) {
+  const hook = { url: String(url ?? '').trim() };
+  if (secret) hook.secret = String(secret);
+  return hook;
+}
+
 // The body of POST .../schedules from the same form: the traceroute's members, the schedule's
-// name (as typed: the API judges it) and interval_s; `webhook` when a webhook URL was given
-// (its secret only when one was typed: otherwise the server makes one).
+// name (as typed: the API judges it) and interval_s; `webhook` when a webhook URL was given.
 export function scheduleBody(values) {
   const body = { ...requestBody(values), name: String(values.name ?? ''), interval_s: num(values.interval_s) };
-  const url = String(values.webhook_url ?? '').trim();
-  if (url) {
-    body.webhook = { url };
-    const secret = String(values.webhook_secret ?? '');
-    if (secret) body.webhook.secret = secret;
+  if (String(values.webhook_url ?? '').trim()) {
+    body.webhook = webhookBody(values.webhook_url, values.webhook_secret);
   }
   return body;
 }

@@ -4,30 +4,10 @@
 // With "Repeat as a schedule" ticked (on a server that keeps a history) the same form creates
 // a schedule instead, with a name and an interval within this server's rules.
 import { h } from '../dom.js';
-import { ApiError, call, traceroutePath } from '../api.js';
-import { fieldOfPointer, requestBody, scheduleBody } from '../paths.js';
-import { errorBox, hashFor, isStale, page } from './common.js';
+import { call, traceroutePath } from '../api.js';
+import { requestBody, scheduleBody } from '../paths.js';
+import { clearFieldErrors, field, hashFor, isStale, optionRules, page, showFieldErrors } from './common.js';
 import { rememberMadeSecret } from './schedules.js';
-
-let optionsPromise = null;
-function optionRules() {
-  optionsPromise ??= fetch('/assets/options.json').then((r) => {
-    if (!r.ok) throw new Error(`the form's option rules: HTTP ${r.status}`);
-    return r.json();
-  }).catch((e) => {
-    optionsPromise = null;  // asked again next time
-    throw e;
-  });
-  return optionsPromise;
-}
-
-function field(id, labelText, control, help) {
-  return h('div', { class: 'field', id: `field-${id}` },
-    h('label', { for: id }, labelText),
-    control,
-    help ? h('p', { class: 'help', id: `help-${id}` }, help) : null,
-    h('p', { class: 'field-error', id: `err-${id}`, 'data-for': id, 'aria-live': 'polite' }));
-}
 
 export async function showRun(account, nav) {
   const [rules, colos] = await Promise.all([
@@ -66,7 +46,7 @@ export async function showRun(account, nav) {
   const sch = rules.schedules;  // null: this server keeps no history, so no schedules
   const repeat = h('input', { id: 'repeat', name: 'repeat', type: 'checkbox' });
   const scheduleName = h('input', {
-    id: 'schedule_name', name: 'schedule_name', type: 'text', maxlength: sch?.max_name_length,
+    id: 'schedule_name', name: 'schedule_name', type: 'text',
     'aria-describedby': 'help-schedule_name err-schedule_name',
   });
   const interval = h('input', {
@@ -75,16 +55,16 @@ export async function showRun(account, nav) {
     value: sch ? Math.min(Math.max(3600, sch.min_interval_s), sch.max_interval_s) : '',
     'aria-describedby': 'help-interval_s err-interval_s',
   });
-  // A webhook only where the server sends them (options.json's schedules.webhooks).
+  // A webhook only where the server sends them (options.json's schedules.webhooks). No field
+  // has a maxlength: a value cut short would be accepted as another one; the API judges.
   const hooks = sch?.webhooks ?? null;
   const webhookUrl = h('input', {
-    id: 'webhook_url', name: 'webhook_url', type: 'text', inputmode: 'url', maxlength: hooks?.max_url_length,
+    id: 'webhook_url', name: 'webhook_url', type: 'text', inputmode: 'url',
     placeholder: 'http://hooks.example/colotrace', autocomplete: 'off', spellcheck: 'false',
     'aria-describedby': 'help-webhook_url err-webhook_url',
   });
   const webhookSecret = h('input', {
     id: 'webhook_secret', name: 'webhook_secret', type: 'password', autocomplete: 'new-password',
-    maxlength: hooks?.max_secret_length,
     'aria-describedby': 'help-webhook_secret err-webhook_secret',
   });
   const scheduleFields = h('div', { class: 'options', id: 'schedule-fields', hidden: true },
@@ -120,9 +100,7 @@ export async function showRun(account, nav) {
 
   form.addEventListener('submit', async (event) => {
     event.preventDefault();
-    for (const el of form.querySelectorAll('.field-error')) el.textContent = '';
-    for (const el of form.querySelectorAll('[aria-invalid]')) el.removeAttribute('aria-invalid');
-    formError.replaceChildren();
+    clearFieldErrors(form, formError);
     const values = {
       targets: targets.value,
       colos: [...form.querySelectorAll('input[name=colo]:checked')].map((c) => c.value),
@@ -147,27 +125,7 @@ export async function showRun(account, nav) {
       if (asSchedule && result.webhook?.secret) rememberMadeSecret(result.id, result.webhook.secret);
       location.hash = hashFor(account, asSchedule ? `/schedules/${result.id}` : `/m/${result.id}`);
     } catch (e) {
-      const unplaced = [];
-      let first = null;
-      for (const err of e.errors ?? []) {
-        const name = fieldOfPointer(err.source?.pointer);
-        const slot = name && form.querySelector(`#err-${name}`);
-        if (!slot) {
-          unplaced.push(err);
-          continue;
-        }
-        // "/targets/1": say which target (the list is typed as one text).
-        const item = /^\/(targets|colos)\/(\d+)$/.exec(err.source.pointer);
-        const text = item ? `${body[item[1]][Number(item[2])]}: ${err.message}` : err.message;
-        slot.textContent = slot.textContent ? `${slot.textContent}; ${text}` : text;
-        const control = form.querySelector(`#${name}`);
-        control?.setAttribute('aria-invalid', 'true');
-        first ??= control;
-      }
-      if (unplaced.length || !(e.errors?.length)) {
-        formError.append(errorBox(unplaced.length ? new ApiError(e.status, unplaced) : e));
-      }
-      (first ?? formError).focus?.();
+      showFieldErrors(form, formError, e, body);
     } finally {
       submit.disabled = false;
     }

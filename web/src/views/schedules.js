@@ -1,12 +1,17 @@
 // Schedules: the list, and one schedule with the timeline of its confirmed path changes
-// (newest first), a link to its runs, and its controls (pause or resume; delete, asked twice).
-// Schedules are created from the run form ("Repeat as a schedule"). A webhook secret that the
-// server made is shown once, on the schedule's page right after its creation: the API never
-// shows it again, and the page keeps it nowhere but in memory until then.
+// (newest first), a link to its runs, and its controls (pause or resume; delete, asked twice;
+// its webhook set, changed or removed). Schedules are created from the run form ("Repeat as a
+// schedule"). A webhook secret that the server made is shown once, on the schedule's page
+// right after it was made: the API never shows it again, and the page keeps it nowhere but in
+// memory until then.
 import { h } from '../dom.js';
 import { call, traceroutePath } from '../api.js';
 import { when } from '../format.js';
-import { beginNavigation, errorBox, hashFor, isStale, link, page } from './common.js';
+import { webhookBody } from '../paths.js';
+import {
+  beginNavigation, clearFieldErrors, errorBox, field, hashFor, isStale, link, optionRules, page,
+  showFieldErrors,
+} from './common.js';
 
 let madeSecret = null;  // {id, secret}: the secret the server made for a schedule just created
 
@@ -48,8 +53,9 @@ function pathList(path, changedTtls) {
   }));
 }
 
-// Pause or resume, and delete (a second button confirms; the runs stay in the history).
-function controls(account, sch) {
+// Pause or resume, and delete (a second button confirms; the runs stay in the history). `nav`:
+// the view's navigation; an answer that comes after the user left draws nothing.
+function controls(account, sch, nav) {
   const base = traceroutePath(account, `/schedules/${sch.id}`);
   const problem = h('div', { id: 'schedule-error', 'aria-live': 'polite' });
   const pause = h('button', { id: 'schedule-pause', type: 'button' }, sch.paused ? 'Resume' : 'Pause');
@@ -70,6 +76,7 @@ function controls(account, sch) {
   };
   pause.addEventListener('click', () => act(pause, async () => {
     await call('PATCH', base, { paused: !sch.paused });
+    if (isStale(nav)) return;
     await showSchedule(account, sch.id, beginNavigation());
     document.getElementById('schedule-pause')?.focus();
   }));
@@ -83,24 +90,77 @@ function controls(account, sch) {
   });
   yes.addEventListener('click', () => act(yes, async () => {
     await call('DELETE', base);
+    if (isStale(nav)) return;
     location.hash = hashFor(account, '/schedules');
   }));
   return [h('div', { class: 'actions' }, pause, remove), ask, problem];
 }
 
+// The schedule's webhook: set or change it (PATCH {webhook: {url, secret?}}; a secret left
+// empty is made by the server, a new one at each change, and shown once) or remove it (PATCH
+// {webhook: null}). Absent on a server that sends no webhooks (`hooks`: options.json's
+// schedules.webhooks). The fields carry no maxlength: a pasted secret cut short would be
+// accepted and sign with what the receiver does not hold; the API judges the lengths.
+function webhookForm(account, sch, hooks, nav) {
+  if (!hooks) return null;
+  const base = traceroutePath(account, `/schedules/${sch.id}`);
+  const url = h('input', {
+    id: 'webhook_url', name: 'webhook_url', type: 'text', inputmode: 'url', value: sch.webhook?.url ?? '',
+    autocomplete: 'off', spellcheck: 'false', 'aria-describedby': 'help-webhook_url err-webhook_url',
+  });
+  const secret = h('input', {
+    id: 'webhook_secret', name: 'webhook_secret', type: 'password', autocomplete: 'new-password',
+    'aria-describedby': 'help-webhook_secret err-webhook_secret',
+  });
+  const save = h('button', { id: 'webhook-save', type: 'submit' }, sch.webhook ? 'Change webhook' : 'Set webhook');
+  const remove = sch.webhook ? h('button', { id: 'webhook-remove', type: 'button' }, 'Remove webhook') : null;
+  const formError = h('div', { id: 'webhook-error', tabindex: '-1', 'aria-live': 'polite' });
+  // One request at a time: both buttons are in it.
+  const buttons = h('fieldset', { class: 'actions plain' }, save, remove);
+  const form = h('form', { id: 'webhook-form', class: 'card', novalidate: true },
+    h('h2', {}, 'Webhook'),
+    field('webhook_url', 'Webhook URL', url, 'each confirmed path change is POSTed there, signed (http only)'),
+    field('webhook_secret', 'Webhook secret', secret,
+      `${hooks.min_secret_length} to ${hooks.max_secret_length} characters; left empty, the server ` +
+      (sch.webhook ? 'makes a new one (the receiver must then be given it) and shows it once'
+        : 'makes one and shows it once')),
+    buttons, formError);
+  const send = async (body) => {
+    clearFieldErrors(form, formError);
+    buttons.disabled = true;
+    try {
+      const { result } = await call('PATCH', base, body);
+      if (isStale(nav)) return;
+      if (result.webhook?.secret) rememberMadeSecret(result.id, result.webhook.secret);
+      await showSchedule(account, sch.id, beginNavigation());
+      if (!document.getElementById('made-secret')) document.getElementById('webhook-save')?.focus();
+    } catch (e) {
+      buttons.disabled = false;
+      showFieldErrors(form, formError, e, body);
+    }
+  };
+  form.addEventListener('submit', (event) => {
+    event.preventDefault();
+    send({ webhook: webhookBody(url.value, secret.value) });
+  });
+  remove?.addEventListener('click', () => send({ webhook: null }));
+  return form;
+}
+
 export async function showSchedule(account, id, nav) {
   const base = traceroutePath(account, `/schedules/${id}`);
-  const [sch, changes] = await Promise.all([
+  const [sch, changes, rules] = await Promise.all([
     call('GET', base).then((e) => e.result),
     call('GET', `${base}/changes?per_page=100`),
+    optionRules().catch(() => null),  // without them, no webhook form; the rest still works
   ]);
   if (isStale(nav)) return;
   let secretNotice = null;
   if (madeSecret?.id === sch.id) {
-    secretNotice = h('div', { id: 'webhook-secret', class: 'notice', role: 'status' },
+    secretNotice = h('div', { id: 'made-secret', class: 'notice', tabindex: '-1' },
       h('p', {}, 'The webhook secret the server made (it signs each delivery; this is the only time ' +
         'it is shown, so keep it now):'),
-      h('p', {}, h('code', { id: 'webhook-secret-value' }, madeSecret.secret)));
+      h('p', {}, h('code', { id: 'made-secret-value' }, madeSecret.secret)));
     madeSecret = null;
   }
   const timeline = h('ol', { id: 'timeline', class: 'timeline', reversed: true },
@@ -121,8 +181,11 @@ export async function showSchedule(account, id, nav) {
       h('dt', {}, 'Next run'), h('dd', {}, sch.paused ? 'none while paused' : when(sch.next_run_at)),
       h('dt', {}, 'Webhook'), h('dd', { id: 'schedule-webhook' }, sch.webhook?.url ?? 'none')),
     secretNotice,
-    ...controls(account, sch),
+    ...controls(account, sch, nav),
+    webhookForm(account, sch, rules?.schedules?.webhooks ?? null, nav),
     h('p', {}, link(account, `/history?schedule=${sch.id}`, 'Its runs', { id: 'schedule-runs' })),
     h('h2', {}, `Path changes (${changes.result_info?.total_count ?? changes.result.length})`),
     changes.result.length ? timeline : h('p', {}, 'No path change confirmed.'));
+  // The one-time secret is what the user must act on: focus (and so a screen reader) goes there.
+  secretNotice?.focus();
 }
