@@ -514,6 +514,10 @@ test('a schedule made from the form: errors at its fields, its webhook, paused, 
   const { page, context, check } = await newPage();
   let id = null;
   const schedule = async () => (await api('GET', `${BASE}/schedules/${id}`)).body.result;
+  const setUrl = async (text) => {  // the webhook URL field, emptied first
+    await page.$eval('#webhook_url', (i) => { i.value = ''; });
+    await page.type('#webhook_url', text);
+  };
   try {
     await page.goto(`${server.origin}/#/run`);
     await signIn(page);
@@ -540,8 +544,7 @@ test('a schedule made from the form: errors at its fields, its webhook, paused, 
     assert.equal(await page.$eval('#webhook_url', (i) => i.getAttribute('aria-invalid')), 'true');
     // A secret too short, at its field.
     const hook = 'http://127.0.0.1:9/colotrace';
-    await page.$eval('#webhook_url', (i) => { i.value = ''; });
-    await page.type('#webhook_url', hook);
+    await setUrl(hook);
     await page.type('#webhook_secret', 'short');
     await page.click('#run');
     await page.waitForFunction(() => document.querySelector('#err-webhook_secret')?.textContent !== '');
@@ -579,10 +582,6 @@ test('a schedule made from the form: errors at its fields, its webhook, paused, 
     // The webhook from the schedule's page: a refused address at its field, then a new URL
     // with a typed secret (nothing shown: the server made none), then removed.
     assert.equal(await page.$eval('#webhook_url', (i) => i.value), hook);
-    const setUrl = async (text) => {
-      await page.$eval('#webhook_url', (i) => { i.value = ''; });
-      await page.type('#webhook_url', text);
-    };
     await setUrl('http://192.0.2.1/hook');
     await page.click('#webhook-save');
     await page.waitForFunction(() => document.querySelector('#err-webhook_url')?.textContent !== '');

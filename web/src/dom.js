@@ -30,7 +30,9 @@ function fill(el, props, children) {
   return el;
 }
 
-function append(el, children) {
+// Appends `children` to `el`: text as text nodes; null, undefined and false left out; arrays
+// flattened.
+export function append(el, children) {
   for (const child of children) {
     if (child === undefined || child === null || child === false) continue;
     if (Array.isArray(child)) append(el, child);

@@ -1,5 +1,5 @@
 // What the views share: where they draw, messages, and links that keep the account.
-import { h, clear } from '../dom.js';
+import { append, h, clear } from '../dom.js';
 import { ApiError } from '../api.js';
 import { fieldOfPointer } from '../paths.js';
 
@@ -18,10 +18,10 @@ export function main() {
 }
 
 // Replaces the main area with `children` under a heading (focused, for screen readers and
-// keyboard users after a navigation); null, undefined and false children are left out, as in h().
+// keyboard users after a navigation); children as h() takes them (null ones left out).
 export function page(title, ...children) {
   const heading = h('h1', { tabindex: '-1' }, title);
-  clear(main()).append(heading, ...children.filter((c) => c !== null && c !== undefined && c !== false));
+  append(clear(main()), [heading, ...children]);
   document.title = `${title} · colotrace`;
   heading.focus({ preventScroll: true });
 }
@@ -99,4 +99,32 @@ export function showFieldErrors(form, formError, e, body) {
     formError.append(errorBox(unplaced.length ? new ApiError(e.status, unplaced) : e));
   }
   (first ?? formError).focus?.();
+}
+
+// The webhook's two fields, URL and secret, with their help (limits from `hooks`, options.json's
+// schedules.webhooks), for the run form and a schedule's page. `current`: the schedule's webhook
+// URL, '' for none. No maxlength: a pasted secret cut short would be accepted and sign with what
+// the receiver does not hold; the API judges the lengths.
+export function webhookFields(hooks, current = '') {
+  const url = h('input', {
+    id: 'webhook_url', name: 'webhook_url', type: 'text', inputmode: 'url', value: current,
+    placeholder: 'http://hooks.example/colotrace', autocomplete: 'off', spellcheck: 'false',
+    'aria-describedby': 'help-webhook_url err-webhook_url',
+  });
+  const secret = h('input', {
+    id: 'webhook_secret', name: 'webhook_secret', type: 'password', autocomplete: 'new-password',
+    'aria-describedby': 'help-webhook_secret err-webhook_secret',
+  });
+  const made = current ? 'makes a new one (the receiver must then be given it)' : 'makes one';
+  return {
+    url,
+    secret,
+    fields: [
+      field('webhook_url', 'Webhook URL', url,
+        'optional: each confirmed path change is POSTed there, signed (http only)'),
+      field('webhook_secret', 'Webhook secret', secret,
+        `optional, ${hooks.min_secret_length} to ${hooks.max_secret_length} characters; ` +
+        `left empty, the server ${made} and shows it once`),
+    ],
+  };
 }

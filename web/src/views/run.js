@@ -6,7 +6,9 @@
 import { h } from '../dom.js';
 import { call, traceroutePath } from '../api.js';
 import { requestBody, scheduleBody } from '../paths.js';
-import { clearFieldErrors, field, hashFor, isStale, optionRules, page, showFieldErrors } from './common.js';
+import {
+  clearFieldErrors, field, hashFor, isStale, optionRules, page, showFieldErrors, webhookFields,
+} from './common.js';
 import { rememberMadeSecret } from './schedules.js';
 
 export async function showRun(account, nav) {
@@ -55,28 +57,15 @@ export async function showRun(account, nav) {
     value: sch ? Math.min(Math.max(3600, sch.min_interval_s), sch.max_interval_s) : '',
     'aria-describedby': 'help-interval_s err-interval_s',
   });
-  // A webhook only where the server sends them (options.json's schedules.webhooks). No field
-  // has a maxlength: a value cut short would be accepted as another one; the API judges.
+  // A webhook only where the server sends them (options.json's schedules.webhooks).
   const hooks = sch?.webhooks ?? null;
-  const webhookUrl = h('input', {
-    id: 'webhook_url', name: 'webhook_url', type: 'text', inputmode: 'url',
-    placeholder: 'http://hooks.example/colotrace', autocomplete: 'off', spellcheck: 'false',
-    'aria-describedby': 'help-webhook_url err-webhook_url',
-  });
-  const webhookSecret = h('input', {
-    id: 'webhook_secret', name: 'webhook_secret', type: 'password', autocomplete: 'new-password',
-    'aria-describedby': 'help-webhook_secret err-webhook_secret',
-  });
+  const webhook = hooks ? webhookFields(hooks) : null;
   const scheduleFields = h('div', { class: 'options', id: 'schedule-fields', hidden: true },
     field('schedule_name', 'Schedule name', scheduleName,
       `1 to ${sch?.max_name_length} characters`),
     field('interval_s', 'Every (seconds)', interval,
       `${sch?.min_interval_s} to ${sch?.max_interval_s}; the first run starts now`),
-    hooks ? field('webhook_url', 'Webhook URL', webhookUrl,
-      'optional: each confirmed path change is POSTed there, signed (http only)') : null,
-    hooks ? field('webhook_secret', 'Webhook secret', webhookSecret,
-      `optional, ${hooks.min_secret_length} to ${hooks.max_secret_length} characters; ` +
-      'left empty, the server makes one and shows it once') : null);
+    webhook?.fields);
   repeat.addEventListener('change', () => {
     scheduleFields.hidden = !repeat.checked;
     submit.textContent = repeat.checked ? 'Create schedule' : 'Run traceroute';
@@ -113,8 +102,8 @@ export async function showRun(account, nav) {
       confidence: confidence.value,
       name: scheduleName.value,
       interval_s: interval.value,
-      webhook_url: hooks ? webhookUrl.value : '',
-      webhook_secret: hooks ? webhookSecret.value : '',
+      webhook_url: webhook?.url.value ?? '',
+      webhook_secret: webhook?.secret.value ?? '',
     };
     const asSchedule = repeat.checked && sch;
     const body = asSchedule ? scheduleBody(values) : requestBody(values);

@@ -9,8 +9,8 @@ import { call, traceroutePath } from '../api.js';
 import { when } from '../format.js';
 import { webhookBody } from '../paths.js';
 import {
-  beginNavigation, clearFieldErrors, errorBox, field, hashFor, isStale, link, optionRules, page,
-  showFieldErrors,
+  beginNavigation, clearFieldErrors, errorBox, hashFor, isStale, link, optionRules, page,
+  showFieldErrors, webhookFields,
 } from './common.js';
 
 let madeSecret = null;  // {id, secret}: the secret the server made for a schedule just created
@@ -99,32 +99,18 @@ function controls(account, sch, nav) {
 // The schedule's webhook: set or change it (PATCH {webhook: {url, secret?}}; a secret left
 // empty is made by the server, a new one at each change, and shown once) or remove it (PATCH
 // {webhook: null}). Absent on a server that sends no webhooks (`hooks`: options.json's
-// schedules.webhooks). The fields carry no maxlength: a pasted secret cut short would be
-// accepted and sign with what the receiver does not hold; the API judges the lengths.
+// schedules.webhooks).
 function webhookForm(account, sch, hooks, nav) {
   if (!hooks) return null;
   const base = traceroutePath(account, `/schedules/${sch.id}`);
-  const url = h('input', {
-    id: 'webhook_url', name: 'webhook_url', type: 'text', inputmode: 'url', value: sch.webhook?.url ?? '',
-    autocomplete: 'off', spellcheck: 'false', 'aria-describedby': 'help-webhook_url err-webhook_url',
-  });
-  const secret = h('input', {
-    id: 'webhook_secret', name: 'webhook_secret', type: 'password', autocomplete: 'new-password',
-    'aria-describedby': 'help-webhook_secret err-webhook_secret',
-  });
+  const { url, secret, fields } = webhookFields(hooks, sch.webhook?.url ?? '');
   const save = h('button', { id: 'webhook-save', type: 'submit' }, sch.webhook ? 'Change webhook' : 'Set webhook');
   const remove = sch.webhook ? h('button', { id: 'webhook-remove', type: 'button' }, 'Remove webhook') : null;
   const formError = h('div', { id: 'webhook-error', tabindex: '-1', 'aria-live': 'polite' });
   // One request at a time: both buttons are in it.
   const buttons = h('fieldset', { class: 'actions plain' }, save, remove);
   const form = h('form', { id: 'webhook-form', class: 'card', novalidate: true },
-    h('h2', {}, 'Webhook'),
-    field('webhook_url', 'Webhook URL', url, 'each confirmed path change is POSTed there, signed (http only)'),
-    field('webhook_secret', 'Webhook secret', secret,
-      `${hooks.min_secret_length} to ${hooks.max_secret_length} characters; left empty, the server ` +
-      (sch.webhook ? 'makes a new one (the receiver must then be given it) and shows it once'
-        : 'makes one and shows it once')),
-    buttons, formError);
+    h('h2', {}, 'Webhook'), ...fields, buttons, formError);
   const send = async (body) => {
     clearFieldErrors(form, formError);
     buttons.disabled = true;
